@@ -1,0 +1,259 @@
+"""Fixtures: a fresh app and database per test, on SQLite and (when configured) PostgreSQL.
+
+Set TRACKER_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) and every
+test that uses a database runs twice: `[sqlite]` and `[postgresql]`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pytest
+from helpers import NOW, PASSWORD, login
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+import tracker.models  # noqa: F401  (every table)
+from tracker import create_app
+from tracker.db import get_engine
+from tracker.org.models import Unit, User
+from tracker.org.service import create_unit, create_user
+from tracker.tickets import service
+from tracker.tickets.models import Ticket
+from tracker.tickets.schemas import TicketCreate, TransitionIn
+from tracker.tickets.taxonomy import ensure_categories
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+def _worker_suffix() -> str:
+    return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+def pg_database(suffix: str) -> str:
+    """Create (or recreate) an empty PostgreSQL database for this worker; return its URL."""
+    base = make_url(PG_URL)
+    name = f"{base.database}_tracker_{suffix}_{_worker_suffix()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A PostgreSQL database with the schema, shared by a worker's tests (truncated per test)."""
+    url = pg_database("suite")
+    engine = create_engine(url)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def _reset(engine) -> None:  # type: ignore[no-untyped-def]
+    if engine.dialect.name == "postgresql":
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        SQLModel.metadata.create_all(engine)
+
+
+@pytest.fixture
+def app_factory(database_url, tmp_path) -> Iterator[Callable]:  # type: ignore[no-untyped-def]
+    """Build apps on this test's fresh database with extra settings."""
+    apps = []
+
+    def build(**overrides):  # type: ignore[no-untyped-def]
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_SUPPRESS_SEND": True,
+            "LOGIN": {"MAX_FAILURES": 3, "LOCKOUT_MINUTES": 15},
+            **overrides,
+        }
+        app = create_app(settings)
+        if not apps:
+            _reset(get_engine(app))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        get_engine(app).dispose()
+
+
+@pytest.fixture
+def app(app_factory):  # type: ignore[no-untyped-def]
+    return app_factory()
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    """A session inside an app context; tests commit what they set up."""
+    with app.app_context():
+        session = Session(get_engine(app), expire_on_commit=False)
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@dataclass
+class County:
+    """A small county: two townships with a village each, a department, people of every role."""
+
+    county: Unit
+    town_a: Unit
+    village_a: Unit
+    town_b: Unit
+    village_b: Unit
+    department: Unit
+    admin: User
+    inspector: User
+    inspector2: User
+    leader: User  # in charge of the whole county
+    leader_a: User  # in charge of town A only
+    leader_b: User
+    cadre_a: User
+    cadre_village_a: User
+    cadre_b: User
+    cadre_dept: User
+
+
+@pytest.fixture
+def county(db) -> County:  # type: ignore[no-untyped-def]
+    ensure_categories(db)
+    c = create_unit(db, "county", "示范县", "county")
+    ta = create_unit(db, "town-a", "青山乡", "township", "county")
+    va = create_unit(db, "village-a", "上庄村", "village", "town-a")
+    tb = create_unit(db, "town-b", "河西镇", "township", "county")
+    vb = create_unit(db, "village-b", "河湾村", "village", "town-b")
+    dept = create_unit(db, "dept", "县农业农村局", "department", "county")
+
+    def user(name, role, unit=None, charges=()):  # type: ignore[no-untyped-def]
+        return create_user(
+            db,
+            name,
+            role,
+            PASSWORD,
+            unit_code=unit,
+            charge_codes=charges,
+            email=f"{name}@example.org",
+            display_name=name,
+        )
+
+    result = County(
+        county=c,
+        town_a=ta,
+        village_a=va,
+        town_b=tb,
+        village_b=vb,
+        department=dept,
+        admin=user("admin", "admin"),
+        inspector=user("inspector", "inspector"),
+        inspector2=user("inspector2", "inspector"),
+        leader=user("leader", "leader", charges=["county"]),
+        leader_a=user("leader-a", "leader", charges=["town-a"]),
+        leader_b=user("leader-b", "leader", charges=["town-b"]),
+        cadre_a=user("cadre-a", "cadre", "town-a"),
+        cadre_village_a=user("cadre-va", "cadre", "village-a"),
+        cadre_b=user("cadre-b", "cadre", "town-b"),
+        cadre_dept=user("cadre-dept", "cadre", "dept"),
+    )
+    db.commit()
+    return result
+
+
+@pytest.fixture
+def settings(app) -> service.Settings:  # type: ignore[no-untyped-def]
+    return service.Settings.from_config(app.config)
+
+
+@pytest.fixture
+def workflow(app):  # type: ignore[no-untyped-def]
+    return app.extensions["workflow"]
+
+
+@pytest.fixture
+def make_ticket(db, county, workflow, settings) -> Callable[..., Ticket]:  # type: ignore[no-untyped-def]
+    """File a ticket with sensible defaults; keyword arguments override TicketCreate fields."""
+
+    def make(reporter: User | None = None, now: datetime = NOW, **fields) -> Ticket:  # type: ignore[no-untyped-def]
+        data = {
+            "title": "上庄村房前屋后垃圾堆未清理",
+            "description": "督查发现垃圾堆 12 处",
+            "category": "garbage_pile",
+            "responsible_unit": "town-a",
+            "location_unit": "village-a",
+            "deadline": date(2026, 6, 30),
+            "indicators": [{"name": "清理垃圾堆", "unit": "堆", "target": 12}],
+            **fields,
+        }
+        ticket = service.file_ticket(
+            db,
+            reporter or county.inspector,
+            TicketCreate.model_validate(data),
+            workflow,
+            now,
+            settings,
+        )
+        db.commit()
+        return ticket
+
+    return make
+
+
+@pytest.fixture
+def move(db, workflow, settings):  # type: ignore[no-untyped-def]
+    """Apply a transition as `user` and commit: move(ticket, user, "accept", comment=...)."""
+
+    def apply(ticket: Ticket, user: User, name: str, now: datetime = NOW, **inputs):  # type: ignore[no-untyped-def]
+        event = service.apply_transition(
+            db,
+            ticket,
+            user,
+            TransitionIn(transition=name, **inputs),
+            ticket.version,
+            workflow,
+            now,
+            settings,
+        )
+        db.commit()
+        return event
+
+    return apply
+
+
+@pytest.fixture
+def as_user(client):  # type: ignore[no-untyped-def]
+    """Sign the test client in as a user: as_user(county.cadre_a)."""
+
+    def sign_in(user: User):  # type: ignore[no-untyped-def]
+        client.post("/logout")
+        response = login(client, user.username)
+        assert response.status_code == 302, response.data[:500]
+        return client
+
+    return sign_in

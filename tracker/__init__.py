@@ -1,0 +1,32 @@
+"""The inspection-findings tracker: a Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from tracker.resources import PACKAGE_DIR, resource_dir
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, the active workflow, blueprints. No migrations here."""
+    from tracker import config, db, i18n, web
+    from tracker.extensions import csrf, login_manager, mail
+    from tracker.workflow import registry
+
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_relative_config=True,
+    )
+    config.load_config(app, overrides)
+    db.init_app(app)
+    registry.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Working-day calendar: China's official holidays, make-up working days and admin overrides."""

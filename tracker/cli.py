@@ -1,0 +1,62 @@
+"""The `tracker` command: Flask's group (run, shell, routes) plus the tracker's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from tracker import create_app, migrate
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, help="Inspection findings tracker (督查发现问题整改).")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Create or migrate the database (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database to the latest schema (idempotent)."""
+    migrate.upgrade(current_app, revision)
+    click.echo(f"database at revision {migrate.current_revision(current_app)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION."""
+    migrate.downgrade(current_app, revision)
+    click.echo(f"database at revision {migrate.current_revision(current_app)}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models (for developers)."""
+    migrate.revision(current_app, message)
+
+
+def _register_commands() -> None:
+    from tracker.demo import demo_command
+    from tracker.org.cli import unit_group, user_group
+
+    for command in (unit_group, user_group, demo_command):
+        cli.add_command(command)
+
+
+_register_commands()
+
+
+def main() -> None:
+    cli(prog_name="tracker")

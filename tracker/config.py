@@ -1,0 +1,114 @@
+"""Load settings: config/default.toml, then the file in TRACKER_CONFIG, then TRACKER_* variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+from tracker.resources import resource_dir
+
+DEFAULT_SECRET_KEY = "change-me-default-secret-key"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message says which and why."""
+
+
+def _upper_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """Upper-case top-level keys and the keys of top-level sections (`[reminders]` -> REMINDERS)."""
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = {k.upper(): v for k, v in value.items()}
+        result[key.upper()] = value
+    return result
+
+
+def _merge(target: dict[str, Any], source: dict[str, Any]) -> None:
+    for key, value in source.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            target[key] = {**target[key], **value}
+        else:
+            target[key] = value
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one settings file, keys upper-cased."""
+    with path.open("rb") as handle:
+        try:
+            return _upper_keys(tomllib.load(handle))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill `app.config`: defaults < TRACKER_CONFIG file < TRACKER_* env < overrides."""
+    settings = read_toml(resource_dir("config") / "default.toml")
+    extra = os.environ.get("TRACKER_CONFIG")
+    if extra:
+        extra_path = Path(extra)
+        if not extra_path.is_file():
+            raise ConfigError(f"TRACKER_CONFIG names {extra!r}, which is not a file")
+        _merge(settings, read_toml(extra_path))
+    for key, value in settings.items():
+        app.config[key] = value
+    app.config.from_prefixed_env("TRACKER")
+    if overrides:
+        for key, value in _upper_keys(overrides).items():
+            if isinstance(value, dict) and isinstance(app.config.get(key), dict):
+                app.config[key] = {**app.config[key], **value}
+            else:
+                app.config[key] = value
+    _derive(app)
+    validate_config(app)
+
+
+def _derive(app: Flask) -> None:
+    """Fill settings whose default depends on the instance folder or on other settings."""
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tracker.db'}"
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = str(instance / "uploads")
+    is_https = str(app.config.get("BASE_URL", "")).startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=is_https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=is_https,
+        WTF_CSRF_SSL_STRICT=is_https,
+        BABEL_DEFAULT_LOCALE=app.config.get("DEFAULT_LOCALE", "zh"),
+        BABEL_DEFAULT_TIMEZONE=app.config["TIMEZONE"],
+    )
+
+
+def is_production(app: Flask) -> bool:
+    """Production unless ENV says development or the app runs in debug or test mode."""
+    return app.config.get("ENV") == "production" and not (app.debug or app.testing)
+
+
+def validate_config(app: Flask) -> None:
+    """Refuse settings that would fail later at run time, naming the key and the problem."""
+    try:
+        ZoneInfo(str(app.config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE: unknown time zone {app.config['TIMEZONE']!r}") from exc
+    if app.config.get("ENV") not in ("production", "development"):
+        raise ConfigError(f"ENV: must be 'production' or 'development', not {app.config['ENV']!r}")
+    for key in ("MAIL_PORT", "UPLOAD_MAX_BYTES", "AMBER_DAYS", "PAGE_SIZE", "MAX_PAGE_SIZE"):
+        if not isinstance(app.config.get(key), int) or app.config[key] < 0:
+            raise ConfigError(f"{key}: must be a non-negative integer, not {app.config.get(key)!r}")
+    if is_production(app) and app.config.get("SECRET_KEY") in (DEFAULT_SECRET_KEY, "", None):
+        raise ConfigError(
+            "SECRET_KEY: refusing to start in production with the default secret key; "
+            "set TRACKER_SECRET_KEY (or SECRET_KEY in the TRACKER_CONFIG file) to a long random "
+            "value, or TRACKER_ENV=development for a local trial"
+        )

@@ -1,0 +1,350 @@
+"""`tracker demo`: a believable county with townships, villages, people and findings.
+
+Deterministic for a seed: the same seed gives the same units, people and tickets. Findings are
+filed and moved through the real services at past moments, so their history is genuine.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlmodel import Session, select
+
+from tracker import migrate
+from tracker.clock import local_date, utcnow
+from tracker.db import session_scope
+from tracker.org.models import Unit, User
+from tracker.org.service import create_unit, create_user
+from tracker.tickets import service
+from tracker.tickets.models import Category, Indicator
+from tracker.tickets.schemas import IndicatorIn, TicketCreate, TransitionIn
+from tracker.tickets.taxonomy import ensure_categories
+from tracker.workflow.registry import active_workflow
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+TOWNSHIPS = [
+    ("qingshan", "青山乡", ["上庄村", "下庄村", "石门村"]),
+    ("hexi", "河西镇", ["河湾村", "柳树村", "新民村"]),
+    ("dongling", "东岭镇", ["东沟村", "岭后村", "王家村"]),
+    ("nanchuan", "南川乡", ["南坪村", "川口村", "红旗村"]),
+]
+DEPARTMENTS = [
+    ("agri", "县农业农村局", "department"),
+    ("health", "县卫生健康局", "department"),
+    ("housing", "县住房和城乡建设局", "department"),
+    ("rural", "县乡村振兴局", "department"),
+    ("assist_fin", "县财政局帮扶工作组", "assistance"),
+]
+
+# (category code, title template, requirement, indicator name, unit, target range)
+FINDINGS = [
+    (
+        "garbage_pile",
+        "{village}房前屋后垃圾堆未清理",
+        "立即清理垃圾堆，建立保洁长效机制",
+        "清理垃圾堆",
+        "堆",
+        (5, 40),
+    ),
+    (
+        "manure_pile",
+        "{village}河道旁粪土堆堆放杂乱",
+        "清运粪土堆并规范堆放点",
+        "清理粪土堆",
+        "堆",
+        (3, 20),
+    ),
+    ("firewood_pile", "{village}柴草堆占道堆放", "规整柴草堆，清理通道", "规整柴草", "堆", (5, 30)),
+    (
+        "plastic_film",
+        "{village}田间废旧农膜未回收",
+        "回收废旧农膜并集中处理",
+        "清除废旧农膜",
+        "吨",
+        (1, 6),
+    ),
+    (
+        "derelict_house",
+        "{village}废弃房屋存在安全隐患",
+        "依法拆除废弃房屋并复垦复绿",
+        "拆除废弃房屋",
+        "间",
+        (2, 12),
+    ),
+    (
+        "ruined_wall",
+        "{village}残垣断壁未拆除",
+        "拆除残垣断壁，平整场地",
+        "拆除残垣断壁",
+        "米",
+        (50, 400),
+    ),
+    ("toilet", "{village}卫生厕所改建进度滞后", "按期完成户厕改建", "改建卫生厕所", "座", (5, 30)),
+    (
+        "untidy_yard",
+        "{village}农牧户庭院杂乱无章",
+        "督促整治农牧户庭院",
+        "整治农牧户庭院",
+        "户",
+        (10, 60),
+    ),
+    (
+        "livestock_waste",
+        "{village}养殖小区畜禽废物处理不到位",
+        "清运畜禽废物，完善处理设施",
+        "清除畜禽废物",
+        "吨",
+        (1, 8),
+    ),
+    (
+        "policy_awareness",
+        "{village}村干部对基本医疗保障政策知晓率低",
+        "组织政策培训并入户宣讲",
+        "开展政策宣讲",
+        "户",
+        (20, 120),
+    ),
+    (
+        "medical",
+        "{village}分级诊疗、就医报销政策宣传不到位",
+        "完善宣传材料，逐户讲解",
+        "入户宣讲",
+        "户",
+        (20, 80),
+    ),
+    (
+        "records",
+        "{village}扶贫档案资料不规范",
+        "按要求规范完善扶贫档案",
+        "规范档案",
+        "户",
+        (10, 50),
+    ),
+    (
+        "greening",
+        "{village}村道两旁绿化未完成",
+        "完成四旁绿化栽植任务",
+        "栽植苗木",
+        "株",
+        (200, 2000),
+    ),
+    (
+        "sewage",
+        "{village}生活污水直排沟渠",
+        "建设污水收集设施，杜绝直排",
+        "整治排污点",
+        "处",
+        (1, 6),
+    ),
+    (
+        "garbage_collection",
+        "{village}垃圾清运不及时",
+        "落实垃圾日产日清",
+        "清运垃圾",
+        "吨",
+        (2, 15),
+    ),
+]
+
+
+@dataclass
+class DemoPeople:
+    admin: User
+    inspectors: list[User]
+    county_leader: User
+    township_leaders: dict[str, User]
+    cadres: dict[str, User]
+
+
+def _build_org(session: Session) -> DemoPeople:
+    create_unit(session, "county", "示范县", "county")
+    for code, name, villages in TOWNSHIPS:
+        create_unit(session, code, name, "township", "county")
+        for index, village in enumerate(villages, start=1):
+            create_unit(session, f"{code}-{index}", village, "village", code)
+        create_unit(session, f"{code}-team", f"{name}驻村工作队", "team", code)
+    for code, name, kind in DEPARTMENTS:
+        create_unit(session, code, name, kind, "county")
+
+    def person(username, role, name, unit=None, charges=()):  # type: ignore[no-untyped-def]
+        return create_user(
+            session,
+            username,
+            role,
+            DEMO_PASSWORD,
+            unit_code=unit,
+            display_name=name,
+            email=f"{username}@demo.example",
+            charge_codes=charges,
+        )
+
+    admin = person("admin", "admin", "系统管理员")
+    inspectors = [
+        person("inspector", "inspector", "张督查"),
+        person("inspector2", "inspector", "李督查"),
+    ]
+    county_leader = person("leader", "leader", "王主任", charges=["county"])
+    township_leaders = {
+        code: person(f"leader-{code}", "leader", f"包乡领导（{name}）", charges=[code])
+        for code, name, _ in TOWNSHIPS
+    }
+    cadres = {
+        code: person(f"cadre-{code}", "cadre", f"{name}干部", unit=code)
+        for code, name, _ in TOWNSHIPS
+    }
+    cadres["agri"] = person("cadre-agri", "cadre", "农业农村局干部", unit="agri")
+    return DemoPeople(admin, inspectors, county_leader, township_leaders, cadres)
+
+
+def _walk(
+    session: Session,
+    ticket,
+    people: DemoPeople,
+    township: str,
+    target: str,
+    rng: random.Random,
+    moment: datetime,
+    settings: service.Settings,
+) -> None:
+    """Move a freshly filed ticket towards `target` through the real transitions."""
+    workflow = active_workflow()
+    cadre = people.cadres[township]
+    inspector = people.inspectors[0]
+    leader = people.township_leaders.get(township, people.county_leader)
+
+    def step(user, name, **inputs):  # type: ignore[no-untyped-def]
+        nonlocal moment
+        moment += timedelta(hours=rng.randint(6, 72))
+        service.apply_transition(
+            session,
+            ticket,
+            user,
+            TransitionIn(transition=name, **inputs),
+            None,
+            workflow,
+            moment,
+            settings,
+        )
+
+    if target == "reported":
+        return
+    step(cadre, "accept", comment="已签收，立即组织整改。")
+    if target == "rectifying":
+        return
+    indicator = session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id)).first()
+    achieved = [IndicatorIn(name=indicator.name, unit=indicator.unit, achieved=indicator.target)]
+    if target == "rejected":
+        step(cadre, "report_completion", comment="已完成整改，请核查。", indicators=achieved)
+        step(inspector, "reject", comment="现场核查仍有遗留，请彻底整改。")
+        return
+    step(cadre, "report_completion", comment="已完成整改，请核查。", indicators=achieved)
+    if target == "awaiting":
+        return
+    step(inspector, "verify", comment="现场核查，整改到位。")
+    if target == "verified":
+        return
+    step(leader, "close", comment="同意销号。")
+
+
+def load_demo(
+    session: Session,
+    tickets: int,
+    seed: int,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> DemoPeople:
+    """Create the demo county and `tickets` findings spread over the last 60 days."""
+    rng = random.Random(seed)
+    ensure_categories(session)
+    people = _build_org(session)
+    settings = service.Settings.from_config(current_app.config)
+    workflow = active_workflow()
+    categories = {c.code: c for c in session.exec(select(Category))}
+    targets = [
+        "reported",
+        "rectifying",
+        "rectifying",
+        "awaiting",
+        "rejected",
+        "verified",
+        "closed",
+        "closed",
+    ]
+    for number in range(tickets):
+        township, tname, villages = TOWNSHIPS[number % len(TOWNSHIPS)]
+        village_index = rng.randrange(len(villages))
+        category, title, requirement, ind_name, ind_unit, (low, high) = rng.choice(FINDINGS)
+        filed_at = now - timedelta(days=rng.randint(2, 60), hours=rng.randint(0, 23))
+        filed_day = local_date(filed_at, settings.timezone)
+        # About a quarter of open findings end up overdue: short deadlines filed long ago.
+        deadline = filed_day + timedelta(days=rng.choice([7, 10, 15, 20, 30, 45, 60]))
+        responsible = township if rng.random() > 0.1 else "agri"
+        data = TicketCreate(
+            title=title.format(village=villages[village_index]),
+            description=f"督查组在{tname}{villages[village_index]}检查发现："
+            + title.format(village=""),
+            category=category if category in categories else None,
+            source=rng.choice(
+                [
+                    "inspection",
+                    "inspection",
+                    "unannounced",
+                    "central_inspection",
+                    "assessment",
+                    "citizen",
+                ]
+            ),
+            location_unit=f"{township}-{village_index + 1}",
+            responsible_unit=responsible,
+            co_units=[township] if responsible == "agri" else [],
+            person_in_charge=f"{tname}分管副乡长",
+            requirement=requirement,
+            severity=rng.choice(["low", "normal", "normal", "high"]),
+            deadline=deadline,
+            indicators=[IndicatorIn(name=ind_name, unit=ind_unit, target=rng.randint(low, high))],
+        )
+        ticket = service.file_ticket(
+            session, people.inspectors[number % 2], data, workflow, filed_at, settings
+        )
+        target = targets[rng.randrange(len(targets))]
+        _walk(session, ticket, people, responsible, target, rng, filed_at, settings)
+        if progress:
+            progress(1)
+    return people
+
+
+@click.command("demo")
+@click.option("--tickets", default=80, show_default=True, help="How many findings to create.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
+@with_appcontext
+def demo_command(tickets: int, seed: int) -> None:
+    """Migrate, then load a demo county (1 county, 4 townships, villages, departments, users)."""
+    migrate.upgrade(current_app)
+    with session_scope(current_app) as session:
+        if session.exec(select(Unit).where(Unit.code == "county")).first() is not None:
+            click.echo("Demo data is already loaded; nothing to add.")
+            _print_accounts()
+            return
+        with click.progressbar(length=tickets, label="Loading demo findings") as bar:
+            load_demo(session, tickets, seed, utcnow(), bar.update)
+    click.echo(f"Loaded the demo county with {tickets} findings (seed {seed}).")
+    _print_accounts()
+
+
+def _print_accounts() -> None:
+    click.echo(
+        f"Sign in at {current_app.config['BASE_URL']}/login with any of these "
+        f"(password for all: {DEMO_PASSWORD}):"
+    )
+    rows = [("admin", "admin"), ("inspector", "inspector"), ("leader", "leader (whole county)")]
+    rows += [(f"leader-{c}", f"leader in charge of {n}") for c, n, _ in TOWNSHIPS]
+    rows += [(f"cadre-{c}", f"cadre of {n}") for c, n, _ in TOWNSHIPS]
+    for username, what in rows:
+        click.echo(f"  {username:<18} {what}")

@@ -1,0 +1,28 @@
+"""Language and time-zone selection for Flask-Babel; labels for stored codes."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_login import current_user
+
+LANGUAGES = ("zh", "en")
+
+
+def select_locale() -> str:
+    """The language chosen in this session, else the user's setting, else the default."""
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return current_app.config.get("DEFAULT_LOCALE", "zh")
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def init_app(app: Flask) -> None:
+    from tracker.extensions import babel
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

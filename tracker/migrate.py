@@ -1,0 +1,48 @@
+"""Alembic, driven from the app: `tracker db upgrade` and friends."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+
+from tracker.db import get_engine
+from tracker.resources import resource_dir
+
+
+def alembic_config(app: Flask) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resource_dir("migrations")))
+    config.set_main_option("sqlalchemy.url", app.config["DATABASE_URL"].replace("%", "%%"))
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Create or migrate the database; running it again does nothing."""
+    with get_engine(app).connect() as connection:
+        config = alembic_config(app)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+
+def downgrade(app: Flask, revision: str) -> None:
+    with get_engine(app).connect() as connection:
+        config = alembic_config(app)
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+
+
+def revision(app: Flask, message: str, autogenerate: bool = True) -> None:
+    with get_engine(app).connect() as connection:
+        config = alembic_config(app)
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=autogenerate)
+
+
+def current_revision(app: Flask) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with get_engine(app).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

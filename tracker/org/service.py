@@ -1,0 +1,178 @@
+"""Rules for units and users: creating them, subtrees, and who is in charge of what."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlmodel import Session, select
+from werkzeug.security import generate_password_hash
+
+from tracker.errors import NotFound, ValidationFailed
+from tracker.org.models import LeaderCharge, Role, Unit, UnitKind, User, new_session_nonce
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def get_unit_by_code(session: Session, code: str) -> Unit:
+    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise NotFound(f"unknown unit code {code!r}", {"unit": "unknown unit"})
+    return unit
+
+
+def create_unit(
+    session: Session, code: str, name: str, kind: str, parent_code: str | None = None
+) -> Unit:
+    """Add a unit under `parent_code` (or as a root) and set its materialised path."""
+    errors: dict[str, str] = {}
+    code, name = code.strip(), name.strip()
+    if not code or len(code) > 32:
+        errors["code"] = "code must be 1 to 32 characters"
+    if not name or len(name) > 100:
+        errors["name"] = "name must be 1 to 100 characters"
+    if kind not in {k.value for k in UnitKind}:
+        errors["kind"] = f"kind must be one of {', '.join(k.value for k in UnitKind)}"
+    if code and session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
+        errors["code"] = f"unit code {code!r} already exists"
+    parent = None
+    if parent_code:
+        parent = session.exec(select(Unit).where(Unit.code == parent_code)).first()
+        if parent is None:
+            errors["parent"] = f"unknown parent unit {parent_code!r}"
+    if errors:
+        raise ValidationFailed("; ".join(errors.values()), errors)
+    unit = Unit(code=code, name=name, kind=kind, parent_id=parent.id if parent else None)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    session.flush()
+    return unit
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    unit_code: str | None = None,
+    email: str | None = None,
+    display_name: str = "",
+    charge_codes: Sequence[str] = (),
+    locale: str | None = None,
+) -> User:
+    """Add a user. A cadre needs the unit they belong to; a leader's unit is their charge."""
+    errors: dict[str, str] = {}
+    username = username.strip()
+    if not username or len(username) > 64:
+        errors["username"] = "username must be 1 to 64 characters"
+    elif session.exec(select(User.id).where(User.username == username)).first() is not None:
+        errors["username"] = f"username {username!r} is taken"
+    if role not in {r.value for r in Role}:
+        errors["role"] = f"role must be one of {', '.join(r.value for r in Role)}"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+    unit = None
+    if unit_code:
+        unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
+        if unit is None:
+            errors["unit"] = f"unknown unit {unit_code!r}"
+    elif role == Role.CADRE:
+        errors["unit"] = "a cadre must belong to a unit"
+    if errors:
+        raise ValidationFailed("; ".join(errors.values()), errors)
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        unit_id=unit.id if unit else None,
+        email=email or None,
+        display_name=display_name,
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    codes = list(charge_codes)
+    if role == Role.LEADER and unit is not None and unit.code not in codes:
+        codes.append(unit.code)
+    for code in codes:
+        set_leader_charge(session, user, get_unit_by_code(session, code))
+    return user
+
+
+def set_leader_charge(session: Session, user: User, unit: Unit) -> None:
+    if session.get(LeaderCharge, (user.id, unit.id)) is None:
+        session.add(LeaderCharge(user_id=user.id, unit_id=unit.id))
+        session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end the user's other sessions."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "password too short", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+        )
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()
+
+
+def charged_units(session: Session, user: User) -> list[Unit]:
+    """Units whose subtrees are in a leader's charge."""
+    return list(
+        session.exec(
+            select(Unit)
+            .join(LeaderCharge, LeaderCharge.unit_id == Unit.id)
+            .where(LeaderCharge.user_id == user.id)
+        )
+    )
+
+
+def scope_units(session: Session, user: User) -> list[Unit] | None:
+    """Roots of the unit subtrees a user works on; None means everything."""
+    if user.role in (Role.ADMIN, Role.INSPECTOR):
+        return None
+    if user.role == Role.LEADER:
+        return charged_units(session, user)
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    return [unit] if unit else []
+
+
+def in_subtrees(path_column: ColumnElement, roots: Sequence[Unit]) -> ColumnElement[bool]:
+    """SQL condition: a unit path lies in any of the subtrees rooted at `roots`."""
+    if not roots:
+        return false()
+    return or_(*(path_column.startswith(root.path, autoescape=True) for root in roots))
+
+
+def subtree_ids(roots: Sequence[Unit]):
+    """A subquery of the ids of every unit in the subtrees rooted at `roots`."""
+    return select(Unit.id).where(in_subtrees(Unit.path, roots))
+
+
+def is_within(unit: Unit, roots: Sequence[Unit]) -> bool:
+    return any(unit.path.startswith(root.path) for root in roots)
+
+
+def leaders_in_charge_of(session: Session, unit: Unit) -> list[User]:
+    """Enabled leaders whose charge covers `unit` (its own or an ancestor's)."""
+    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    return list(
+        session.exec(
+            select(User)
+            .join(LeaderCharge, LeaderCharge.user_id == User.id)
+            .where(LeaderCharge.unit_id.in_(ancestor_ids), User.is_enabled)
+            .distinct()
+        )
+    )
+
+
+def units_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Unit]:
+    if not ids:
+        return {}
+    return {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(set(ids))))}

@@ -1,0 +1,118 @@
+"""Admin pages: the unit tree and the users."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from tracker.db import get_session
+from tracker.errors import ServiceError
+from tracker.org import service
+from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
+from tracker.org.models import LeaderCharge, Role, Unit, User
+
+bp = Blueprint("org", __name__, url_prefix="/admin")
+
+
+def admin_required(view):  # type: ignore[no-untyped-def]
+    """Only administrators; everyone else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _unit_choices(units: list[Unit]) -> list[tuple[str, str]]:
+    return [(u.code, f"{'　' * u.depth}{u.name} ({u.code})") for u in units]
+
+
+def _show_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*list(field.errors or []), message]
+        else:
+            flash(message, "danger")
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@admin_required
+def units():  # type: ignore[no-untyped-def]
+    session = get_session()
+    all_units = list(session.exec(select(Unit).order_by(Unit.path)))
+    form = UnitForm()
+    form.parent.choices = [("", "—"), *_unit_choices(all_units)]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            unit = service.create_unit(
+                session, form.code.data, form.name.data, form.kind.data, form.parent.data or None
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            _show_errors(form, error)
+            status = 422
+        else:
+            flash(_("Unit %(name)s added.", name=unit.name), "success")
+            return redirect(url_for("org.units"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "org/units.html", units=all_units, form=form, kinds=UNIT_KIND_LABELS
+    ), status
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():  # type: ignore[no-untyped-def]
+    session = get_session()
+    all_units = list(session.exec(select(Unit).order_by(Unit.path)))
+    form = UserForm()
+    form.unit.choices = [("", "—"), *_unit_choices(all_units)]
+    form.charges.choices = _unit_choices(all_units)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.create_user(
+                session,
+                form.username.data,
+                form.role.data,
+                form.password.data,
+                unit_code=form.unit.data or None,
+                email=form.email.data or None,
+                display_name=form.display_name.data or "",
+                charge_codes=form.charges.data or [],
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            _show_errors(form, error)
+            status = 422
+        else:
+            flash(_("User %(name)s added.", name=user.username), "success")
+            return redirect(url_for("org.users"))
+    elif form.is_submitted():
+        status = 422
+    people = list(session.exec(select(User).order_by(User.role, User.username)))
+    units_by_id = {u.id: u for u in all_units}
+    charges: dict[int, list[Unit]] = {}
+    for charge in session.exec(select(LeaderCharge)):
+        charges.setdefault(charge.user_id, []).append(units_by_id[charge.unit_id])
+    return render_template(
+        "org/users.html",
+        users=people,
+        units=units_by_id,
+        charges=charges,
+        form=form,
+        roles=ROLE_LABELS,
+    ), status

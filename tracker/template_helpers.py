@@ -1,0 +1,123 @@
+"""Jinja filters and globals: local dates, state labels and colours, RAG badges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, g, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from tracker.clock import utcnow
+from tracker.tickets.models import Ticket
+from tracker.tickets.status import TicketStatus, ticket_status
+from tracker.workflow.registry import active_workflow
+
+RAG_CLASSES = {"red": "danger", "amber": "warning", "green": "success"}
+
+
+def _locale() -> str:
+    return g.get("locale", current_app.config.get("DEFAULT_LOCALE", "zh"))
+
+
+def state_label(key: str) -> str:
+    state = active_workflow().state(key)
+    return state.label(_locale()) if state else key
+
+
+def state_colour(key: str) -> str:
+    state = active_workflow().state(key)
+    return state.colour if state else "#6c757d"
+
+
+def status_of(ticket: Ticket, now: datetime | None = None) -> TicketStatus:
+    return ticket_status(
+        ticket,
+        active_workflow(),
+        now or g.setdefault("now", utcnow()),
+        current_app.config["TIMEZONE"],
+        current_app.config["AMBER_DAYS"],
+    )
+
+
+def rag_label(rag: str | None) -> str:
+    return {
+        "red": _("Overdue"),
+        "amber": _("Due soon"),
+        "green": _("On track"),
+    }.get(rag or "", _("Clock stopped"))
+
+
+def role_label(role: str) -> str:
+    from tracker.org.forms import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(role, role))
+
+
+def relation_label(relation: str) -> str:
+    return {
+        "anyone": _("anyone"),
+        "responsible_unit": _("of the responsible unit"),
+        "involved_unit": _("of a unit involved"),
+        "reporter": _("who reported it"),
+        "leader_in_charge": _("in charge of the unit"),
+    }.get(relation, relation)
+
+
+def input_label(name: str) -> str:
+    return {
+        "comment": _("comment"),
+        "attachments": _("photos or documents"),
+        "indicators": _("figures achieved"),
+        "deadline": _("new deadline"),
+    }.get(name, name)
+
+
+def local_date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, fmt)
+    return format_date(value, fmt)
+
+
+def register_nav(app: Flask, endpoint: str, label, roles: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    """Add a link to the main menu (for the roles given, or everyone signed in)."""
+    app.extensions.setdefault("nav_links", []).append((endpoint, label, roles))
+
+
+def nav_links() -> list[tuple[str, str]]:
+    links = current_app.extensions.get("nav_links", [])
+    role = getattr(current_user, "role", None)
+    return [
+        (endpoint, str(label)) for endpoint, label, roles in links if not roles or role in roles
+    ]
+
+
+def page_url(number: int) -> str:
+    """The current URL with its query string kept and `page` set."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(number)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localdate"] = local_date_filter
+    app.jinja_env.globals.update(
+        state_label=state_label,
+        state_colour=state_colour,
+        status_of=status_of,
+        rag_label=rag_label,
+        RAG_CLASSES=RAG_CLASSES,
+        nav_links=nav_links,
+        page_url=page_url,
+        role_label=role_label,
+        relation_label=relation_label,
+        input_label=input_label,
+    )
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return render_template("errors/csrf.html", reason=error.description), 400

@@ -1,0 +1,1 @@
+"""Tickets: findings handed to a responsible unit, their history, indicators and evidence."""

@@ -1,0 +1,210 @@
+"""Ticket lists: filters, role queues, sorting and paging over the scoped query.
+
+Shared by the HTML list, the API, exports and counts, so all see the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from tracker.clock import local_date
+from tracker.errors import ValidationFailed
+from tracker.org.models import Role, Unit, User
+from tracker.org.service import subtree_ids
+from tracker.tickets.models import Category, Ticket, TicketCoUnit
+from tracker.tickets.scope import visibility_condition
+from tracker.workflow.definition import WorkflowDefinition
+
+SORTS = {
+    "deadline": (Ticket.deadline.asc(), Ticket.id.asc()),
+    "-deadline": (Ticket.deadline.desc(), Ticket.id.desc()),
+    "created": (Ticket.created_at.asc(), Ticket.id.asc()),
+    "-created": (Ticket.created_at.desc(), Ticket.id.desc()),
+    "updated": (Ticket.updated_at.asc(), Ticket.id.asc()),
+    "-updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
+    "code": (Ticket.code.asc(),),
+    "-code": (Ticket.code.desc(),),
+}
+QUEUES = ("mine", "all")
+RAGS = ("red", "amber", "green")
+
+
+@dataclass
+class TicketFilter:
+    states: list[str] = field(default_factory=list)
+    unit: str | None = None
+    category: str | None = None
+    source: str | None = None
+    inspection: int | None = None
+    overdue: bool = False
+    rag: str | None = None
+    awaiting: bool = False
+    due_before: date | None = None
+    due_after: date | None = None
+    q: str | None = None
+    sort: str = "deadline"
+
+    def is_empty(self) -> bool:
+        return self == TicketFilter(sort=self.sort)
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name}: not a date", {name: "expected YYYY-MM-DD"}) from exc
+
+
+def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: ignore[no-untyped-def]
+    """Read filters from a query string (a MultiDict); unknown values are field errors."""
+    errors: dict[str, str] = {}
+    states = [s for raw in args.getlist("state") for s in raw.split(",") if s]
+    for state in states:
+        if workflow.state(state) is None:
+            errors["state"] = f"unknown state {state!r}"
+    sort = args.get("sort") or "deadline"
+    if sort not in SORTS:
+        errors["sort"] = f"sort must be one of {', '.join(SORTS)}"
+    rag = args.get("rag") or None
+    if rag is not None and rag not in RAGS:
+        errors["rag"] = "rag must be red, amber or green"
+    inspection = args.get("inspection") or None
+    if inspection is not None and not inspection.isdigit():
+        errors["inspection"] = "must be a number"
+    if errors:
+        raise ValidationFailed("invalid filter", errors)
+    return TicketFilter(
+        states=states,
+        unit=args.get("unit") or None,
+        category=args.get("category") or None,
+        source=args.get("source") or None,
+        inspection=int(inspection) if inspection else None,
+        overdue=args.get("overdue") in ("1", "true", "yes"),
+        rag=rag,
+        awaiting=args.get("awaiting") in ("1", "true", "yes"),
+        due_before=_parse_date(args.get("due_before"), "due_before"),
+        due_after=_parse_date(args.get("due_after"), "due_after"),
+        q=(args.get("q") or "").strip()[:200] or None,
+        sort=sort,
+    )
+
+
+def role_queue(user: User) -> TicketFilter:
+    """Where each role lands: cadres their open items, inspectors what awaits verification,
+    leaders what is overdue in their charge."""
+    if user.role == Role.CADRE:
+        return TicketFilter(sort="deadline")
+    if user.role == Role.INSPECTOR:
+        return TicketFilter(awaiting=True, sort="deadline")
+    if user.role == Role.LEADER:
+        return TicketFilter(overdue=True, sort="deadline")
+    return TicketFilter(sort="-created")
+
+
+def clock_states(workflow: WorkflowDefinition) -> list[str]:
+    return [s.key for s in workflow.states.values() if s.clock]
+
+
+def open_states(workflow: WorkflowDefinition) -> list[str]:
+    return [s.key for s in workflow.states.values() if not s.terminal]
+
+
+def filtered_query(
+    session: Session,
+    user: User,
+    flt: TicketFilter,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    tz: str,
+    amber_days: int,
+    *,
+    open_only: bool = False,
+):
+    """A scoped, filtered `select(Ticket)` (not yet ordered or paged)."""
+    stmt = select(Ticket).where(visibility_condition(session, user))
+    if open_only and not flt.states:
+        stmt = stmt.where(Ticket.state.in_(open_states(workflow)))
+    if flt.states:
+        stmt = stmt.where(Ticket.state.in_(flt.states))
+    if flt.unit:
+        unit = session.exec(select(Unit).where(Unit.code == flt.unit)).first()
+        if unit is None:
+            raise ValidationFailed("unknown unit", {"unit": f"unknown unit {flt.unit!r}"})
+        units = subtree_ids([unit])
+        stmt = stmt.where(
+            or_(
+                Ticket.responsible_unit_id.in_(units),
+                Ticket.id.in_(
+                    select(TicketCoUnit.ticket_id).where(TicketCoUnit.unit_id.in_(units))
+                ),
+            )
+        )
+    if flt.category:
+        category = session.exec(select(Category).where(Category.code == flt.category)).first()
+        if category is None:
+            raise ValidationFailed("unknown category", {"category": "unknown category"})
+        children = select(Category.id).where(Category.parent_id == category.id)
+        stmt = stmt.where(or_(Ticket.category_id == category.id, Ticket.category_id.in_(children)))
+    if flt.source:
+        stmt = stmt.where(Ticket.source == flt.source)
+    if flt.inspection is not None:
+        stmt = stmt.where(Ticket.inspection_id == flt.inspection)
+    if flt.awaiting:
+        stmt = stmt.where(Ticket.is_awaiting_verification)
+    today = local_date(now, tz)
+    running = (Ticket.state.in_(clock_states(workflow)), ~Ticket.is_awaiting_verification)
+    if flt.overdue or flt.rag == "red":
+        stmt = stmt.where(*running, Ticket.deadline < today)
+    elif flt.rag == "amber":
+        stmt = stmt.where(
+            *running, Ticket.deadline >= today, Ticket.deadline <= today + timedelta(amber_days)
+        )
+    elif flt.rag == "green":
+        stmt = stmt.where(*running, Ticket.deadline > today + timedelta(amber_days))
+    if flt.due_before:
+        stmt = stmt.where(Ticket.deadline <= flt.due_before)
+    if flt.due_after:
+        stmt = stmt.where(Ticket.deadline >= flt.due_after)
+    if flt.q:
+        pattern = f"%{escape_like(flt.q)}%"
+        stmt = stmt.where(
+            or_(
+                Ticket.title.ilike(pattern, escape="\\"),
+                Ticket.description.ilike(pattern, escape="\\"),
+                Ticket.code.ilike(pattern, escape="\\"),
+                Ticket.tags.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class Page:
+    items: list[Ticket]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(session: Session, stmt, sort: str, page: int, per_page: int) -> Page:  # type: ignore[no-untyped-def]
+    """One COUNT and one page of rows: a bounded number of queries whatever the page size."""
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    page = max(1, page)
+    rows = session.exec(
+        stmt.order_by(*SORTS[sort]).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return Page(items=list(rows), total=total, page=page, per_page=per_page)

@@ -1,0 +1,485 @@
+"""Ticket rules: filing, transitions (through the workflow engine), comments and edits.
+
+Each function works inside the caller's transaction and flushes; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from tracker.clock import local_date
+from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
+from tracker.inspections.models import Inspection
+from tracker.org.models import Role, Unit, User
+from tracker.org.service import charged_units, is_within, units_by_ids
+from tracker.tickets.history import append_event
+from tracker.tickets.models import (
+    Category,
+    EventKind,
+    Indicator,
+    Resolution,
+    Ticket,
+    TicketCodeCounter,
+    TicketCoUnit,
+    TicketEvent,
+)
+from tracker.tickets.schemas import IndicatorIn, TicketCreate, TicketUpdate, TransitionIn
+from tracker.workflow.definition import Transition, WorkflowDefinition
+from tracker.workflow.engine import Actor, Facts, TransitionNotAllowed, available, decide
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration a ticket service needs (read from app.config by the caller)."""
+
+    timezone: str = "Asia/Shanghai"
+    code_prefix: str = "DC"
+    followup_days: int = 0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Settings:
+        return cls(
+            timezone=config["TIMEZONE"],
+            code_prefix=config.get("TICKET_CODE_PREFIX", "DC"),
+            followup_days=int(config.get("FOLLOWUP_DAYS", 0)),
+        )
+
+
+# --- facts and relations -------------------------------------------------------------------
+
+
+def facts_of(ticket: Ticket) -> Facts:
+    return Facts(
+        awaiting_verification=ticket.is_awaiting_verification,
+        extension_pending=ticket.requested_deadline is not None,
+        followup_pending=ticket.followup_due_on is not None,
+        resolved_done=ticket.resolution == Resolution.DONE,
+    )
+
+
+def co_unit_ids(session: Session, ticket: Ticket) -> list[int]:
+    return list(
+        session.exec(select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == ticket.id))
+    )
+
+
+def relations_of(session: Session, user: User, ticket: Ticket) -> frozenset[str]:
+    """How `user` relates to `ticket`, in the workflow's terms."""
+    relations: set[str] = set()
+    if ticket.reporter_id == user.id:
+        relations.add("reporter")
+    if user.role not in (Role.CADRE, Role.LEADER):
+        return frozenset(relations)
+    co_ids = co_unit_ids(session, ticket)
+    units = units_by_ids(session, [ticket.responsible_unit_id, *co_ids])
+    responsible = units[ticket.responsible_unit_id]
+    co_units = [units[i] for i in co_ids]
+    if user.role == Role.CADRE and user.unit_id:
+        own = session.get(Unit, user.unit_id)
+        if own and is_within(responsible, [own]):
+            relations.update({"responsible_unit", "involved_unit"})
+        elif own and any(is_within(u, [own]) for u in co_units):
+            relations.add("involved_unit")
+    if user.role == Role.LEADER and is_within(responsible, charged_units(session, user)):
+        relations.add("leader_in_charge")
+    return frozenset(relations)
+
+
+def actor_for(session: Session, user: User, ticket: Ticket) -> Actor:
+    return Actor(role=user.role, relations=relations_of(session, user, ticket))
+
+
+def transitions_for(
+    session: Session, user: User, ticket: Ticket, workflow: WorkflowDefinition
+) -> list[Transition]:
+    """What `user` may do with `ticket` now."""
+    return available(workflow, ticket.state, facts_of(ticket), actor_for(session, user, ticket))
+
+
+# --- filing --------------------------------------------------------------------------------
+
+
+def next_code(session: Session, prefix: str, year: int) -> str:
+    """Hand out the next readable code for `year` atomically (safe under concurrent filing)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.exec(insert(TicketCodeCounter).values(year=year, last=0).on_conflict_do_nothing())
+    number = session.exec(
+        update(TicketCodeCounter)
+        .where(TicketCodeCounter.year == year)
+        .values(last=TicketCodeCounter.last + 1)
+        .returning(TicketCodeCounter.last)
+    ).scalar_one()
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def _unit_by_code(session: Session, code: str, field: str, errors: dict[str, str]) -> Unit | None:
+    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        errors[field] = f"unknown unit {code!r}"
+    return unit
+
+
+def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> dict:
+    """Turn codes and usernames into ids; collect every unknown reference as a field error."""
+    errors: dict[str, str] = {}
+    resolved: dict = {}
+    if data.category is not None:
+        category = session.exec(select(Category).where(Category.code == data.category)).first()
+        if category is None or not category.is_active:
+            errors["category"] = f"unknown category {data.category!r}"
+        else:
+            resolved["category_id"] = category.id
+    if data.responsible_unit is not None:
+        unit = _unit_by_code(session, data.responsible_unit, "responsible_unit", errors)
+        resolved["responsible_unit_id"] = unit.id if unit else None
+    if data.location_unit is not None:
+        unit = _unit_by_code(session, data.location_unit, "location_unit", errors)
+        resolved["location_unit_id"] = unit.id if unit else None
+    if data.co_units is not None:
+        ids = []
+        for code in dict.fromkeys(data.co_units):
+            unit = _unit_by_code(session, code, "co_units", errors)
+            if unit:
+                ids.append(unit.id)
+        if resolved.get("responsible_unit_id") in ids:
+            errors["co_units"] = "the responsible unit cannot also co-operate"
+        resolved["co_unit_ids"] = ids
+    if data.assignee is not None:
+        assignee = session.exec(select(User).where(User.username == data.assignee)).first()
+        if assignee is None:
+            errors["assignee"] = f"unknown user {data.assignee!r}"
+        else:
+            resolved["assignee_id"] = assignee.id
+    inspection_id = getattr(data, "inspection_id", None)
+    if inspection_id is not None and session.get(Inspection, inspection_id) is None:
+        errors["inspection_id"] = f"unknown inspection {inspection_id}"
+    if errors:
+        raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    return resolved
+
+
+def _replace_indicators(session: Session, ticket: Ticket, items: Sequence[IndicatorIn]) -> None:
+    for old in session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id)):
+        session.delete(old)
+    for position, item in enumerate(items):
+        session.add(Indicator(ticket_id=ticket.id, position=position, **item.model_dump()))
+
+
+def _record_achievements(session: Session, ticket: Ticket, items: Sequence[IndicatorIn]) -> list:
+    """Set achieved figures on the ticket's indicators by name, adding ones not yet listed."""
+    existing = {
+        i.name: i for i in session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id))
+    }
+    changes = []
+    for item in items:
+        if item.achieved is None:
+            continue
+        indicator = existing.get(item.name)
+        if indicator is None:
+            indicator = Indicator(
+                ticket_id=ticket.id,
+                name=item.name,
+                unit=item.unit,
+                target=item.target,
+                position=len(existing),
+            )
+            existing[item.name] = indicator
+        indicator.achieved = item.achieved
+        session.add(indicator)
+        changes.append({"name": item.name, "unit": indicator.unit, "achieved": item.achieved})
+    return changes
+
+
+def resolve_deadline(data: TicketCreate, today: date) -> date:
+    """The deadline as a date: given directly, or N days from today."""
+    if data.deadline is not None:
+        if data.deadline < today:
+            raise ValidationFailed(
+                "deadline is in the past", {"deadline": "must be today or later"}
+            )
+        return data.deadline
+    if data.deadline_working_days is not None:
+        return today + timedelta(days=data.deadline_working_days)
+    raise ValidationFailed("a deadline is required", {"deadline": "required"})
+
+
+def file_ticket(
+    session: Session,
+    reporter: User,
+    data: TicketCreate,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    settings: Settings,
+) -> Ticket:
+    """File a finding: it starts in the workflow's initial state, handed to its unit."""
+    if reporter.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
+        raise Forbidden("only inspectors, leaders and admins file findings")
+    refs = _resolve_references(session, data)
+    today = local_date(now, settings.timezone)
+    deadline = resolve_deadline(data, today)
+    ticket = Ticket(
+        code=next_code(session, settings.code_prefix, today.year),
+        title=data.title,
+        description=data.description,
+        category_id=refs.get("category_id"),
+        source=data.source,
+        inspection_id=data.inspection_id,
+        location_unit_id=refs.get("location_unit_id"),
+        responsible_unit_id=refs["responsible_unit_id"],
+        assignee_id=refs.get("assignee_id"),
+        person_in_charge=data.person_in_charge,
+        requirement=data.requirement,
+        severity=data.severity,
+        tags=",".join(t.strip() for t in data.tags if t.strip()),
+        reporter_id=reporter.id,
+        state=workflow.initial,
+        deadline=deadline,
+        original_deadline=deadline,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    for unit_id in refs.get("co_unit_ids", []):
+        session.add(TicketCoUnit(ticket_id=ticket.id, unit_id=unit_id))
+    _replace_indicators(session, ticket, data.indicators)
+    append_event(
+        session,
+        ticket.id,
+        kind=EventKind.CREATED,
+        actor_id=reporter.id,
+        now=now,
+        to_state=ticket.state,
+        data={"deadline": deadline.isoformat()},
+    )
+    return ticket
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+def _check_version(ticket: Ticket, expected: int | None) -> None:
+    if expected is not None and expected != ticket.version:
+        raise Conflict(
+            f"ticket {ticket.code} changed since you loaded it (version {expected}, now "
+            f"{ticket.version}); reload and try again",
+            {"version": "stale"},
+        )
+
+
+def _future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
+    if value is None or value < today:
+        raise ValidationFailed("deadline must be today or later", {field: "must be today or later"})
+    return value
+
+
+def _apply_effects(
+    ticket: Ticket,
+    decision_effects: Sequence[str],
+    data: TransitionIn,
+    now: datetime,
+    settings: Settings,
+    record: dict,
+) -> None:
+    """Apply the transition's named effects to the ticket; `record` collects what changed."""
+    today = local_date(now, settings.timezone)
+    for effect in decision_effects:
+        if effect == "mark_awaiting_verification":
+            ticket.is_awaiting_verification = True
+            ticket.completed_at = now
+        elif effect == "clear_awaiting_verification":
+            ticket.is_awaiting_verification = False
+        elif effect == "count_rejection":
+            ticket.rejection_count += 1
+        elif effect == "count_rebound":
+            ticket.rebound_count += 1
+        elif effect == "request_extension":
+            asked = _future_deadline(data.deadline, today)
+            if asked <= ticket.deadline:
+                raise ValidationFailed(
+                    "an extension must move the deadline later",
+                    {"deadline": f"must be after the current deadline {ticket.deadline}"},
+                )
+            ticket.requested_deadline = asked
+            record["requested_deadline"] = asked.isoformat()
+        elif effect == "approve_extension":
+            record["old_deadline"] = ticket.deadline.isoformat()
+            record["new_deadline"] = ticket.requested_deadline.isoformat()
+            ticket.deadline = ticket.requested_deadline
+            ticket.requested_deadline = None
+            ticket.extension_count += 1
+        elif effect == "refuse_extension":
+            record["refused_deadline"] = ticket.requested_deadline.isoformat()
+            ticket.requested_deadline = None
+        elif effect == "set_deadline":
+            record["old_deadline"] = ticket.deadline.isoformat()
+            ticket.deadline = _future_deadline(data.deadline, today)
+            record["new_deadline"] = ticket.deadline.isoformat()
+        elif effect == "mark_verified":
+            ticket.verified_at = now
+        elif effect == "resolve_done":
+            ticket.resolution, ticket.closed_at = Resolution.DONE, now
+        elif effect == "resolve_withdrawn":
+            ticket.resolution, ticket.closed_at = Resolution.WITHDRAWN, now
+            ticket.requested_deadline = None
+        elif effect == "clear_resolution":
+            ticket.resolution = ticket.closed_at = ticket.verified_at = None
+            ticket.is_awaiting_verification = False
+        elif effect == "schedule_followup" and settings.followup_days > 0:
+            ticket.followup_due_on = today + timedelta(days=settings.followup_days)
+            record["followup_due_on"] = ticket.followup_due_on.isoformat()
+        elif effect == "record_followup":
+            record["followup_due_on"] = (
+                ticket.followup_due_on.isoformat() if ticket.followup_due_on else None
+            )
+            ticket.followup_due_on = None
+
+
+def apply_transition(
+    session: Session,
+    ticket: Ticket,
+    user: User,
+    data: TransitionIn,
+    expected_version: int | None,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    settings: Settings,
+) -> TicketEvent:
+    """Check the version and the rule, change the state, apply effects, append the event."""
+    _check_version(ticket, expected_version)
+    actor = actor_for(session, user, ticket)
+    try:
+        decision = decide(
+            workflow, ticket.state, facts_of(ticket), actor, data.transition, data.provided()
+        )
+    except TransitionNotAllowed as refusal:
+        if refusal.code == "forbidden":
+            raise Forbidden(refusal.message) from refusal
+        if refusal.code == "missing_input":
+            raise ValidationFailed(
+                refusal.message, dict.fromkeys(refusal.fields, "required")
+            ) from refusal
+        raise TransitionRefused(refusal.message) from refusal
+    record: dict = {}
+    _apply_effects(ticket, decision.effects, data, now, settings, record)
+    if data.indicators:
+        record["indicators"] = _record_achievements(session, ticket, data.indicators)
+    if data.attachments:
+        record["attachments"] = list(data.attachments)
+    ticket.state = decision.target
+    ticket.updated_at = ticket.last_activity_at = now
+    session.add(ticket)
+    session.flush()  # raises StaleDataError if another transaction changed the ticket meanwhile
+    return append_event(
+        session,
+        ticket.id,
+        kind=EventKind.TRANSITION,
+        actor_id=user.id,
+        now=now,
+        transition=decision.transition.name,
+        from_state=decision.source,
+        to_state=decision.target,
+        comment=data.comment.strip(),
+        data=record,
+    )
+
+
+# --- comments and edits --------------------------------------------------------------------
+
+
+def touch(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Record activity without bumping the version (a comment must not make forms stale)."""
+    session.exec(update(Ticket).where(Ticket.id == ticket.id).values(last_activity_at=now))
+
+
+def add_comment(
+    session: Session, ticket: Ticket, user: User, text: str, now: datetime
+) -> TicketEvent:
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("comment is empty", {"comment": "required"})
+    if len(text) > 5000:
+        raise ValidationFailed("comment too long", {"comment": "at most 5000 characters"})
+    touch(session, ticket, now)
+    return append_event(
+        session, ticket.id, kind=EventKind.COMMENT, actor_id=user.id, now=now, comment=text
+    )
+
+
+EDITABLE_BY = (Role.INSPECTOR, Role.ADMIN, Role.LEADER)
+
+
+def update_ticket(
+    session: Session,
+    ticket: Ticket,
+    user: User,
+    data: TicketUpdate,
+    expected_version: int | None,
+    now: datetime,
+    settings: Settings,
+) -> TicketEvent | None:
+    """Change a ticket's fields (not its state); each change is recorded with old and new."""
+    _check_version(ticket, expected_version)
+    if user.role not in EDITABLE_BY:
+        raise Forbidden("only inspectors, leaders and admins edit findings")
+    if user.role == Role.LEADER and "leader_in_charge" not in relations_of(session, user, ticket):
+        raise Forbidden("this ticket is not in your charge")
+    refs = _resolve_references(session, data)
+    changes: dict[str, list] = {}
+
+    def change(field: str, new) -> None:  # type: ignore[no-untyped-def]
+        old = getattr(ticket, field)
+        if new != old:
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(ticket, field, new)
+
+    for field in ("title", "description", "person_in_charge", "requirement", "severity"):
+        value = getattr(data, field)
+        if value is not None:
+            change(field, value)
+    if data.tags is not None:
+        change("tags", ",".join(t.strip() for t in data.tags if t.strip()))
+    for field in ("category_id", "location_unit_id", "responsible_unit_id", "assignee_id"):
+        if field in refs:
+            change(field, refs[field])
+    if data.deadline is not None:
+        change("deadline", _future_deadline(data.deadline, local_date(now, settings.timezone)))
+    if "co_unit_ids" in refs:
+        old_ids = sorted(co_unit_ids(session, ticket))
+        new_ids = sorted(refs["co_unit_ids"])
+        if old_ids != new_ids:
+            changes["co_units"] = [old_ids, new_ids]
+            for link in session.exec(
+                select(TicketCoUnit).where(TicketCoUnit.ticket_id == ticket.id)
+            ):
+                session.delete(link)
+            for unit_id in new_ids:
+                session.add(TicketCoUnit(ticket_id=ticket.id, unit_id=unit_id))
+    if data.indicators is not None:
+        _replace_indicators(session, ticket, data.indicators)
+        changes["indicators"] = [None, [i.model_dump() for i in data.indicators]]
+    if not changes:
+        return None
+    ticket.updated_at = ticket.last_activity_at = now
+    session.add(ticket)
+    session.flush()
+    return append_event(
+        session,
+        ticket.id,
+        kind=EventKind.UPDATE,
+        actor_id=user.id,
+        now=now,
+        data={"changes": changes},
+    )
+
+
+def _plain(value):  # type: ignore[no-untyped-def]
+    return value.isoformat() if isinstance(value, date) else value

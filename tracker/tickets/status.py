@@ -1,0 +1,39 @@
+"""Derived status of a ticket at a moment: overdue, days left, red/amber/green."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.clock import days_left
+from tracker.tickets.models import Ticket
+from tracker.workflow.definition import WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class TicketStatus:
+    is_clock_running: bool
+    days_left: int | None  # None while the clock is stopped
+    is_overdue: bool
+    rag: str | None  # "red", "amber", "green", or None while the clock is stopped
+
+
+def clock_running(ticket: Ticket, workflow: WorkflowDefinition) -> bool:
+    """The deadline clock runs in states that say so, unless completion awaits verification."""
+    state = workflow.state(ticket.state)
+    return bool(state and state.clock and not ticket.is_awaiting_verification)
+
+
+def ticket_status(
+    ticket: Ticket, workflow: WorkflowDefinition, now: datetime, tz: str, amber_days: int
+) -> TicketStatus:
+    if not clock_running(ticket, workflow):
+        return TicketStatus(False, None, False, None)
+    left = days_left(ticket.deadline, now, tz)
+    if left < 0:
+        rag = "red"
+    elif left <= amber_days:
+        rag = "amber"
+    else:
+        rag = "green"
+    return TicketStatus(True, left, left < 0, rag)

@@ -1,0 +1,312 @@
+"""Ticket pages: the list (role queues, filters), filing, the detail page and its actions."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import select
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import Conflict, NotFound, ServiceError
+from tracker.inspections.models import Inspection
+from tracker.org.models import Role, Unit, User
+from tracker.tickets import service
+from tracker.tickets.forms import CommentForm, TicketForm, TransitionForm
+from tracker.tickets.models import Category, TicketEvent
+from tracker.tickets.queries import (
+    TicketFilter,
+    filtered_query,
+    paginate,
+    parse_filter,
+    role_queue,
+)
+from tracker.tickets.related import load_related
+from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
+from tracker.tickets.scope import get_visible_ticket
+from tracker.workflow.registry import active_workflow
+
+bp = Blueprint("tickets", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():  # type: ignore[no-untyped-def]
+    return redirect(url_for("tickets.index"))
+
+
+def _list_filter() -> tuple[TicketFilter, bool]:
+    """The filter from the query string, or the role's queue when none is given."""
+    has_filter = any(k for k in request.args if k not in ("page", "queue"))
+    if request.args.get("queue", "mine") == "mine" and not has_filter:
+        return role_queue(current_user), True
+    return parse_filter(request.args, active_workflow()), False
+
+
+@bp.route("/tickets")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    session = get_session()
+    config = current_app.config
+    try:
+        flt, is_queue = _list_filter()
+    except ServiceError as error:
+        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
+        return redirect(url_for("tickets.index", queue="all"))
+    now = utcnow()
+    stmt = filtered_query(
+        session,
+        current_user,
+        flt,
+        active_workflow(),
+        now,
+        config["TIMEZONE"],
+        config["AMBER_DAYS"],
+        open_only=is_queue,
+    )
+    page = paginate(
+        session, stmt, flt.sort, request.args.get("page", 1, type=int), config["PAGE_SIZE"]
+    )
+    related = load_related(session, page.items, details=False)
+    categories = session.exec(
+        select(Category).where(Category.is_active).order_by(Category.position)
+    ).all()
+    units = session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+    return render_template(
+        "tickets/list.html",
+        page=page,
+        related=related,
+        flt=flt,
+        is_queue=is_queue,
+        categories=categories,
+        units=units,
+        workflow=active_workflow(),
+    )
+
+
+def _fill_choices(form: TicketForm) -> None:
+    session = get_session()
+    units = session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+    unit_choices = [(u.code, f"{'　' * u.depth}{u.name}") for u in units]
+    form.responsible_unit.choices = unit_choices
+    form.location_unit.choices = [("", "—"), *unit_choices]
+    categories = session.exec(
+        select(Category).where(Category.is_active).order_by(Category.position)
+    ).all()
+    form.category.choices = [("", "—")] + [(c.code, c.label(g.locale)) for c in categories]
+    inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
+    form.inspection_id.choices = [("", "—")] + [(str(i.id), i.title) for i in inspections]
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    if current_user.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
+        abort(403)
+    form = TicketForm()
+    _fill_choices(form)
+    if request.method == "GET" and request.args.get("inspection"):
+        form.inspection_id.data = request.args["inspection"]
+    if form.validate_on_submit():
+        session = get_session()
+        data = {
+            "title": form.title.data,
+            "description": form.description.data or "",
+            "category": form.category.data or None,
+            "source": form.source.data,
+            "inspection_id": int(form.inspection_id.data) if form.inspection_id.data else None,
+            "responsible_unit": form.responsible_unit.data,
+            "location_unit": form.location_unit.data or None,
+            "person_in_charge": form.person_in_charge.data or "",
+            "requirement": form.requirement.data or "",
+            "severity": form.severity.data,
+            "deadline": form.deadline.data,
+            "deadline_working_days": form.deadline_working_days.data,
+            "tags": (form.tags.data or "").split(","),
+        }
+        try:
+            ticket = service.file_ticket(
+                session,
+                current_user,
+                validate(TicketCreate, data),
+                active_workflow(),
+                utcnow(),
+                service.Settings.from_config(current_app.config),
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            _attach_errors(form, error)
+        else:
+            flash(_("Finding %(code)s filed and handed to its unit.", code=ticket.code), "success")
+            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("tickets/new.html", form=form), status
+
+
+def _attach_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]
+    """Show service errors next to the fields they concern, the rest at the top."""
+    placed = False
+    for name, message in error.fields.items():
+        field = getattr(form, name.split(".")[0], None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), message]
+            placed = True
+    if not placed:
+        flash(error.message, "danger")
+
+
+def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  # type: ignore[no-untyped-def]
+    session = get_session()
+    workflow = active_workflow()
+    related = load_related(session, [ticket])
+    events = session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    ).all()
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = (
+        {u.id: u for u in session.exec(select(User).where(User.id.in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    actions = service.transitions_for(session, current_user, ticket, workflow)
+    return (
+        render_template(
+            "tickets/detail.html",
+            ticket=ticket,
+            related=related,
+            events=events,
+            actors=actors,
+            actions=actions,
+            transition_form=transition_form,
+            failed=failed,
+            comment_form=CommentForm(),
+            workflow=workflow,
+        ),
+        status,
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>")
+@login_required
+def detail(ticket_id: int):  # type: ignore[no-untyped-def]
+    try:
+        ticket = get_visible_ticket(get_session(), current_user, ticket_id)
+    except NotFound:
+        abort(404)
+    return _render_detail(ticket)
+
+
+def _indicators_from_form() -> list[dict]:
+    rows = []
+    for index in range(50):
+        prefix = f"ind-{index}-"
+        name = request.form.get(prefix + "name", "").strip()
+        achieved = request.form.get(prefix + "achieved", "").strip()
+        if not name and not achieved:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "unit": request.form.get(prefix + "unit", "").strip(),
+                "achieved": achieved or None,
+            }
+        )
+    return rows
+
+
+@bp.post("/tickets/<int:ticket_id>/transition")
+@login_required
+def transition(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        ticket = get_visible_ticket(session, current_user, ticket_id)
+    except NotFound:
+        abort(404)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete; please try again."), "danger")
+        return _render_detail(ticket, transition_form=form, failed=form.transition.data, status=400)
+    try:
+        data = validate(
+            TransitionIn,
+            {
+                "transition": form.transition.data,
+                "comment": form.comment.data or "",
+                "deadline": form.deadline.data,
+                "attachments": request.form.getlist("attachments", type=int),
+                "indicators": _indicators_from_form(),
+            },
+        )
+        event = service.apply_transition(
+            session,
+            ticket,
+            current_user,
+            data,
+            int(form.version.data) if form.version.data.isdigit() else -1,
+            active_workflow(),
+            utcnow(),
+            service.Settings.from_config(current_app.config),
+        )
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        error: ServiceError = Conflict("changed meanwhile")
+        return _failed(ticket_id, form, error)
+    except ServiceError as error:
+        session.rollback()
+        return _failed(ticket_id, form, error)
+    label = active_workflow().transition(event.transition)
+    flash(
+        _("Done: %(action)s.", action=label.label(g.locale) if label else event.transition),
+        "success",
+    )
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+
+
+def _failed(ticket_id: int, form: TransitionForm, error: ServiceError):  # type: ignore[no-untyped-def]
+    ticket = get_visible_ticket(get_session(), current_user, ticket_id)
+    if isinstance(error, Conflict):
+        flash(
+            _(
+                "Someone changed this ticket while you were looking at it. "
+                "The page now shows the current state; please check and try again."
+            ),
+            "warning",
+        )
+    else:
+        _attach_errors(form, error)
+        if error.fields:
+            flash(_("Please complete the highlighted fields."), "danger")
+    return _render_detail(
+        ticket, transition_form=form, failed=form.transition.data, status=error.status
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/comments")
+@login_required
+def comment(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        ticket = get_visible_ticket(session, current_user, ticket_id)
+    except NotFound:
+        abort(404)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("A comment cannot be empty."), "danger")
+        return _render_detail(ticket, status=400)
+    service.add_comment(session, ticket, current_user, form.comment.data, utcnow())
+    session.commit()
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id) + "#history")

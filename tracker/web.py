@@ -1,0 +1,73 @@
+"""Wire blueprints, the user loader, template helpers and security headers into the app."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import get_locale
+from sqlalchemy import text
+
+from tracker.db import get_session
+from tracker.extensions import login_manager
+
+
+def _blueprints():  # type: ignore[no-untyped-def]
+    from tracker.auth.views import bp as auth_bp
+    from tracker.org.views import bp as org_bp
+    from tracker.tickets.views import bp as tickets_bp
+    from tracker.workflow.views import bp as workflow_bp
+
+    return [auth_bp, org_bp, tickets_bp, workflow_bp]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+    from tracker.auth.service import load_user
+
+    return load_user(get_session(), user_id)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    )
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def healthz():  # type: ignore[no-untyped-def]
+    """200 when the database answers."""
+    try:
+        get_session().exec(text("SELECT 1"))
+    except Exception as exc:  # any database failure means unhealthy
+        return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
+    return jsonify({"status": "ok", "database": "ok"})
+
+
+def init_app(app: Flask) -> None:
+    from tracker import template_helpers
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.after_request(_security_headers)
+    template_helpers.init_app(app)
+
+    @app.errorhandler(404)
+    def _not_found(_error):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "not_found", "message": "not found"}}), 404
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def _forbidden(_error):  # type: ignore[no-untyped-def]
+        return render_template("errors/403.html"), 403
+
+    @app.before_request
+    def _remember_locale() -> None:
+        g.locale = str(get_locale())
