@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import deque
 from dataclasses import dataclass, field
@@ -185,6 +186,36 @@ def _flag(entry: dict[str, Any], name: str, source: str, key: str, default: bool
     return value
 
 
+STATE_KEYS = {"key", "label_zh", "label_en", "colour", "clock", "terminal"}
+TRANSITION_KEYS = {
+    "name",
+    "label_zh",
+    "label_en",
+    "from",
+    "to",
+    "roles",
+    "who",
+    "requires",
+    "requires_any",
+    "guards",
+    "effects",
+    "notify",
+    "reopen",
+    "confirm",
+    "style",
+}
+STYLES = ("primary", "secondary", "success", "danger", "warning", "info", "dark")
+
+
+def _check_entry(entry: Any, allowed: set[str], source: str, key: str) -> None:
+    """An entry must be a table with known keys: a typo must not silently drop a rule."""
+    if not isinstance(entry, dict):
+        raise WorkflowError(source, key, "must be a table ([[...]] entry)")
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise WorkflowError(source, f"{key}.{unknown[0]}", "unknown setting")
+
+
 def _parse_states(data: dict[str, Any], source: str) -> dict[str, State]:
     raw = data.get("states")
     if not isinstance(raw, list) or not raw:
@@ -192,15 +223,21 @@ def _parse_states(data: dict[str, Any], source: str) -> dict[str, State]:
     states: dict[str, State] = {}
     for index, entry in enumerate(raw):
         key = f"states[{index}]"
+        _check_entry(entry, STATE_KEYS, source, key)
         name = _text(entry, "key", source, key)
         key = f"states.{name}"
         if name in states:
             raise WorkflowError(source, key, "duplicate state key")
+        colour = entry.get("colour", "#6c757d")
+        if not isinstance(colour, str) or not re.fullmatch(
+            r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", colour
+        ):
+            raise WorkflowError(source, f"{key}.colour", "must be a hex colour such as #0d6efd")
         states[name] = State(
             key=name,
             label_zh=_text(entry, "label_zh", source, key),
             label_en=_text(entry, "label_en", source, key),
-            colour=_text(entry, "colour", source, key, "#6c757d"),
+            colour=colour,
             clock=_flag(entry, "clock", source, key, True),
             terminal=_flag(entry, "terminal", source, key, False),
         )
@@ -237,6 +274,7 @@ def _parse_transitions(data: dict[str, Any], source: str, states: dict[str, Stat
     transitions: list[Transition] = []
     seen: set[str] = set()
     for index, entry in enumerate(raw):
+        _check_entry(entry, TRANSITION_KEYS, source, f"transitions[{index}]")
         name = _text(entry, "name", source, f"transitions[{index}]")
         key = f"transitions.{name}"
         if name in seen:
@@ -248,6 +286,8 @@ def _parse_transitions(data: dict[str, Any], source: str, states: dict[str, Stat
         for state in sources:
             if state not in states:
                 raise WorkflowError(source, f"{key}.from", f"unknown state {state!r}")
+        if entry.get("style", "primary") not in STYLES:
+            raise WorkflowError(source, f"{key}.style", f"must be one of {', '.join(STYLES)}")
         target = entry.get("to")
         if target is not None and target not in states:
             raise WorkflowError(source, f"{key}.to", f"unknown state {target!r}")
@@ -317,6 +357,10 @@ def _check_graph(definition: WorkflowDefinition) -> None:
                 queue.append(nxt)
     for key, state in definition.states.items():
         if key not in reached:
-            raise WorkflowError(source, f"states.{key}", "no path from the initial state reaches it")
+            raise WorkflowError(
+                source, f"states.{key}", "no path from the initial state reaches it"
+            )
         if not state.terminal and not (edges[key] - {key}):
-            raise WorkflowError(source, f"states.{key}", "not terminal, yet no transition leaves it")
+            raise WorkflowError(
+                source, f"states.{key}", "not terminal, yet no transition leaves it"
+            )

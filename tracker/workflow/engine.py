@@ -44,7 +44,7 @@ GUARD_CHECKS: dict[str, Callable[[Facts], bool]] = {
 
 
 class TransitionNotAllowed(Exception):
-    """An attempt is refused. `code` says why: unknown, wrong_state, guard, forbidden, missing_input."""
+    """An attempt is refused; `code`: unknown, wrong_state, guard, forbidden or missing_input."""
 
     def __init__(self, code: str, message: str, fields: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -111,9 +111,7 @@ def decide(
     if transition is None:
         raise TransitionNotAllowed("unknown", f"unknown transition {name!r}")
     if state not in transition.sources:
-        raise TransitionNotAllowed(
-            "wrong_state", f"{name!r} cannot be taken from state {state!r}"
-        )
+        raise TransitionNotAllowed("wrong_state", f"{name!r} cannot be taken from state {state!r}")
     if not _guards_pass(transition, facts):
         failed = [g for g in transition.guards if not GUARD_CHECKS[g](facts)]
         raise TransitionNotAllowed("guard", f"{name!r} is not possible now ({', '.join(failed)})")
