@@ -60,3 +60,8 @@ def list_days(session: Session, year: int) -> list[CalendarDay]:
     """The overrides of `year`, in date order."""
     statement = select(CalendarDay).where(_year_filter([year])).order_by(col(CalendarDay.day))
     return list(session.exec(statement))
+
+
+def years_with_days(session: Session, years: Iterable[int]) -> set[int]:
+    """Which of `years` have at least one override entered."""
+    return {row.year for row in session.exec(select(CalendarDay.day).where(_year_filter(years)))}

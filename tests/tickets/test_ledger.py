@@ -1,0 +1,244 @@
+"""Spreadsheet import (all or nothing, every bad row named) and the ledger export."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from helpers import NOW, later
+from openpyxl import Workbook, load_workbook
+from sqlmodel import func, select
+
+from tracker.tickets import ledger
+from tracker.tickets.ledger_cli import export_command, import_command
+from tracker.tickets.models import Indicator, Ticket, TicketCoUnit
+from tracker.tickets.queries import TicketFilter, filtered_query
+
+HEADERS = list(ledger.IMPORT_HEADERS)
+
+
+def sheet_bytes(rows: list[dict], title_row: bool = False) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    if title_row:
+        sheet.append(["示范县督查发现问题清单"])
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append([row.get(h, "") for h in HEADERS])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def finding(i: int, **extra) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "问题描述": f"第{i}号 房前屋后垃圾堆未清理",
+        "问题类别": "垃圾堆",
+        "问题来源": "督查暗访",
+        "乡镇/村": "上庄村",
+        "责任单位": "青山乡" if i % 2 else "town-b",
+        "协办单位": "县农业农村局" if i % 3 == 0 else "",
+        "责任人": "张三",
+        "整改要求": "限期清理",
+        "整改时限": "2026-07-31" if i % 2 else "10个工作日",
+        "严重程度": "一般",
+        "标签": "三堆,回头看",
+        "整改指标": "清理垃圾堆:12堆；回收废旧农膜:3.5吨",
+        **extra,
+    }
+
+
+def run_import(db, user, workflow, settings, data: bytes):  # type: ignore[no-untyped-def]
+    _total, rows = ledger.read_rows(BytesIO(data))
+    result = ledger.import_findings(db, user, rows, workflow, NOW, settings)
+    if result.ok:
+        db.commit()
+    else:
+        db.rollback()
+    return result
+
+
+def count(db, model) -> int:  # type: ignore[no-untyped-def]
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_thousand_rows_import_in_one_go(db, county, workflow, settings):
+    data = sheet_bytes([finding(i) for i in range(1, 1001)], title_row=True)
+    result = run_import(db, county.inspector, workflow, settings, data)
+    assert result.ok, result.errors[:3]
+    assert len(result.codes) == 1000 == count(db, Ticket)
+    assert count(db, Indicator) == 2000
+    assert count(db, TicketCoUnit) == 333
+    ticket = db.exec(select(Ticket).where(Ticket.code == result.codes[1])).one()
+    # 10 working days from Monday 2026-06-15: Dragon Boat Festival (19 June) is a holiday.
+    assert ticket.deadline == date(2026, 6, 30)
+    assert ticket.source == "unannounced"
+    assert ticket.location_unit_id == county.village_a.id
+
+
+def test_two_bad_rows_import_nothing_and_are_both_named(db, county, workflow, settings):
+    rows = [finding(i) for i in range(1, 1001)]
+    rows[9]["责任单位"] = "不存在乡"
+    rows[499]["整改时限"] = "下周"
+    result = run_import(db, county.inspector, workflow, settings, sheet_bytes(rows))
+    assert not result.ok
+    assert [e.row for e in result.errors] == [11, 501]  # header is row 1
+    assert "不存在乡" in result.errors[0].reason
+    assert "整改时限" in result.errors[1].reason
+    assert count(db, Ticket) == 0
+
+
+def test_ambiguous_names_past_dates_and_bad_indicators_are_reported(db, county, workflow, settings):
+    from tracker.org.service import create_unit
+
+    create_unit(db, "village-a2", "上庄村", "village", "town-b")
+    db.commit()
+    rows = [
+        finding(1),  # 上庄村 now names two units
+        finding(3, **{"乡镇/村": "village-a", "整改时限": "2020-01-01"}),
+        finding(5, **{"乡镇/村": "village-a", "整改指标": "清理垃圾堆"}),
+        finding(7, **{"乡镇/村": "village-a", "问题描述": "", "标题": ""}),
+        finding(9, **{"乡镇/村": "village-a"}),
+    ]
+    result = run_import(db, county.inspector, workflow, settings, sheet_bytes(rows))
+    assert [e.row for e in result.errors] == [2, 3, 4, 5]
+    assert "several units" in result.errors[0].reason
+    assert "整改时限" in result.errors[1].reason
+    assert "整改指标" in result.errors[2].reason
+
+
+def test_template_has_headers_and_an_example_that_imports(db, county, workflow, settings):
+    data = ledger.template_workbook()
+    sheet = load_workbook(BytesIO(data)).worksheets[0]
+    assert [c.value for c in sheet[1]] == HEADERS
+    result = run_import(db, county.inspector, workflow, settings, data)
+    assert result.ok, result.errors
+    assert len(result.codes) == 1
+
+
+def test_cadre_cannot_import(app, db, county, workflow, settings, as_user):
+    client = as_user(county.cadre_a)
+    assert client.get("/tickets/import").status_code == 403
+
+
+def test_upload_page_rerenders_bad_rows(app, db, county, as_user, monkeypatch):
+    monkeypatch.setattr("tracker.tickets.ledger_views.utcnow", lambda: NOW)
+    client = as_user(county.inspector)
+    assert client.get("/tickets/import").status_code == 200
+    rows = [finding(1), finding(2, **{"问题类别": "不存在"}), finding(3, **{"责任单位": ""})]
+    response = client.post(
+        "/tickets/import",
+        data={"file": (BytesIO(sheet_bytes(rows)), "findings.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "不存在" in page and '<td class="text-nowrap">3</td>' in page
+    assert count(db, Ticket) == 0
+    response = client.post(
+        "/tickets/import",
+        data={"file": (BytesIO(sheet_bytes([finding(1), finding(2)])), "findings.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.rollback()  # end the read snapshot taken above
+    assert count(db, Ticket) == 2
+    response = client.post(
+        "/tickets/import",
+        data={"file": (BytesIO(b"not a spreadsheet"), "findings.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    template = client.get("/tickets/import/template")
+    assert template.status_code == 200
+    assert load_workbook(BytesIO(template.data)).worksheets[0]["B1"].value == "问题描述"
+
+
+def test_cli_import_reports_bad_rows_and_export_writes(app, db, county, tmp_path, monkeypatch):
+    monkeypatch.setattr("tracker.tickets.ledger_cli.utcnow", lambda: NOW)
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(sheet_bytes([finding(i) for i in range(1, 6)]))
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(sheet_bytes([finding(1), finding(2, **{"责任单位": "火星乡"})]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(import_command, [str(bad), "--as", "inspector"])
+    assert result.exit_code == 1
+    assert "row 3" in result.output and "火星乡" in result.output
+    result = runner.invoke(import_command, [str(good)])
+    assert result.exit_code == 0, result.output
+    assert "imported 5 findings" in result.output
+    out = tmp_path / "ledger.xlsx"
+    result = runner.invoke(export_command, [str(out), "--as", "cadre-b"])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).worksheets[0]
+    assert sheet.max_row == 1 + 2  # town-b has findings 2 and 4
+    result = runner.invoke(export_command, [str(out), "--unit", "town-a", "--state", "reported"])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out).worksheets[0].max_row == 1 + 3
+    result = runner.invoke(export_command, [str(out), "--unit", "nowhere"])
+    assert result.exit_code != 0 and "unknown unit" in result.output
+
+
+@pytest.fixture
+def ledger_tickets(make_ticket, county, move):  # type: ignore[no-untyped-def]
+    late = make_ticket(title="清理垃圾堆", deadline=date(2026, 6, 20), co_units=["dept"])
+    move(late, county.cadre_a, "accept", comment="已安排人员清理")
+    make_ticket(title="河西镇柴草堆", responsible_unit="town-b", location_unit="village-b")
+    make_ticket(title="县局农膜", responsible_unit="dept", location_unit=None)
+    return late
+
+
+def _download(client, query: str = ""):  # type: ignore[no-untyped-def]
+    response = client.get("/tickets/export.xlsx" + query)
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    return load_workbook(BytesIO(response.data)).worksheets[0]
+
+
+def test_export_one_row_per_visible_ticket_with_overdue_highlight(
+    app, db, county, ledger_tickets, as_user, monkeypatch
+):
+    monkeypatch.setattr("tracker.tickets.ledger_views.utcnow", lambda: later(10))
+    client = as_user(county.admin)
+    sheet = _download(client, "?queue=all")
+    header = [c.value for c in sheet[1]]
+    assert header == [name for name, _w in ledger.LEDGER_COLUMNS]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["C"].width == 48
+    assert sheet.max_row == 4
+    rows = {r[1].value: r for r in sheet.iter_rows(min_row=2)}
+    late = rows[ledger_tickets.code]
+    # ten days on, the 2026-06-20 deadline is past; the others (2026-06-30) are not
+    assert late[13].value == "是"
+    assert late[0].fill.fgColor.rgb.endswith("F4CCCC")
+    assert "已安排人员清理" in late[11].value and "清理垃圾堆 —/12堆" in late[11].value
+    assert late[6].value == "青山乡" and late[5].value == "上庄村"
+    others = [r for code, r in rows.items() if code != ledger_tickets.code]
+    assert all(r[13].value == "否" for r in others)
+    assert all(r[0].fill.fgColor.rgb != late[0].fill.fgColor.rgb for r in others)
+    # scoped: the department's cadre sees its own finding and the one it co-operates on
+    client = as_user(county.cadre_dept)
+    sheet = _download(client, "?queue=all")
+    assert {r[2].value.split("\n")[0] for r in sheet.iter_rows(min_row=2)} == {
+        "清理垃圾堆",
+        "县局农膜",
+    }
+    client = as_user(county.cadre_b)
+    assert _download(client, "?queue=all").max_row == 2
+    # the filter is applied as on the list
+    client = as_user(county.admin)
+    assert _download(client, "?queue=all&unit=town-b").max_row == 2
+    response = client.get("/tickets/export.xlsx?state=nope")
+    assert response.status_code == 302
+
+
+def test_write_ledger_counts_rows(db, county, ledger_tickets, workflow):
+    stmt = filtered_query(
+        db, county.leader_a, TicketFilter(), workflow, later(30), "Asia/Shanghai", 3
+    )
+    buffer = BytesIO()
+    assert (
+        ledger.write_ledger(db, stmt, "deadline", workflow, later(30), "Asia/Shanghai", 3, buffer)
+        == 1
+    )

@@ -1,0 +1,130 @@
+"""`tracker import FILE.xlsx` and `tracker export FILE.xlsx`: findings in, ledger (台账) out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.datastructures import MultiDict
+
+from tracker.calendar.workdays import fallback_warning
+from tracker.clock import utcnow
+from tracker.db import session_scope
+from tracker.errors import ServiceError
+from tracker.org.models import Role, User
+from tracker.tickets import ledger, service
+from tracker.tickets.queries import filtered_query, parse_filter
+from tracker.workflow.registry import active_workflow
+
+
+def _user(session, username: str | None) -> User:  # type: ignore[no-untyped-def]
+    """The named user, or (for None) the first enabled administrator."""
+    from sqlmodel import select
+
+    if username:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.ClickException(f"unknown user {username!r}")
+        return user
+    user = session.exec(
+        select(User).where(User.role == Role.ADMIN, User.is_enabled).order_by(User.id)
+    ).first()
+    if user is None:
+        raise click.ClickException("no administrator exists: pass --as USERNAME")
+    return user
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", help="File the findings as this user (default: an admin).")
+@with_appcontext
+def import_command(path: Path, username: str | None) -> None:
+    """Import findings from an .xlsx sheet: every row is checked first; any bad row, none filed."""
+    app = current_app
+    now = utcnow()
+    try:
+        with session_scope(app) as session:
+            reporter = _user(session, username)
+            total, rows = ledger.read_rows(str(path))
+            with click.progressbar(
+                length=2 * max(total, 1), label="checking and filing", file=sys.stderr
+            ) as bar:
+                result = ledger.import_findings(
+                    session,
+                    reporter,
+                    rows,
+                    active_workflow(),
+                    now,
+                    service.Settings.from_config(app.config),
+                    progress=bar.update,
+                )
+            if not result.ok:
+                session.rollback()
+                click.echo(f"{len(result.errors)} bad row(s); nothing was imported:", err=True)
+                for error in result.errors:
+                    click.echo(f"  row {error.row}: {error.reason}", err=True)
+                raise click.exceptions.Exit(1)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"imported {len(result.codes)} findings", err=True)
+    if result.codes:
+        click.echo(f"codes {result.codes[0]} … {result.codes[-1]}")
+    warning = fallback_warning(result.fallback_years)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as", "username", help="Export what this user sees (default: everything).")
+@click.option("--state", multiple=True, help="State key; repeat for several.")
+@click.option("--unit", help="Unit code (its sub-units included).")
+@click.option("--category", help="Category code.")
+@click.option("--source", help="Source key, e.g. inspection, citizen.")
+@click.option("--inspection", help="Inspection id.")
+@click.option("--overdue", is_flag=True, help="Only overdue findings.")
+@click.option("--rag", type=click.Choice(["red", "amber", "green"]))
+@click.option("--due-after", help="Deadline on or after YYYY-MM-DD.")
+@click.option("--due-before", help="Deadline on or before YYYY-MM-DD.")
+@click.option("-q", "--query", "q", help="Text search.")
+@click.option("--sort", default="deadline", show_default=True)
+@with_appcontext
+def export_command(path: Path, username: str | None, **filters) -> None:  # type: ignore[no-untyped-def]
+    """Export findings as the ledger (台账) an office keeps, to an .xlsx file."""
+    app = current_app
+    args = MultiDict()
+    for key, value in filters.items():
+        if key == "state":
+            for state in value:
+                args.add("state", state)
+        elif key == "overdue":
+            if value:
+                args.add("overdue", "1")
+        elif value:
+            args.add(key.replace("-", "_"), value)
+    now = utcnow()
+    try:
+        with session_scope(app) as session:
+            user = _user(session, username) if username else User(role=Role.ADMIN, username="")
+            workflow = active_workflow()
+            flt = parse_filter(args, workflow)
+            stmt = filtered_query(
+                session, user, flt, workflow, now, app.config["TIMEZONE"], app.config["AMBER_DAYS"]
+            )
+            count = ledger.write_ledger(
+                session,
+                stmt,
+                flt.sort,
+                workflow,
+                now,
+                app.config["TIMEZONE"],
+                app.config["AMBER_DAYS"],
+                str(path),
+            )
+    except ServiceError as error:
+        detail = ", ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
+        raise click.ClickException(detail) from error
+    click.echo(f"exported {count} findings to {path}")

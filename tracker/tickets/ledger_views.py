@@ -1,0 +1,182 @@
+"""List-page actions: spreadsheet import, its template, the ledger export and bulk changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.calendar.messages import fallback_message
+from tracker.clock import local_date, utcnow
+from tracker.db import get_session
+from tracker.errors import ServiceError
+from tracker.org.models import Role
+from tracker.tickets import ledger, service
+from tracker.tickets.bulk import bulk_update
+from tracker.tickets.queries import filter_from_request, filtered_query
+from tracker.workflow.registry import active_workflow
+
+bp = Blueprint("ledger", __name__)
+
+IMPORT_ROLES = (Role.INSPECTOR, Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx)"),
+        validators=[FileRequired(), FileAllowed(["xlsx"], _l("An Excel .xlsx file, please."))],
+    )
+
+
+@bp.route("/tickets/import", methods=["GET", "POST"])
+@login_required
+def import_page():  # type: ignore[no-untyped-def]
+    if current_user.role not in IMPORT_ROLES:
+        abort(403)
+    form = ImportForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            _total, rows = ledger.read_rows(form.file.data.stream)
+            result = ledger.import_findings(
+                session,
+                current_user,
+                rows,
+                active_workflow(),
+                utcnow(),
+                service.Settings.from_config(current_app.config),
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.file.errors = [*form.file.errors, error.fields.get("file", error.message)]
+            status = 422
+        else:
+            if result.ok:
+                session.commit()
+                flash(_("%(count)s findings imported.", count=len(result.codes)), "success")
+                if result.fallback_years:
+                    flash(fallback_message(result.fallback_years), "warning")
+                return redirect(url_for("tickets.index", queue="all", sort="-created"))
+            session.rollback()
+            status = 422
+    elif request.method == "POST":
+        status = 400
+    return render_template("tickets/import.html", form=form, result=result), status
+
+
+@bp.route("/tickets/import/template")
+@login_required
+def import_template():  # type: ignore[no-untyped-def]
+    return send_file(
+        BytesIO(ledger.template_workbook()),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="findings-import-template.xlsx",
+    )
+
+
+@bp.route("/tickets/export.xlsx")
+@login_required
+def export():  # type: ignore[no-untyped-def]
+    """The list's current filter (or role queue) as the ledger, scoped like the list."""
+    session = get_session()
+    config = current_app.config
+    workflow = active_workflow()
+    now = utcnow()
+    try:
+        flt, is_queue = filter_from_request(request.args, current_user, workflow)
+        stmt = filtered_query(
+            session,
+            current_user,
+            flt,
+            workflow,
+            now,
+            config["TIMEZONE"],
+            config["AMBER_DAYS"],
+            open_only=is_queue,
+        )
+    except ServiceError as error:
+        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
+        return redirect(url_for("tickets.index", queue="all"))
+    buffer = BytesIO()
+    ledger.write_ledger(
+        session, stmt, flt.sort, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"], buffer
+    )
+    buffer.seek(0)
+    today = local_date(now, config["TIMEZONE"]).isoformat()
+    return send_file(
+        buffer, mimetype=XLSX, as_attachment=True, download_name=f"ledger-{today}.xlsx"
+    )
+
+
+def _back_to_list() -> str:
+    """Where the bulk form came from: a /tickets list URL, never another site."""
+    target = request.form.get("next", "")
+    if target.startswith("/tickets") and not target.startswith("//"):
+        return target
+    return url_for("tickets.index", queue="all")
+
+
+@bp.post("/tickets/bulk")
+@login_required
+def bulk():  # type: ignore[no-untyped-def]
+    session = get_session()
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    deadline_text = request.form.get("deadline", "").strip()
+    try:
+        deadline = date.fromisoformat(deadline_text) if deadline_text else None
+    except ValueError:
+        flash(_("The new deadline is not a date."), "danger")
+        return redirect(_back_to_list())
+    try:
+        result = bulk_update(
+            session,
+            current_user,
+            ids,
+            utcnow(),
+            service.Settings.from_config(current_app.config),
+            deadline=deadline,
+            responsible_unit=request.form.get("responsible_unit", "").strip() or None,
+        )
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        flash(_("Someone changed one of these findings meanwhile; nothing was changed."), "warning")
+    except ServiceError as error:
+        session.rollback()
+        if error.status == 404:
+            abort(404)
+        if error.status == 403:
+            abort(403)
+        detail = "; ".join(error.fields.values()) or error.message
+        flash(_("Nothing was changed: %(detail)s", detail=detail), "danger")
+    else:
+        flash(
+            _(
+                "%(changed)s of %(selected)s selected findings changed.",
+                changed=result.changed,
+                selected=result.selected,
+            ),
+            "success",
+        )
+    return redirect(_back_to_list())
