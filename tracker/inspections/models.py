@@ -28,6 +28,8 @@ class Inspection(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # 三、下一步工作措施及建议: edited by leaders, printed in the bulletin.
     next_steps: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    next_steps_updated_at: datetime | None = None
+    next_steps_updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=created_now)
 

@@ -1,0 +1,111 @@
+"""Check images with Pillow, drop their metadata (EXIF: GPS, device) and make thumbnails.
+
+Decompression bombs (a few KB declaring a gigapixel image) are refused from the header alone,
+before any pixel is decoded.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tracker.evidence.sniff import FileType
+
+_PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+
+
+class BadImage(ValueError):
+    """The bytes claim to be an image but are not a usable one; the message says why."""
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    data: bytes  # what to store: the upload itself, or a re-encoding without metadata
+    thumbnail: bytes  # a JPEG no larger than the thumbnail box
+    width: int
+    height: int
+
+
+def _open(data: bytes, kind: FileType, max_pixels: int) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise BadImage("the image is too large (in pixels)") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise BadImage("the image cannot be read") from exc
+    if image.format != _PIL_FORMATS[kind.key]:
+        raise BadImage("the image content does not match its type")
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > max_pixels:
+        raise BadImage(f"the image is too large ({width}×{height} pixels)")
+    return image
+
+
+def _has_metadata(image: Image.Image) -> bool:
+    info = image.info
+    return bool(
+        info.get("exif")
+        or info.get("xmp")
+        or info.get("XML:com.adobe.xmp")
+        or info.get("comment")
+        or getattr(image, "text", None)
+    )
+
+
+def _strip(image: Image.Image, kind: FileType) -> bytes:
+    """Re-encode without metadata, turned upright as the EXIF orientation said."""
+    upright = ImageOps.exif_transpose(image)
+    out = io.BytesIO()
+    options: dict = {}
+    if image.info.get("icc_profile"):
+        options["icc_profile"] = image.info["icc_profile"]
+    if kind.key == "jpeg":
+        if upright.mode not in ("RGB", "L", "CMYK"):
+            upright = upright.convert("RGB")
+        upright.save(out, "JPEG", quality=92, optimize=True, **options)
+    elif kind.key == "webp":
+        upright.save(out, "WEBP", quality=90, **options)
+    else:
+        upright.save(out, "PNG", optimize=True, **options)
+    return out.getvalue()
+
+
+def _thumbnail(image: Image.Image, box: int) -> bytes:
+    thumb = ImageOps.exif_transpose(image)
+    thumb.thumbnail((box, box))
+    if thumb.mode in ("RGBA", "LA", "P", "PA"):
+        thumb = thumb.convert("RGBA")
+        background = Image.new("RGB", thumb.size, (255, 255, 255))
+        background.paste(thumb, mask=thumb.getchannel("A"))
+        thumb = background
+    elif thumb.mode != "RGB":
+        thumb = thumb.convert("RGB")
+    out = io.BytesIO()
+    thumb.save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
+
+
+def process_image(
+    data: bytes, kind: FileType, *, max_pixels: int, thumbnail_box: int, strip_metadata: bool
+) -> ProcessedImage:
+    """Verify the whole image decodes; return what to store and its thumbnail."""
+    try:
+        _open(data, kind, max_pixels).verify()  # structure and checksums; leaves it unusable
+        image = _open(data, kind, max_pixels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+            is_animated = getattr(image, "n_frames", 1) > 1
+            stored = data
+            if strip_metadata and not is_animated and _has_metadata(image):
+                stored = _strip(image, kind)
+            return ProcessedImage(stored, _thumbnail(image, thumbnail_box), *image.size)
+    except BadImage:
+        raise
+    except Exception as exc:  # Pillow raises many kinds of errors on malformed input
+        raise BadImage("the image is damaged or incomplete") from exc

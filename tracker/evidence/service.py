@@ -1,0 +1,308 @@
+"""Evidence rules: who may add files, checking and storing them, and finding them again.
+
+Every lookup of an attachment goes through the ticket's scope (`get_visible_ticket`), so another
+unit's attachment id is "not found", exactly like another unit's ticket id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlmodel import Session, select
+
+from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.evidence import storage
+from tracker.evidence.images import BadImage, process_image
+from tracker.evidence.models import Attachment, Purpose
+from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
+from tracker.org.models import Role, User
+from tracker.tickets.history import append_event
+from tracker.tickets.models import EventKind, Ticket, TicketEvent
+from tracker.tickets.scope import get_visible_ticket
+from tracker.tickets.service import relations_of, touch
+from tracker.workflow.registry import active_workflow
+
+TYPES_BY_CONTENT_TYPE = {t.content_type: t for t in ACCEPTED}
+
+
+def _(text: str, **values: object) -> str:
+    """Translated inside a request; plain English elsewhere (CLI, jobs, service tests)."""
+    if has_request_context():
+        return gettext(text, **values)
+    return text % values if values else text
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    """The settings an upload needs (read from app.config by the caller)."""
+
+    upload_dir: str
+    max_bytes: int = 10 * 1024 * 1024
+    max_pixels: int = 40_000_000
+    thumbnail_box: int = 320
+    strip_metadata: bool = True
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> UploadSettings:
+        return cls(
+            upload_dir=str(config["UPLOAD_DIR"]),
+            max_bytes=int(config["UPLOAD_MAX_BYTES"]),
+            max_pixels=int(config.get("UPLOAD_MAX_PIXELS", cls.max_pixels)),
+            thumbnail_box=int(config.get("THUMBNAIL_SIZE", cls.thumbnail_box)),
+            strip_metadata=bool(config.get("UPLOAD_STRIP_METADATA", True)),
+        )
+
+
+def _settings(config: Mapping[str, Any] | UploadSettings) -> UploadSettings:
+    return config if isinstance(config, UploadSettings) else UploadSettings.from_config(config)
+
+
+# --- permission ----------------------------------------------------------------------------
+
+
+def _is_terminal(ticket: Ticket) -> bool:
+    state = active_workflow().state(ticket.state)
+    return bool(state and state.terminal)
+
+
+def can_upload(session: Session, user: User, ticket: Ticket) -> bool:
+    """Inspectors and admins; cadres of the lead or a co-operating unit (协办 units add their own
+    evidence); leaders in charge. Units stop adding files once the ticket is closed; inspectors
+    still can (follow-up checks, 回头看)."""
+    if user.role in (Role.ADMIN, Role.INSPECTOR):
+        return True
+    if _is_terminal(ticket):
+        return False
+    relations = relations_of(session, user, ticket)
+    if user.role == Role.CADRE:
+        return "involved_unit" in relations
+    if user.role == Role.LEADER:
+        return "leader_in_charge" in relations
+    return False
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def safe_original_name(name: str | None) -> str:
+    """The user's file name reduced to a harmless label: no folders, no control characters."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(
+        " " if unicodedata.category(ch) == "Zs" else ch
+        for ch in text
+        if unicodedata.category(ch)[0] != "C" and unicodedata.category(ch) not in ("Zl", "Zp")
+    )
+    text = text.strip().lstrip(".").strip()
+    return text[:200] or "file"
+
+
+def download_name(attachment: Attachment) -> str:
+    """The name to offer on download, its extension matching the content actually stored."""
+    kind = TYPES_BY_CONTENT_TYPE.get(attachment.content_type)
+    name = attachment.original_name or "file"
+    if kind is None:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and f".{ext.lower()}" in EXTENSIONS[kind.key]:
+        return name
+    return (stem if dot and stem else name) + kind.extension
+
+
+# --- storing -------------------------------------------------------------------------------
+
+
+def _read_limited(file_storage: Any, max_bytes: int) -> bytes:
+    stream = getattr(file_storage, "stream", file_storage)
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationFailed(
+            _(
+                "The file is too large: at most %(size)s MB.",
+                size=f"{max_bytes / 1024 / 1024:.1f}".rstrip("0").rstrip("."),
+            ),
+            {"file": "too large"},
+        )
+    if not data:
+        raise ValidationFailed(_("The file is empty."), {"file": "empty"})
+    return data
+
+
+def _refuse_type() -> ValidationFailed:
+    return ValidationFailed(
+        _(
+            "This kind of file is not accepted. Upload photos (JPEG, PNG, WebP) or documents "
+            "(PDF, Word .docx, Excel .xlsx)."
+        ),
+        {"file": "type not accepted"},
+    )
+
+
+def store_attachment(
+    session: Session,
+    ticket: Ticket,
+    user: User,
+    file_storage: Any,
+    purpose: str,
+    now: datetime,
+    config: Mapping[str, Any] | UploadSettings,
+) -> Attachment:
+    """Check a file by its content and size, store it under a generated name, record it.
+
+    The file is written before the caller commits; if the transaction fails, call `discard`.
+    """
+    settings = _settings(config)
+    if not can_upload(session, user, ticket):
+        raise Forbidden(_("You may not add evidence to this finding."))
+    if purpose not in {p.value for p in Purpose}:
+        raise ValidationFailed(_("Unknown purpose."), {"purpose": "unknown"})
+    if file_storage is None or not getattr(file_storage, "filename", "x"):
+        raise ValidationFailed(_("Choose a file to upload."), {"file": "required"})
+    data = _read_limited(file_storage, settings.max_bytes)
+    kind: FileType | None = detect(data)
+    if kind is None:
+        raise _refuse_type()
+    thumbnail = None
+    if kind.is_image:
+        try:
+            image = process_image(
+                data,
+                kind,
+                max_pixels=settings.max_pixels,
+                thumbnail_box=settings.thumbnail_box,
+                strip_metadata=settings.strip_metadata,
+            )
+        except BadImage as exc:
+            raise ValidationFailed(
+                _("The image was refused: %(reason)s.", reason=str(exc)), {"file": str(exc)}
+            ) from exc
+        data, thumbnail = image.data, image.thumbnail
+    stored_name = storage.new_stored_name(kind.extension)
+    storage.write_atomically(storage.file_path(settings.upload_dir, stored_name), data)
+    if thumbnail is not None:
+        storage.write_atomically(
+            storage.thumbnail_path(settings.upload_dir, stored_name), thumbnail
+        )
+    attachment = Attachment(
+        ticket_id=ticket.id,
+        uploader_id=user.id,
+        original_name=safe_original_name(getattr(file_storage, "filename", None)),
+        stored_name=stored_name,
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        purpose=purpose,
+        has_thumbnail=thumbnail is not None,
+        created_at=now,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def store_many(
+    session: Session,
+    ticket: Ticket,
+    user: User,
+    files: Iterable[Any],
+    purpose: str,
+    now: datetime,
+    config: Mapping[str, Any] | UploadSettings,
+) -> list[Attachment]:
+    """Store every non-empty file field; on a refusal remove the ones already written."""
+    stored: list[Attachment] = []
+    try:
+        for item in files:
+            if item is not None and getattr(item, "filename", ""):
+                stored.append(store_attachment(session, ticket, user, item, purpose, now, config))
+    except BaseException:
+        discard(stored, config)
+        raise
+    return stored
+
+
+def discard(attachments: Sequence[Attachment], config: Mapping[str, Any] | UploadSettings) -> None:
+    """Remove the files of attachments whose transaction was rolled back."""
+    upload_dir = _settings(config).upload_dir
+    for attachment in attachments:
+        storage.remove(upload_dir, attachment.stored_name)
+
+
+def record_uploads(
+    session: Session, ticket: Ticket, user: User, attachments: Sequence[Attachment], now: datetime
+) -> TicketEvent:
+    """One history entry for files added from the evidence card (not part of a transition)."""
+    touch(session, ticket, now)
+    return append_event(
+        session,
+        ticket.id,
+        kind=EventKind.ATTACHMENT,
+        actor_id=user.id,
+        now=now,
+        data={
+            "attachments": [
+                {"id": a.id, "name": a.original_name, "purpose": a.purpose} for a in attachments
+            ]
+        },
+    )
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+
+def check_ticket_attachments(session: Session, ticket: Ticket, ids: Iterable[int]) -> list[int]:
+    """The ids given with a transition, each of which must be a file of this ticket."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = set(
+        session.exec(
+            select(Attachment.id).where(
+                Attachment.id.in_(wanted), Attachment.ticket_id == ticket.id
+            )
+        )
+    )
+    if len(found) != len(wanted):
+        raise ValidationFailed(
+            _("An attached file does not belong to this finding."), {"attachments": "unknown"}
+        )
+    return wanted
+
+
+def link_to_event(session: Session, ids: Sequence[int], event: TicketEvent) -> None:
+    """Mark attachments as the evidence a transition event cited."""
+    if not ids:
+        return
+    for attachment in session.exec(select(Attachment).where(Attachment.id.in_(ids))):
+        attachment.event_id = event.id
+        session.add(attachment)
+    session.flush()
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def attachments_of(session: Session, ticket: Ticket) -> list[Attachment]:
+    return list(
+        session.exec(
+            select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+        )
+    )
+
+
+def get_visible_attachment(
+    session: Session, user: User, attachment_id: int
+) -> tuple[Attachment, Ticket]:
+    """The attachment and its ticket if `user` may see the ticket; otherwise NotFound."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("attachment not found")
+    ticket = get_visible_ticket(session, user, attachment.ticket_id)
+    return attachment, ticket

@@ -1,0 +1,143 @@
+"""Evidence pages: upload from the ticket page, download and thumbnails behind the scope check."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import NotFound, ServiceError
+from tracker.evidence import service, storage
+from tracker.evidence.forms import UploadForm
+from tracker.tickets.scope import get_visible_ticket
+
+bp = Blueprint("evidence", __name__)
+
+# Downloads are never rendered as pages: nothing in them may run or frame anything.
+_DOWNLOAD_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+@bp.post("/tickets/<int:ticket_id>/attachments")
+@login_required
+def upload(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        ticket = get_visible_ticket(session, current_user, ticket_id)
+    except NotFound:
+        abort(404)
+    back = url_for("tickets.detail", ticket_id=ticket_id) + "#evidence"
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(_("The upload form was incomplete; please try again."), "danger")
+        return redirect(back)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        flash(_("Choose a file to upload."), "danger")
+        return redirect(back)
+    config = current_app.config
+    now = utcnow()
+    stored = []
+    try:
+        stored = service.store_many(
+            session, ticket, current_user, files, form.purpose.data, now, config
+        )
+        service.record_uploads(session, ticket, current_user, stored, now)
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        service.discard(stored, config)
+        if error.status == 403:
+            abort(403)
+        flash(error.message, "danger")
+        return redirect(back)
+    except BaseException:
+        session.rollback()
+        service.discard(stored, config)
+        raise
+    flash(
+        ngettext("%(num)d file added.", "%(num)d files added.", len(stored)),
+        "success",
+    )
+    return redirect(back)
+
+
+def _visible_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
+    try:
+        attachment, _ticket = service.get_visible_attachment(
+            get_session(), current_user, attachment_id
+        )
+    except NotFound:
+        abort(404)
+    return attachment
+
+
+def _send(path, mimetype: str, *, as_attachment: bool, name: str):  # type: ignore[no-untyped-def]
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=as_attachment,
+        download_name=name,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = _DOWNLOAD_CSP
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):  # type: ignore[no-untyped-def]
+    """The stored file with its checked content type; images inline, documents as downloads."""
+    attachment = _visible_attachment(attachment_id)
+    path = storage.file_path(current_app.config["UPLOAD_DIR"], attachment.stored_name)
+    return _send(
+        path,
+        attachment.content_type,
+        as_attachment=not attachment.is_image or request.args.get("download") == "1",
+        name=service.download_name(attachment),
+    )
+
+
+@bp.get("/attachments/<int:attachment_id>/thumbnail")
+@login_required
+def thumbnail(attachment_id: int):  # type: ignore[no-untyped-def]
+    attachment = _visible_attachment(attachment_id)
+    if not attachment.has_thumbnail:
+        abort(404)
+    path = storage.thumbnail_path(current_app.config["UPLOAD_DIR"], attachment.stored_name)
+    return _send(path, "image/jpeg", as_attachment=False, name=f"thumbnail-{attachment.id}.jpg")
+
+
+def too_large(_error):  # type: ignore[no-untyped-def]
+    """413 (the request exceeded MAX_CONTENT_LENGTH): say so plainly instead of a bare error."""
+    limit = current_app.config.get("UPLOAD_MAX_BYTES", 0)
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "too_large", "message": f"request larger than allowed ({limit})"}}
+        return jsonify(body), 413
+    return render_template("evidence/too_large.html", limit=limit), 413
+
+
+def evidence_panel(ticket):  # type: ignore[no-untyped-def]
+    """What the ticket page shows of its evidence (a template global, so the ticket views need
+    not know about files)."""
+    from tracker.evidence.panel import build_panel
+
+    return build_panel(get_session(), current_user, ticket)

@@ -1,0 +1,242 @@
+"""Inspection rounds (督查轮次): creating them, who sees which, their progress and next steps.
+
+Inspectors and admins see every round. Leaders and cadres see a round that covered a unit of
+their scope (or an ancestor of it, e.g. a county-wide round) or that produced a finding they can
+see; any other round id is "not found". Progress figures count only findings the viewer may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy import ColumnElement, exists, false, or_, true
+from sqlmodel import Session, select
+
+from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
+from tracker.inspections.progress import Progress, progress_by_inspection
+from tracker.inspections.schemas import InspectionCreate
+from tracker.org.models import Role, Unit, User
+from tracker.org.service import scope_units, subtree_ids
+from tracker.tickets.models import Ticket
+from tracker.tickets.schemas import validate
+from tracker.tickets.scope import visibility_condition
+from tracker.workflow.definition import WorkflowDefinition
+
+CREATORS = (Role.INSPECTOR, Role.ADMIN)
+TEAM_ROLES = (Role.INSPECTOR, Role.LEADER)
+NEXT_STEPS_EDITORS = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
+MAX_ROUND_DAYS = 366
+MAX_FINDINGS_SHOWN = 500
+
+
+def _(text: str, **values: object) -> str:
+    """Translated inside a request; plain English elsewhere (CLI, jobs, service tests)."""
+    if has_request_context():
+        return gettext(text, **values)
+    return text % values if values else text
+
+
+@dataclass
+class InspectionSummary:
+    inspection: Inspection
+    progress: Progress
+    unit_count: int = 0
+
+
+@dataclass
+class InspectionDetail:
+    inspection: Inspection
+    progress: Progress
+    team: list[User] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+    has_more_tickets: bool = False
+
+
+# --- creating ------------------------------------------------------------------------------
+
+
+def create_inspection(
+    session: Session,
+    actor: User,
+    data: InspectionCreate | Mapping[str, Any],
+    now: datetime,
+) -> Inspection:
+    """Record a round with its team and the units it covered; every problem is a field error."""
+    if actor.role not in CREATORS:
+        raise Forbidden(_("Only inspectors and administrators create inspection rounds."))
+    if not isinstance(data, InspectionCreate):
+        data = validate(InspectionCreate, dict(data))
+    errors: dict[str, str] = {}
+    if not data.title:
+        errors["title"] = _("A title is required.")
+    if data.ended_on is not None:
+        if data.ended_on < data.started_on:
+            errors["ended_on"] = _("The end cannot come before the start.")
+        elif data.ended_on - data.started_on > timedelta(days=MAX_ROUND_DAYS):
+            errors["ended_on"] = _("A round lasts at most a year.")
+    team_names = list(dict.fromkeys(n.strip() for n in data.team if n.strip()))
+    members = []
+    if team_names:
+        members = list(session.exec(select(User).where(User.username.in_(team_names))))
+    found = {u.username: u for u in members}
+    unknown = [n for n in team_names if n not in found]
+    wrong_role = [u.username for u in members if u.role not in TEAM_ROLES or not u.is_enabled]
+    if unknown:
+        errors["team"] = _("Unknown users: %(names)s.", names=", ".join(unknown))
+    elif wrong_role:
+        errors["team"] = _(
+            "Only inspectors and leaders can be on a team: %(names)s.", names=", ".join(wrong_role)
+        )
+    codes = list(dict.fromkeys(c.strip() for c in data.units if c.strip()))
+    units = list(session.exec(select(Unit).where(Unit.code.in_(codes)))) if codes else []
+    missing = sorted(set(codes) - {u.code for u in units})
+    if not codes:
+        errors["units"] = _("Choose the units the round covered.")
+    elif missing:
+        errors["units"] = _("Unknown units: %(codes)s.", codes=", ".join(missing))
+    if errors:
+        raise ValidationFailed("; ".join(errors.values()), errors)
+    if not members and actor.role == Role.INSPECTOR:
+        members = [actor]
+    inspection = Inspection(
+        title=data.title,
+        kind=data.kind,
+        started_on=data.started_on,
+        ended_on=data.ended_on,
+        description=data.description,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(inspection)
+    session.flush()
+    for member in members:
+        session.add(InspectionMember(inspection_id=inspection.id, user_id=member.id))
+    for unit in units:
+        session.add(InspectionUnit(inspection_id=inspection.id, unit_id=unit.id))
+    session.flush()
+    return inspection
+
+
+def update_next_steps(
+    session: Session, actor: User, inspection: Inspection, text: str, now: datetime
+) -> Inspection:
+    """Set 三、下一步工作措施及建议 (the bulletin's next steps); leaders and inspectors."""
+    if actor.role not in NEXT_STEPS_EDITORS:
+        raise Forbidden(_("Only leaders and inspectors write the next steps."))
+    text = (text or "").strip()
+    if len(text) > 10000:
+        raise ValidationFailed(
+            _("The next steps are too long."), {"next_steps": _("At most 10000 characters.")}
+        )
+    inspection.next_steps = text
+    inspection.next_steps_updated_at = now
+    inspection.next_steps_updated_by_id = actor.id
+    session.add(inspection)
+    session.flush()
+    return inspection
+
+
+# --- seeing --------------------------------------------------------------------------------
+
+
+def inspection_visibility(session: Session, user: User) -> ColumnElement[bool]:
+    """A WHERE condition on `Inspection` selecting the rounds `user` may see."""
+    roots = scope_units(session, user)
+    if roots is None:
+        return true()
+    if not roots:
+        return false()
+    ancestors = {int(part) for root in roots for part in root.path.strip("/").split("/") if part}
+    covered = exists().where(
+        InspectionUnit.inspection_id == Inspection.id,
+        or_(InspectionUnit.unit_id.in_(subtree_ids(roots)), InspectionUnit.unit_id.in_(ancestors)),
+    )
+    has_finding = exists().where(
+        Ticket.inspection_id == Inspection.id, visibility_condition(session, user)
+    )
+    return or_(covered, has_finding)
+
+
+def list_inspections(
+    session: Session, user: User, workflow: WorkflowDefinition, now: datetime, tz: str
+) -> list[InspectionSummary]:
+    """The rounds `user` may see, newest first, each with its progress (three queries)."""
+    inspections = list(
+        session.exec(
+            select(Inspection)
+            .where(inspection_visibility(session, user))
+            .order_by(Inspection.started_on.desc(), Inspection.id.desc())
+        )
+    )
+    ids = [i.id for i in inspections]
+    progress = progress_by_inspection(session, user, ids, workflow, now, tz)
+    unit_counts: dict[int, int] = {}
+    if ids:
+        for link in session.exec(
+            select(InspectionUnit).where(InspectionUnit.inspection_id.in_(ids))
+        ):
+            unit_counts[link.inspection_id] = unit_counts.get(link.inspection_id, 0) + 1
+    return [InspectionSummary(i, progress[i.id], unit_counts.get(i.id, 0)) for i in inspections]
+
+
+def get_visible_inspection(session: Session, user: User, inspection_id: int) -> Inspection:
+    inspection = session.exec(
+        select(Inspection).where(
+            Inspection.id == inspection_id, inspection_visibility(session, user)
+        )
+    ).first()
+    if inspection is None:
+        raise NotFound("inspection not found")
+    return inspection
+
+
+def get_inspection(
+    session: Session,
+    user: User,
+    inspection_id: int,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    tz: str,
+) -> InspectionDetail:
+    """A round with its team, units, progress and the findings `user` may see."""
+    inspection = get_visible_inspection(session, user, inspection_id)
+    team = list(
+        session.exec(
+            select(User)
+            .join(InspectionMember, InspectionMember.user_id == User.id)
+            .where(InspectionMember.inspection_id == inspection.id)
+            .order_by(User.username)
+        )
+    )
+    units = list(
+        session.exec(
+            select(Unit)
+            .join(InspectionUnit, InspectionUnit.unit_id == Unit.id)
+            .where(InspectionUnit.inspection_id == inspection.id)
+            .order_by(Unit.path)
+        )
+    )
+    tickets = list(
+        session.exec(
+            select(Ticket)
+            .where(Ticket.inspection_id == inspection.id, visibility_condition(session, user))
+            .order_by(Ticket.deadline, Ticket.id)
+            .limit(MAX_FINDINGS_SHOWN + 1)
+        )
+    )
+    progress = progress_by_inspection(session, user, [inspection.id], workflow, now, tz)
+    return InspectionDetail(
+        inspection=inspection,
+        progress=progress[inspection.id],
+        team=team,
+        units=units,
+        tickets=tickets[:MAX_FINDINGS_SHOWN],
+        has_more_tickets=len(tickets) > MAX_FINDINGS_SHOWN,
+    )

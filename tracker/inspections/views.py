@@ -1,0 +1,157 @@
+"""Inspection pages: the rounds with their progress, creating one, and a round's findings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import NotFound, ServiceError
+from tracker.inspections import service
+from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
+from tracker.org.models import Role, Unit, User
+from tracker.tickets.related import load_related
+from tracker.workflow.registry import active_workflow
+
+bp = Blueprint("inspections", __name__, url_prefix="/inspections")
+
+FILERS = (Role.INSPECTOR, Role.ADMIN, Role.LEADER)  # who may file findings (tickets.new)
+
+
+@bp.route("")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    config = current_app.config
+    rounds = service.list_inspections(
+        get_session(), current_user, active_workflow(), utcnow(), config["TIMEZONE"]
+    )
+    return render_template(
+        "inspections/list.html",
+        rounds=rounds,
+        kinds=KIND_LABELS,
+        can_create=current_user.role in service.CREATORS,
+    )
+
+
+def _fill_choices(form: InspectionForm) -> None:
+    session = get_session()
+    people = session.exec(
+        select(User)
+        .where(User.role.in_(service.TEAM_ROLES), User.is_enabled)
+        .order_by(User.role, User.username)
+    ).all()
+    form.team.choices = [(u.username, f"{u.name} ({u.username})") for u in people]
+    units = session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+    form.units.choices = [(u.code, f"{'　' * u.depth}{u.name}") for u in units]
+
+
+def _show_errors(form: InspectionForm, error: ServiceError) -> None:
+    placed = False
+    for name, message in error.fields.items():
+        field = getattr(form, name.split(".")[0], None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), message]
+            placed = True
+    if not placed:
+        flash(error.message, "danger")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    if current_user.role not in service.CREATORS:
+        abort(403)
+    form = InspectionForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            inspection = service.create_inspection(
+                session,
+                current_user,
+                {
+                    "title": form.title.data,
+                    "kind": form.kind.data,
+                    "started_on": form.started_on.data,
+                    "ended_on": form.ended_on.data,
+                    "description": form.description.data or "",
+                    "team": form.team.data or [],
+                    "units": form.units.data or [],
+                },
+                utcnow(),
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(_("Inspection round “%(title)s” created.", title=inspection.title), "success")
+            return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("inspections/new.html", form=form), status
+
+
+def _render_detail(inspection_id: int, form: NextStepsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        detail = service.get_inspection(
+            session,
+            current_user,
+            inspection_id,
+            active_workflow(),
+            utcnow(),
+            current_app.config["TIMEZONE"],
+        )
+    except NotFound:
+        abort(404)
+    can_edit = current_user.role in service.NEXT_STEPS_EDITORS
+    if can_edit and form is None:
+        form = NextStepsForm(next_steps=detail.inspection.next_steps)
+    editor = (
+        session.get(User, detail.inspection.next_steps_updated_by_id)
+        if detail.inspection.next_steps_updated_by_id
+        else None
+    )
+    return render_template(
+        "inspections/detail.html",
+        d=detail,
+        related=load_related(session, detail.tickets, details=False),
+        kinds=KIND_LABELS,
+        workflow=active_workflow(),
+        can_file=current_user.role in FILERS,
+        form=form if can_edit else None,
+        editor=editor,
+    ), status
+
+
+@bp.route("/<int:inspection_id>")
+@login_required
+def detail(inspection_id: int):  # type: ignore[no-untyped-def]
+    return _render_detail(inspection_id)
+
+
+@bp.post("/<int:inspection_id>/next-steps")
+@login_required
+def next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        inspection = service.get_visible_inspection(session, current_user, inspection_id)
+    except NotFound:
+        abort(404)
+    if current_user.role not in service.NEXT_STEPS_EDITORS:
+        abort(403)
+    form = NextStepsForm()
+    if not form.validate_on_submit():
+        return _render_detail(inspection_id, form, 422)
+    try:
+        service.update_next_steps(session, current_user, inspection, form.next_steps.data, utcnow())
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        form.next_steps.errors = [*list(form.next_steps.errors or []), error.message]
+        return _render_detail(inspection_id, form, error.status)
+    flash(_("Next steps saved."), "success")
+    return redirect(url_for("inspections.detail", inspection_id=inspection_id) + "#next-steps")
