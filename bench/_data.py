@@ -1,0 +1,95 @@
+"""Fast bulk data for benchmarks: tickets inserted with SQLAlchemy Core (executemany), in chunks."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from tracker.clock import local_date
+from tracker.demo import load_demo
+from tracker.org.models import Role, Unit, User
+from tracker.tickets.models import Ticket
+
+CHUNK = 2000
+
+
+# (state, awaiting verification, resolution) with weights: a realistic mix for dashboards.
+MIX = [
+    (("reported", False, None), 2),
+    (("rectifying", False, None), 3),
+    (("rectifying", True, None), 1),
+    (("verified", False, None), 1),
+    (("closed", False, "done"), 3),
+]
+
+
+def bulk_tickets(
+    session: Session,
+    n: int,
+    seed: int,
+    now: datetime,
+    tz: str = "Asia/Shanghai",
+    open_only: bool = False,
+) -> int:
+    """Load the demo county (no tickets), then add `n` tickets; return how many exist.
+
+    Shared by the benchmarks: a mix of every state by default; `open_only` gives tickets whose
+    deadline clock runs (reported or rectifying, not awaiting verification). Needs an app context.
+    """
+    if session.exec(select(Unit.id).where(Unit.code == "county")).first() is None:
+        load_demo(session, 0, seed, now)
+        session.commit()
+    rng = random.Random(seed)
+    units = [
+        uid
+        for uid in session.exec(
+            select(User.unit_id).where(User.role == Role.CADRE, User.unit_id.is_not(None))
+        )
+    ]
+    reporter = session.exec(select(User.id).where(User.role == Role.INSPECTOR)).first()
+    today = local_date(now, tz)
+    start = session.exec(select(func.count()).select_from(Ticket)).one()
+    states = [m for m, _ in MIX[:2]] if open_only else [m for m, _ in MIX]
+    weights = [w for _, w in MIX[:2]] if open_only else [w for _, w in MIX]
+    rows = []
+    for number in range(start, start + n):
+        state, awaiting, resolution = rng.choices(states, weights)[0]
+        deadline = today + timedelta(days=rng.randint(-30, 30))
+        filed = now - timedelta(days=rng.randint(31, 60))
+        rows.append(
+            {
+                "code": f"BX-{number:08d}",
+                "title": f"基准测试问题 {number}",
+                "description": "",
+                "requirement": "",
+                "source": "inspection",
+                "severity": "normal",
+                "tags": "",
+                "person_in_charge": "",
+                "responsible_unit_id": rng.choice(units),
+                "reporter_id": reporter,
+                "state": state,
+                "is_awaiting_verification": awaiting,
+                "resolution": resolution,
+                "closed_at": now - timedelta(days=rng.randint(0, 30)) if resolution else None,
+                "deadline": deadline,
+                "original_deadline": deadline,
+                "extension_count": 0,
+                "rejection_count": 0,
+                "rebound_count": 0,
+                "created_at": filed,
+                "updated_at": filed,
+                "last_activity_at": filed,
+                "version": 1,
+            }
+        )
+        if len(rows) == CHUNK:
+            session.connection().execute(insert(Ticket.__table__), rows)
+            rows = []
+    if rows:
+        session.connection().execute(insert(Ticket.__table__), rows)
+    session.commit()
+    return start + n

@@ -1,0 +1,125 @@
+"""Benchmark: plan reminders for many open tickets, then dispatch mails to a local SMTP sink.
+
+Run by hand (not part of the tests):
+
+    .venv/bin/python bench/reminders_bench.py --tickets 100000 --mails 5000
+    .venv/bin/python bench/reminders_bench.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+The SQLite file (default) is created in a temporary folder and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import socket
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _data import bulk_tickets
+from aiosmtpd.controller import Controller
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+import tracker.models  # noqa: F401
+from tracker import create_app
+from tracker.db import get_engine
+from tracker.reminders.dispatcher import dispatch
+from tracker.reminders.models import OutboxMessage
+from tracker.reminders.planner import plan
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.count += 1
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--mails", type=int, default=5_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--database", default="", help="SQLAlchemy URL (default: a temp SQLite)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    url = args.database or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    port = free_port()
+    sink = Counter()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    now = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)  # Monday 10:00 local, in the sending window
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": port,
+            "MAIL_SUPPRESS_SEND": False,
+            "REMINDERS": {"DAILY_CADRE_DIGEST": False, "BATCH_SIZE": args.batch},
+        }
+    )
+    engine = get_engine(app)
+    if engine.dialect.name == "postgresql":
+        SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    print("command:", shlex.join([sys.executable, *sys.argv]))
+    print(f"database: {engine.dialect.name}; tickets: {args.tickets}; batch: {args.batch}")
+    with app.app_context():
+        workflow = app.extensions["workflow"]
+        with Session(engine) as session:
+            started = time.perf_counter()
+            total = bulk_tickets(session, args.tickets, args.seed, now, open_only=True)
+            print(f"generated {total} open tickets in {time.perf_counter() - started:.1f} s")
+        with Session(engine) as session:
+            started = time.perf_counter()
+            result = plan(session, now, app.config, workflow)
+            session.commit()
+            seconds = time.perf_counter() - started
+            print(
+                f"plan: {result.tickets} open tickets -> {result.added} outbox rows in "
+                f"{seconds:.1f} s ({result.tickets / seconds:,.0f} tickets/s)"
+            )
+            started = time.perf_counter()
+            again = plan(session, now, app.config, workflow)
+            session.commit()
+            print(f"plan again: {again.added} new rows in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        sent = dispatch(engine, now, app.config, workflow, max_batches=args.mails // args.batch)
+        seconds = time.perf_counter() - started
+        print(
+            f"dispatch: {sent.sent} mails sent ({sink.count} received by the sink) in "
+            f"{seconds:.1f} s ({sent.sent / seconds:,.0f} mails/s); failed {sent.failed}, "
+            f"cancelled {sent.cancelled}"
+        )
+        with Session(engine) as session:
+            pending = session.exec(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
+            ).one()
+            print(f"still pending: {pending}")
+    controller.stop()
+    engine.dispose()
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

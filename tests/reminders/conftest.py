@@ -1,0 +1,155 @@
+"""Fixtures for reminder tests: a real SMTP server (aiosmtpd) and an app that mails to it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+REMINDER_SETTINGS = {
+    "BEFORE_DAYS": [3, 1],
+    "ON_THE_DAY": True,
+    "OVERDUE_EVERY_DAYS": 1,
+    "ESCALATE_AFTER_DAYS": 1,
+    "LADDER": {"blue": -3, "yellow": 1, "red": 7},
+    "LEADER_DIGEST_WEEKDAY": 0,
+    "DAILY_CADRE_DIGEST": False,
+    "WINDOW_START_HOUR": 8,
+    "WINDOW_END_HOUR": 20,
+    "WORKING_DAYS": False,
+    "STALE_AFTER_DAYS": 0,
+    "MAX_ATTEMPTS": 3,
+    "BACKOFF_MINUTES": [5, 15],
+    "BATCH_SIZE": 50,
+    "LEASE_MINUTES": 10,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+@dataclass
+class Sink:
+    """An SMTP server on 127.0.0.1 that keeps what it receives; can be stopped and restarted."""
+
+    port: int = field(default_factory=free_port)
+    handler: Collector = field(default_factory=Collector)
+    controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def clear(self) -> None:
+        self.handler.envelopes.clear()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [
+            message_from_bytes(e.original_content or e.content, policy=email_policy.default)
+            for e in self.handler.envelopes
+        ]
+
+    def received(self) -> set[tuple[str, str]]:
+        """(recipient username, rule) of every mail received."""
+        return {(m["To"].split("@")[0], m["X-Tracker-Rule"]) for m in self.messages}
+
+    def keys(self) -> list[str]:
+        return [m["X-Tracker-Key"] for m in self.messages]
+
+
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    sink = Sink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def hanging_smtp():  # type: ignore[no-untyped-def]
+    """A server that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def mail_settings(port: int, **reminders) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_DEFAULT_SENDER": "tracker@example.org",
+        "BASE_URL": "http://tracker.example",
+        "REMINDERS": {**REMINDER_SETTINGS, **reminders},
+    }
+
+
+@pytest.fixture
+def app(app_factory, smtp):  # type: ignore[no-untyped-def]
+    """The app of these tests mails to the `smtp` sink (overrides the suite's `app`)."""
+    return app_factory(**mail_settings(smtp.port))
+
+
+@pytest.fixture
+def reminders_config(app):  # type: ignore[no-untyped-def]
+    """Change reminder settings of the running app: reminders_config(DAILY_CADRE_DIGEST=True)."""
+
+    def set_(**values):  # type: ignore[no-untyped-def]
+        app.config["REMINDERS"] = {**app.config["REMINDERS"], **values}
+
+    return set_
+
+
+@pytest.fixture
+def mail_app(app_factory):  # type: ignore[no-untyped-def]
+    """Another app on the same database, mailing to `port`: mail_app(port, MAIL_TIMEOUT=1)."""
+
+    def build(port: int, **overrides):  # type: ignore[no-untyped-def]
+        return app_factory(**{**mail_settings(port), **overrides})
+
+    return build

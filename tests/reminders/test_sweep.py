@@ -1,0 +1,123 @@
+"""Sweeps against a real SMTP server: the right people get the right mails, once."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from helpers import NOW, later
+from sqlmodel import select
+
+from tracker.reminders import jobs
+from tracker.reminders.models import OutboxMessage, OutboxStatus
+
+FILED = later(-20)  # 2026-05-26 10:00 local
+
+
+def _setup(app, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    """Four tickets filed 20 days ago; the filing notices are swept away before the test."""
+    tickets = {
+        "soon": make_ticket(now=FILED, deadline=date(2026, 6, 18)),  # 3 days left at NOW
+        "late_b": make_ticket(now=FILED, deadline=date(2026, 6, 13), responsible_unit="town-b"),
+        "very_late": make_ticket(now=FILED, deadline=date(2026, 6, 5)),  # 10 days overdue
+        "far": make_ticket(now=FILED, deadline=date(2026, 7, 30)),
+    }
+    jobs.sweep(app, FILED)
+    assert ("cadre-a", "notice") in smtp.received()
+    smtp.clear()
+    return tickets
+
+
+def test_right_people_get_right_mails(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    result = jobs.sweep(app, NOW)
+    assert smtp.received() == {
+        ("cadre-a", "before"),  # soon: 3 days left, to the unit's cadres
+        ("cadre-b", "overdue"),  # late_b: 2 days overdue
+        ("leader-b", "escalate"),  # ... escalated to the leaders in charge of town B
+        ("leader", "escalate"),
+        ("cadre-a", "overdue"),  # very_late
+        ("leader-a", "escalate"),
+        ("leader", "red"),  # 10 days overdue: red, to the county leaders
+    }
+    # cadre-a got two mails (before + overdue) and the county leader three
+    assert len(smtp.messages) == result.dispatch.sent == 8
+    assert result.dispatch.failed == 0
+
+
+def test_sweeping_twice_sends_nothing_more(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    jobs.sweep(app, NOW)
+    first = len(smtp.messages)
+    again = jobs.sweep(app, NOW)
+    later_same_day = jobs.sweep(app, later(0.2))
+    assert again.plan.added == later_same_day.plan.added == 0
+    assert len(smtp.messages) == first
+    assert len(set(smtp.keys())) == first
+
+
+def test_next_day_overdue_reminders_continue(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    jobs.sweep(app, NOW)
+    smtp.clear()
+    jobs.sweep(app, later(1))
+    # overdue reminders are daily; escalations and red alerts were already given for this deadline
+    assert smtp.received() == {("cadre-a", "overdue"), ("cadre-b", "overdue")}
+
+
+def test_no_mail_at_night(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    night = later(0.5)  # 22:00 local
+    result = jobs.sweep(app, night)
+    assert result.plan.added > 0 and smtp.messages == []
+    jobs.sweep(app, later(0.95))  # 08:48 local next morning
+    assert smtp.messages
+
+
+def test_smtp_down_loses_nothing(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    smtp.stop()
+    result = jobs.sweep(app, NOW)  # does not raise
+    assert result.dispatch.sent == 0 and result.dispatch.failed == 8
+    rows = db.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).all()
+    assert len(rows) == 8 and all("Connection" in r.last_error for r in rows)
+    smtp.start()
+    jobs.sweep(app, later(1 / 24 / 60 * 2))  # before the back-off: nothing yet
+    assert smtp.messages == []
+    jobs.sweep(app, later(1 / 24 / 6))  # 10 minutes later
+    jobs.sweep(app, later(1 / 24 / 3))
+    assert len(smtp.messages) == 8
+    assert len(set(smtp.keys())) == 8
+
+
+def test_given_up_after_max_attempts(app, db, county, smtp, make_ticket, client, as_user):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    smtp.stop()
+    for hours in (0, 1, 2, 3):
+        jobs.sweep(app, later(hours / 24))
+    given_up = db.exec(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.GIVEN_UP)
+    ).all()
+    assert len(given_up) == 8 and all(r.attempts == 3 for r in given_up)
+    # the admin sees them and resends one
+    as_user(county.admin)
+    page = client.get("/admin/outbox?status=given_up")
+    assert page.status_code == 200 and b"given_up" in page.data
+    response = client.post(f"/admin/outbox/{given_up[0].id}/resend")
+    assert response.status_code == 302
+    smtp.start()
+    jobs.sweep(app, later(0.25))
+    assert len(smtp.messages) == 1
+
+
+def test_hanging_server_does_not_hang_the_sweep(
+    app, mail_app, db, county, smtp, make_ticket, hanging_smtp
+):  # type: ignore[no-untyped-def]
+    _setup(app, smtp, make_ticket)
+    stuck = mail_app(hanging_smtp, MAIL_TIMEOUT=1)
+    started = time.monotonic()
+    result = jobs.sweep(stuck, NOW)
+    assert time.monotonic() - started < 10
+    assert result.dispatch.sent == 0 and result.dispatch.failed == 8
+    rows = db.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).all()
+    assert rows and all("timed out" in r.last_error.lower() for r in rows)

@@ -1,0 +1,39 @@
+"""Manual chase (催办): a leader or inspector asks the responsible unit for action now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from tracker.errors import Forbidden, ValidationFailed
+from tracker.org.models import Role, User
+from tracker.reminders import notices
+from tracker.tickets.history import append_event
+from tracker.tickets.models import EventKind, Ticket, TicketEvent
+from tracker.tickets.service import relations_of
+
+CHASERS = (Role.LEADER, Role.INSPECTOR)
+
+
+def may_chase(session: Session, user: User, ticket: Ticket) -> bool:
+    """Inspectors may chase any ticket; leaders those in their charge."""
+    if user.role == Role.INSPECTOR:
+        return True
+    return user.role == Role.LEADER and "leader_in_charge" in relations_of(session, user, ticket)
+
+
+def chase_ticket(
+    session: Session, ticket: Ticket, user: User, comment: str, now: datetime
+) -> TicketEvent:
+    """Record the chase in the history and put the mails in the outbox; the caller commits."""
+    if not may_chase(session, user, ticket):
+        raise Forbidden("only inspectors and the leaders in charge may chase a finding")
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise ValidationFailed("message too long", {"comment": "at most 1000 characters"})
+    event = append_event(
+        session, ticket.id, kind=EventKind.CHASE, actor_id=user.id, now=now, comment=comment
+    )
+    notices.chase(session, ticket, event, now)
+    return event

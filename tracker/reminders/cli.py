@@ -1,0 +1,91 @@
+"""`tracker scheduler` (the production way) and `tracker reminders sweep` (once, for cron/tests)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from tracker.clock import as_utc
+from tracker.reminders import jobs
+
+log = logging.getLogger(__name__)
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 moment: {value!r}") from exc
+    if moment.tzinfo is None:  # a naive moment is local time
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return as_utc(moment)
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminder mails: plan and send."""
+
+
+@reminders_group.command("sweep")
+@click.option("--now", "now_text", default=None, help="Pretend it is this moment (ISO 8601).")
+@with_appcontext
+def sweep_command(now_text: str | None) -> None:
+    """Plan due reminders into the outbox and send them, once, then exit."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    result = jobs.sweep(app, _parse_now(now_text))
+    d = result.dispatch
+    click.echo(
+        f"planned {result.plan.added} new mails for {result.plan.tickets} open tickets; "
+        f"sent {d.sent}, failed {d.failed}, given up {d.given_up}, cancelled {d.cancelled}"
+    )
+
+
+def build_scheduler(app, scheduler_class=None):  # type: ignore[no-untyped-def]
+    """A scheduler with the sweep job: coalesced, with a misfire grace time, explicit id."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    settings = {str(k).upper(): v for k, v in app.config.get("REMINDERS", {}).items()}
+    minutes = max(1, int(settings.get("SCHEDULER_INTERVAL_MINUTES", 5)))
+    grace = max(1, int(settings.get("MISFIRE_GRACE_SECONDS", 300)))
+    scheduler = (scheduler_class or BlockingScheduler)(
+        timezone=app.config["TIMEZONE"],
+        job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
+    )
+    scheduler.add_job(
+        jobs.sweep_job,
+        "interval",
+        minutes=minutes,
+        args=[app],
+        id="reminders.sweep",
+        name="plan and send reminders",
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=grace,
+        next_run_time=datetime.now().astimezone(),
+    )
+    return scheduler, minutes
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the reminder scheduler in the foreground (the production way)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler, minutes = build_scheduler(app)
+    log.info("scheduler started: sweep every %d minutes; Ctrl+C to stop", minutes)
+    click.echo(f"Reminder scheduler: sweeping every {minutes} minutes (Ctrl+C to stop).")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopped")

@@ -1,0 +1,118 @@
+"""Rendering an outbox row into a mail: subject, text and HTML, in the recipient's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_mail import Message
+
+from tracker.org.models import Unit, User
+from tracker.reminders.models import Rule
+from tracker.reminders.policy import Policy
+from tracker.tickets.models import Ticket
+from tracker.workflow.definition import WorkflowDefinition
+
+LEVEL_RULES = {Rule.ESCALATE: "yellow", Rule.RED: "red"}
+
+
+@dataclass
+class TicketView:
+    """What a mail says about one ticket."""
+
+    id: int
+    code: str
+    title: str
+    unit: str
+    deadline: str  # local date, ISO
+    days_left: int | None
+    link: str
+
+
+def ticket_view(
+    ticket: Ticket, units: dict[int, Unit], policy: Policy, days_left: int | None
+) -> TicketView:
+    unit = units.get(ticket.responsible_unit_id)
+    return TicketView(
+        id=ticket.id,
+        code=ticket.code,
+        title=ticket.title,
+        unit=unit.name if unit else "",
+        deadline=ticket.deadline.isoformat(),
+        days_left=days_left,
+        link=policy.ticket_url(ticket.id),
+    )
+
+
+def subject_for(rule: str, payload: dict[str, Any], item: TicketView | None, count: int) -> str:
+    code = item.code if item else ""
+    days = abs(item.days_left or 0) if item else 0
+    if rule == Rule.BEFORE:
+        return _("%(code)s: %(days)s days left to rectify", code=code, days=days)
+    if rule == Rule.DUE:
+        return _("%(code)s: the deadline is today", code=code)
+    if rule == Rule.OVERDUE:
+        return _("%(code)s: overdue by %(days)s days", code=code, days=days)
+    if rule == Rule.ESCALATE:
+        return _("Escalation: %(code)s is overdue by %(days)s days", code=code, days=days)
+    if rule == Rule.RED:
+        return _("Red alert: %(code)s is overdue by %(days)s days", code=code, days=days)
+    if rule == Rule.STALE:
+        return _(
+            "%(code)s: no progress for %(days)s days", code=code, days=payload.get("idle_days", 0)
+        )
+    if rule == Rule.CHASE:
+        return _("Urgent reminder: %(code)s", code=code)
+    if rule == Rule.CADRE_DIGEST:
+        return _("Daily digest: %(count)s findings due or overdue", count=count)
+    if rule == Rule.LEADER_DIGEST:
+        return _("Weekly digest: %(count)s overdue findings in your charge", count=count)
+    if payload.get("event") == "created":
+        return _("%(code)s: a new finding for your unit", code=code)
+    return _("%(code)s: %(action)s", code=code, action=payload.get("action", ""))
+
+
+def build_message(
+    rule: str,
+    payload: dict[str, Any],
+    recipient: User,
+    items: list[TicketView],
+    workflow: WorkflowDefinition,
+) -> Message:
+    """Render the mail in the recipient's language (their setting, else the default)."""
+    config = current_app.config
+    locale = recipient.locale or config.get("DEFAULT_LOCALE", "zh")
+    digest = rule in (Rule.CADRE_DIGEST, Rule.LEADER_DIGEST)
+    template = "digest" if digest else ("notice" if rule == Rule.NOTICE else "reminder")
+    with force_locale(locale):
+        item = items[0] if items and not digest else None
+        count = int(payload.get("total", len(items))) if digest else 1
+        action = payload.get("transition")
+        transition = workflow.transition(action) if action else None
+        context = {
+            "rule": str(rule),
+            "payload": payload,
+            "recipient": recipient,
+            "item": item,
+            "items": items,
+            "count": count,
+            "level": LEVEL_RULES.get(rule) or payload.get("level"),
+            "action": transition.label(locale) if transition else "",
+            "base_url": config.get("BASE_URL", "").rstrip("/"),
+        }
+        if transition:
+            payload = {**payload, "action": transition.label(locale)}
+        subject = subject_for(rule, payload, item, count)
+        text = render_template(f"mail/{template}.txt", subject=subject, **context)
+        html = render_template(f"mail/{template}.html", subject=subject, **context)
+    return Message(
+        subject=subject,
+        recipients=[recipient.email],
+        body=text,
+        html=html,
+        sender=config.get("MAIL_DEFAULT_SENDER"),
+        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule)},
+    )

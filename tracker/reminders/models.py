@@ -1,0 +1,75 @@
+"""The outbox: one row per mail to send, under a unique key, so planning twice plans nothing new."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from tracker.modelbase import created_now
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its moment (next_attempt_at) or claimed by a dispatcher
+    SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; retried at next_attempt_at
+    GIVEN_UP = "given_up"  # failed max_attempts times; an admin can resend
+    CANCELLED = "cancelled"  # no longer true at dispatch time (clock stopped, ticket changed)
+
+
+SENDABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+
+
+class Rule(StrEnum):
+    BEFORE = "before"  # N days before the deadline
+    DUE = "due"  # on the deadline day
+    OVERDUE = "overdue"  # every N days while overdue
+    ESCALATE = "escalate"  # to the leaders in charge, once overdue long enough
+    RED = "red"  # red level of the ladder: to the county leaders
+    STALE = "stale"  # no activity for a while
+    CADRE_DIGEST = "cadre_digest"
+    LEADER_DIGEST = "leader_digest"
+    NOTICE = "notice"  # immediate: a ticket filed or moved
+    CHASE = "chase"  # 催办: a leader or inspector asks for action now
+
+
+# Rules whose rows are only true for the ticket version and deadline they were planned for.
+DEADLINE_RULES = frozenset(
+    {Rule.BEFORE, Rule.DUE, Rule.OVERDUE, Rule.ESCALATE, Rule.RED, Rule.STALE}
+)
+# Mail a user may turn off; escalations, chases and notices always go out.
+OPTIONAL_RULES = frozenset(
+    {Rule.BEFORE, Rule.DUE, Rule.OVERDUE, Rule.STALE, Rule.CADRE_DIGEST, Rule.LEADER_DIGEST}
+)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A mail planned for one recipient, rule, ticket (or digest) and period."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_message_ticket_id", "ticket_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    rule: str = Field(max_length=32)
+    recipient_id: int = Field(foreign_key="user_account.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    ticket_version: int | None = None  # the ticket's version when planned (deadline rules)
+    deadline: date | None = None  # the deadline the reminder is about
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    subject: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=created_now)
+    sent_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.key} {self.status}>"

@@ -1,0 +1,148 @@
+"""Immediate notices (a ticket filed, moved) and manual chases (催办), through the outbox.
+
+These functions only insert outbox rows inside the caller's transaction: nothing is sent during
+the request, and a rolled-back request leaves no mail behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from sqlmodel import Session, select
+
+from tracker.org.models import Role, Unit, User
+from tracker.org.service import leaders_in_charge_of
+from tracker.reminders.models import Rule
+from tracker.reminders.outbox import Planned, enqueue
+from tracker.reminders.policy import Policy
+from tracker.reminders.recipients import mailable
+from tracker.tickets.models import Ticket, TicketCoUnit, TicketEvent
+
+
+def _policy(config: Mapping | None) -> Policy:
+    if config is None and has_app_context():
+        config = current_app.config
+    return Policy.from_config(config or {})
+
+
+def _unit_cadres(session: Session, unit_ids: Iterable[int]) -> list[User]:
+    ids = list(unit_ids)
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(User).where(User.unit_id.in_(ids), User.role == Role.CADRE, User.is_enabled)
+        )
+    )
+
+
+def recipients_for(session: Session, ticket: Ticket, targets: Iterable[str]) -> list[User]:
+    """The people a transition's `notify` list names, for this ticket."""
+    people: list[User] = []
+    for target in targets:
+        if target == "responsible_unit":
+            people += _unit_cadres(session, [ticket.responsible_unit_id])
+            if ticket.assignee_id:
+                assignee = session.get(User, ticket.assignee_id)
+                if assignee:
+                    people.append(assignee)
+        elif target == "co_units":
+            co_ids = session.exec(
+                select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == ticket.id)
+            ).all()
+            people += _unit_cadres(session, co_ids)
+        elif target == "reporter" and ticket.reporter_id:
+            reporter = session.get(User, ticket.reporter_id)
+            if reporter:
+                people.append(reporter)
+        elif target == "leaders_in_charge":
+            unit = session.get(Unit, ticket.responsible_unit_id)
+            if unit:
+                people += leaders_in_charge_of(session, unit)
+        elif target == "inspectors":
+            people += session.exec(
+                select(User).where(User.role == Role.INSPECTOR, User.is_enabled)
+            ).all()
+    return mailable(people)
+
+
+def _enqueue_for(
+    session: Session,
+    rule: Rule,
+    ticket: Ticket,
+    event: TicketEvent,
+    people: Iterable[User],
+    send_at: datetime,
+    payload: dict,
+) -> int:
+    rows = [
+        Planned(
+            key=f"{rule.value}:{event.id}:{user.id}",
+            rule=rule,
+            recipient_id=user.id,
+            next_attempt_at=send_at,
+            ticket_id=ticket.id,
+            payload=payload,
+        )
+        for user in people
+        if user.id != event.actor_id
+    ]
+    return enqueue(session, rows, event.created_at)
+
+
+def _actor_name(session: Session, event: TicketEvent) -> str:
+    actor = session.get(User, event.actor_id) if event.actor_id else None
+    return actor.name if actor else ""
+
+
+def notify_filed(
+    session: Session,
+    ticket: Ticket,
+    event: TicketEvent,
+    now: datetime,
+    config: Mapping | None = None,
+) -> int:
+    """A new ticket: tell the responsible unit (and co-operating units)."""
+    policy = _policy(config)
+    people = recipients_for(session, ticket, ("responsible_unit", "co_units"))
+    payload = {"event": "created", "event_id": event.id, "actor": _actor_name(session, event)}
+    return _enqueue_for(
+        session, Rule.NOTICE, ticket, event, people, policy.into_window(now), payload
+    )
+
+
+def notify_transition(
+    session: Session,
+    ticket: Ticket,
+    event: TicketEvent,
+    targets: Iterable[str],
+    now: datetime,
+    config: Mapping | None = None,
+) -> int:
+    """A transition was taken: tell whom its `notify` list names (never the actor)."""
+    targets = tuple(targets)
+    if not targets:
+        return 0
+    policy = _policy(config)
+    people = recipients_for(session, ticket, targets)
+    payload = {
+        "event": "transition",
+        "event_id": event.id,
+        "transition": event.transition,
+        "actor": _actor_name(session, event),
+        "comment": event.comment,
+    }
+    if event.data.get("new_deadline"):
+        payload["new_deadline"] = event.data["new_deadline"]
+    return _enqueue_for(
+        session, Rule.NOTICE, ticket, event, people, policy.into_window(now), payload
+    )
+
+
+def chase(session: Session, ticket: Ticket, event: TicketEvent, now: datetime) -> int:
+    """A manual chase: the responsible unit is told now (outside the sending window too)."""
+    people = recipients_for(session, ticket, ("responsible_unit",))
+    payload = {"event_id": event.id, "actor": _actor_name(session, event), "comment": event.comment}
+    return _enqueue_for(session, Rule.CHASE, ticket, event, people, now, payload)
