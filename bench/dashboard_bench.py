@@ -1,0 +1,109 @@
+"""Time `dashboard_stats` at N tickets on the configured database (run by hand).
+
+    TRACKER_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
+        .venv/bin/python bench/dashboard_bench.py --tickets 100000
+
+An empty database is filled first (demo county + N tickets from bench/_reports_data.py, tables
+made from the models);
+a filled one is timed as it is. Prints the median time per viewer and the plan of the slowest
+query (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlalchemy import event, func, select
+from sqlmodel import Session, SQLModel
+
+import tracker.models  # noqa: F401
+from tracker import create_app
+from tracker.clock import utcnow
+from tracker.db import get_engine
+from tracker.org.models import Unit, User
+from tracker.reports.queries import dashboard_stats
+from tracker.tickets.models import Ticket
+
+
+def _fill(app, n: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+    from _reports_data import report_tickets
+
+    engine = get_engine(app)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        if session.execute(select(Unit.id).where(Unit.code == "county")).first():
+            return
+        started = time.perf_counter()
+        report_tickets(session, n, seed, utcnow())
+        session.commit()
+        print(f"loaded {n} tickets in {time.perf_counter() - started:.1f}s")
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    app = create_app({"ENV": "development"})
+    engine = get_engine(app)
+    print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    with app.app_context():
+        _fill(app, args.tickets, args.seed)
+        timings: list[tuple[float, str, object]] = []
+
+        def before(conn, cursor, statement, parameters, context, many):  # type: ignore[no-untyped-def]
+            conn.info["started"] = time.perf_counter()
+
+        def after(conn, cursor, statement, parameters, context, many):  # type: ignore[no-untyped-def]
+            timings.append((time.perf_counter() - conn.info["started"], statement, parameters))
+
+        with Session(engine) as session:
+            total = session.execute(select(func.count(Ticket.id))).scalar_one()
+            print(f"tickets in database: {total}")
+            for username in ("admin", "leader", "leader-qingshan", "cadre-hexi"):
+                user = session.execute(select(User).where(User.username == username)).scalar_one()
+                runs = []
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    dashboard_stats(session, user, None, utcnow(), app.config)
+                    runs.append(time.perf_counter() - started)
+                median, low, high = (
+                    1000 * v for v in (statistics.median(runs), min(runs), max(runs))
+                )
+                print(
+                    f"dashboard_stats as {username:<16} median {median:8.1f} ms"
+                    f"  (min {low:.1f}, max {high:.1f}, {args.repeat} runs)"
+                )
+            event.listen(engine, "before_cursor_execute", before)
+            event.listen(engine, "after_cursor_execute", after)
+            user = session.execute(select(User).where(User.username == "leader")).scalar_one()
+            dashboard_stats(session, user, None, utcnow(), app.config)
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+            print(f"queries per dashboard: {len(timings)}")
+            seconds, statement, parameters = max(timings, key=lambda t: t[0])
+            print(f"\nslowest query ({seconds * 1000:.1f} ms):\n{statement}\n")
+            explain = (
+                "EXPLAIN (ANALYZE, BUFFERS) "
+                if engine.dialect.name == "postgresql"
+                else "EXPLAIN QUERY PLAN "
+            )
+            conn = session.connection()
+            for row in conn.exec_driver_sql(explain + statement, parameters):
+                print(" | ".join(str(v) for v in row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Leaders' view: dashboard figures, overdue review, township ranking and the bulletin (通报)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    """Menu links: every role sees the dashboard of its scope; leaders' pages for the others."""
+    from tracker.template_helpers import register_nav
+
+    register_nav(app, "reports.dashboard", _l("Dashboard"))
+    leaders = ("leader", "inspector", "admin")
+    register_nav(app, "reports.overdue", _l("Overdue"), leaders)
+    register_nav(app, "reports.ranking", _l("Ranking"), leaders)
+    register_nav(app, "reports.bulletin", _l("Bulletin"), leaders)

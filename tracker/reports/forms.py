@@ -1,0 +1,18 @@
+"""Forms of the reports pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+MAX_NEXT_STEPS = 20000
+
+
+class NextStepsForm(FlaskForm):
+    """三、下一步工作措施及建议, saved with the inspection round (one paragraph per line)."""
+
+    next_steps = TextAreaField(
+        _l("Next steps and recommendations"), [Length(max=MAX_NEXT_STEPS)], render_kw={"rows": 10}
+    )

@@ -1,0 +1,310 @@
+"""Aggregate figures for leaders, computed in SQL over the viewer's scoped, filtered tickets.
+
+Each figure is a `SUM(CASE ...)` over one scoped statement, grouped by responsible unit; the few
+dozen unit rows are then folded to township level in Python (a unit's township is the ancestor of
+kind `township` on its materialised `Unit.path`). No ticket row is loaded into Python, so the cost
+is a handful of queries whatever the number of tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, text
+from sqlmodel import Session, select
+
+from tracker.clock import local_date
+from tracker.inspections.models import Inspection
+from tracker.org.models import Unit, UnitKind, User
+from tracker.org.service import scope_units
+from tracker.reports.sqlfn import days_between, local_day
+from tracker.tickets.models import Resolution, Ticket
+from tracker.tickets.queries import (
+    TicketFilter,
+    clock_states,
+    filtered_query,
+    open_states,
+    parse_filter,
+)
+from tracker.workflow.definition import WorkflowDefinition
+from tracker.workflow.registry import active_workflow
+
+WEEKS = 12
+
+# Additive per-unit counters, in the order the SQL selects them.
+COUNTERS = (
+    "total",
+    "open",
+    "overdue",
+    "amber",
+    "green",
+    "closed",
+    "done",
+    "withdrawn",
+    "closed_on_time_original",
+    "closed_on_time_extended",
+    "rejections",
+    "rebounds",
+)
+
+
+@dataclass
+class UnitFigures:
+    """Figures of one group (a township, or a unit outside any township)."""
+
+    unit: Unit
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    days_to_close_sum: float = 0.0
+
+    def add(self, counts: Mapping[str, int], days_sum: float) -> None:
+        for key in COUNTERS:
+            self.counts[key] += int(counts[key] or 0)
+        self.days_to_close_sum += float(days_sum or 0)
+
+    @property
+    def counted(self) -> int:
+        """Tickets that count towards rates: withdrawn ones (duplicates, invalid) do not."""
+        return self.counts["total"] - self.counts["withdrawn"]
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.counts
+        return {
+            "unit": {"code": self.unit.code, "name": self.unit.name, "kind": self.unit.kind},
+            **{k: c[k] for k in COUNTERS if k not in ("amber", "green")},
+            "rag": {"red": c["overdue"], "amber": c["amber"], "green": c["green"]},
+            "rectification_rate": _ratio(c["done"], self.counted),
+            "on_time_rate_original": _ratio(c["closed_on_time_original"], c["done"]),
+            "on_time_rate_extended": _ratio(c["closed_on_time_extended"], c["done"]),
+            "avg_days_to_close": (
+                round(self.days_to_close_sum / c["done"], 1) if c["done"] else None
+            ),
+        }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    """A percentage with one decimal, or None when there is nothing to divide by."""
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _n(condition) -> Any:  # type: ignore[no-untyped-def]
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every query needs: the scoped statement, the workflow, the clock and the zone."""
+
+    base: Any  # a scoped, filtered select(Ticket)
+    workflow: WorkflowDefinition
+    now: datetime
+    tz: str
+    amber_days: int
+    dialect: str
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now, self.tz)
+
+
+def make_context(
+    session: Session,
+    user: User,
+    filters: TicketFilter | Mapping | None,
+    now: datetime,
+    config: Mapping,
+) -> Context:
+    """Scope and filters once; every aggregate reuses the statement."""
+    workflow = active_workflow()
+    if filters is None:
+        flt = TicketFilter()
+    elif isinstance(filters, TicketFilter):
+        flt = filters
+    else:
+        flt = parse_filter(filters, workflow)
+    tz, amber = config["TIMEZONE"], int(config["AMBER_DAYS"])
+    base = filtered_query(session, user, flt, workflow, now, tz, amber)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        without_jit(session)
+    return Context(base, workflow, now, tz, amber, dialect)
+
+
+def without_jit(session: Session) -> None:
+    """Turn PostgreSQL's JIT off for this transaction.
+
+    The aggregates are cheap scans (a few hundred ms at 10^6 tickets) whose estimated cost is
+    high enough to trigger JIT compilation, which then costs seconds (measured: 5.2 s of a
+    5.5 s query at 10^5 tickets, see bench/dashboard_bench.py).
+    """
+    session.execute(text("SET LOCAL jit = off"))
+
+
+def _aggregate(ctx: Context, *columns):  # type: ignore[no-untyped-def]
+    """The scoped statement with its columns replaced by aggregates (same FROM and WHERE)."""
+    return ctx.base.with_only_columns(*columns, maintain_column_froms=True)
+
+
+def counter_columns(ctx: Context) -> list:
+    """The SQL for each name in COUNTERS (and the sum of days to close after them)."""
+    today = ctx.today
+    running = and_(Ticket.state.in_(clock_states(ctx.workflow)), ~Ticket.is_awaiting_verification)
+    is_open = Ticket.state.in_(open_states(ctx.workflow))
+    done = and_(~is_open, Ticket.resolution == Resolution.DONE.value)
+    finished = local_day(
+        func.coalesce(Ticket.completed_at, Ticket.closed_at), ctx.dialect, ctx.tz, ctx.now
+    )
+    soon = today + timedelta(days=ctx.amber_days)
+    return [
+        func.count(Ticket.id),
+        _n(is_open),
+        _n(and_(running, Ticket.deadline < today)),
+        _n(and_(running, Ticket.deadline >= today, Ticket.deadline <= soon)),
+        _n(and_(running, Ticket.deadline > soon)),
+        _n(~is_open),
+        _n(done),
+        _n(and_(~is_open, Ticket.resolution == Resolution.WITHDRAWN.value)),
+        _n(and_(done, finished <= Ticket.original_deadline)),
+        _n(and_(done, finished <= Ticket.deadline)),
+        func.coalesce(func.sum(Ticket.rejection_count), 0),
+        func.coalesce(func.sum(Ticket.rebound_count), 0),
+        func.coalesce(
+            func.sum(case((done, days_between(Ticket.created_at, Ticket.closed_at, ctx.dialect)))),
+            0,
+        ),
+    ]
+
+
+def group_of(unit: Unit, units: Mapping[int, Unit]) -> Unit:
+    """The township a unit belongs to; outside townships, its top-level unit (or itself)."""
+    chain = [units[int(part)] for part in unit.path.strip("/").split("/") if int(part) in units]
+    for ancestor in chain:
+        if ancestor.kind == UnitKind.TOWNSHIP:
+            return ancestor
+    return chain[1] if len(chain) > 1 else unit
+
+
+def tree_order(unit: Unit) -> tuple[int, ...]:
+    """Sort key placing units in tree order (ids along the path, compared as numbers)."""
+    return tuple(int(part) for part in unit.path.strip("/").split("/") if part)
+
+
+def load_units(session: Session) -> dict[int, Unit]:
+    return {u.id: u for u in session.exec(select(Unit))}
+
+
+def unit_figures(session: Session, ctx: Context, units: Mapping[int, Unit]) -> list[UnitFigures]:
+    """Per-township (or top-level unit) figures, in unit-tree order."""
+    stmt = _aggregate(ctx, Ticket.responsible_unit_id, *counter_columns(ctx)).group_by(
+        Ticket.responsible_unit_id
+    )
+    groups: dict[int, UnitFigures] = {}
+    for row in session.execute(stmt):
+        unit_id, *values = row
+        group = group_of(units[unit_id], units)
+        figures = groups.setdefault(group.id, UnitFigures(group))
+        figures.add(dict(zip(COUNTERS, values[: len(COUNTERS)], strict=True)), values[-1])
+    return sorted(groups.values(), key=lambda f: tree_order(f.unit))
+
+
+def inspection_progress(session: Session, ctx: Context) -> list[dict[str, Any]]:
+    """Progress to zero (清零) per inspection round: how many of its findings are closed."""
+    is_open = Ticket.state.in_(open_states(ctx.workflow))
+    stmt = (
+        _aggregate(ctx, Ticket.inspection_id, func.count(Ticket.id), _n(is_open))
+        .where(Ticket.inspection_id.is_not(None))
+        .group_by(Ticket.inspection_id)
+    )
+    rows = {inspection_id: (total, open_) for inspection_id, total, open_ in session.execute(stmt)}
+    if not rows:
+        return []
+    inspections = session.exec(
+        select(Inspection)
+        .where(Inspection.id.in_(list(rows)))
+        .order_by(Inspection.started_on.desc(), Inspection.id.desc())
+    ).all()
+    result = []
+    for inspection in inspections:
+        total, still_open = rows[inspection.id]
+        result.append(
+            {
+                "id": inspection.id,
+                "title": inspection.title,
+                "started_on": inspection.started_on.isoformat(),
+                "total": int(total),
+                "open": int(still_open),
+                "closed": int(total) - int(still_open),
+                "progress": _ratio(int(total) - int(still_open), int(total)),
+            }
+        )
+    return result
+
+
+def week_starts(today: date, weeks: int) -> list[date]:
+    """Mondays of the last `weeks` weeks, oldest first, the current week last."""
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+
+
+def weekly_flow(session: Session, ctx: Context, weeks: int = WEEKS) -> list[dict[str, Any]]:
+    """Tickets opened and closed per local week (Monday to Sunday), in one query."""
+    zone = ZoneInfo(ctx.tz)
+    starts = week_starts(ctx.today, weeks)
+    edges = [
+        datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        for day in [*starts, starts[-1] + timedelta(weeks=1)]
+    ]
+    columns = []
+    for low, high in pairwise(edges):
+        columns.append(_n(and_(Ticket.created_at >= low, Ticket.created_at < high)))
+        columns.append(_n(and_(Ticket.closed_at >= low, Ticket.closed_at < high)))
+    stmt = _aggregate(ctx, *columns).where(
+        or_(Ticket.created_at >= edges[0], Ticket.closed_at >= edges[0])
+    )
+    row = session.execute(stmt).one()
+    return [
+        {"week_start": day.isoformat(), "opened": int(row[2 * i]), "closed": int(row[2 * i + 1])}
+        for i, day in enumerate(starts)
+    ]
+
+
+def _scope_codes(session: Session, user: User) -> list[str] | None:
+    roots = scope_units(session, user)
+    return None if roots is None else sorted(u.code for u in roots)
+
+
+def dashboard_stats(
+    session: Session,
+    user: User,
+    filters: TicketFilter | Mapping | None,
+    now: datetime,
+    config: Mapping,
+) -> dict[str, Any]:
+    """Every dashboard figure for `user`'s scope and `filters` (a TicketFilter or query args).
+
+    JSON-ready: only dicts, lists, strings, numbers and None. Rates are percentages with one
+    decimal (None when nothing counts); `rag` counts tickets whose clock runs.
+    """
+    ctx = make_context(session, user, filters, now, config)
+    units = load_units(session)
+    groups = unit_figures(session, ctx, units)
+    total = UnitFigures(Unit(code="", name="", kind="", path="/"))
+    for figures in groups:
+        total.add(figures.counts, figures.days_to_close_sum)
+    totals = total.as_dict()
+    totals.pop("unit")
+    return {
+        "generated_at": now.astimezone(UTC).isoformat(),
+        "today": ctx.today.isoformat(),
+        "timezone": ctx.tz,
+        "amber_days": ctx.amber_days,
+        "scope": {"user": user.username, "role": user.role, "units": _scope_codes(session, user)},
+        "totals": totals,
+        "units": [figures.as_dict() for figures in groups],
+        "inspections": inspection_progress(session, ctx),
+        "weekly": weekly_flow(session, ctx),
+    }

@@ -1,0 +1,33 @@
+"""Changes the reports pages make: the bulletin's next-steps text of an inspection round."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.inspections.models import Inspection
+from tracker.org.models import Role, User
+from tracker.reports.forms import MAX_NEXT_STEPS
+
+BULLETIN_ROLES = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
+
+
+def get_inspection(session: Session, inspection_id: int) -> Inspection:
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFound("inspection not found")
+    return inspection
+
+
+def save_next_steps(session: Session, user: User, inspection_id: int, text: str) -> Inspection:
+    """Store 三、下一步工作措施及建议 with the round; leaders, inspectors and admins may."""
+    if user.role not in BULLETIN_ROLES:
+        raise Forbidden("only leaders, inspectors and admins edit the bulletin")
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > MAX_NEXT_STEPS:
+        raise ValidationFailed("too long", {"next_steps": f"at most {MAX_NEXT_STEPS} characters"})
+    inspection = get_inspection(session, inspection_id)
+    inspection.next_steps = text
+    session.add(inspection)
+    session.flush()
+    return inspection

@@ -1,0 +1,262 @@
+"""Leaders' pages: dashboard, overdue review, ranking and the bulletin (preview, .docx, edit)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from tracker.clock import local_date, utcnow
+from tracker.db import get_session
+from tracker.errors import ServiceError
+from tracker.inspections.models import Inspection
+from tracker.reports import charts, service
+from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, to_docx
+from tracker.reports.forms import NextStepsForm
+from tracker.reports.queries import (
+    dashboard_stats,
+    group_of,
+    load_units,
+    make_context,
+    tree_order,
+    unit_figures,
+)
+from tracker.reports.ranking import PARTS, Weights, rank_townships
+from tracker.tickets.models import Ticket
+from tracker.tickets.queries import TicketFilter, filtered_query, open_states, parse_filter
+from tracker.tickets.related import load_related
+from tracker.workflow.registry import active_workflow
+
+bp = Blueprint("reports", __name__)
+
+OVERDUE_LIMIT = 500
+FILTER_KEYS = ("category", "source", "inspection", "unit")
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _filter_args() -> dict[str, str]:
+    """The dashboard's own filters, carried into every figure's link to the ticket list."""
+    return {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
+
+
+def _list_link(base: dict[str, str]):  # type: ignore[no-untyped-def]
+    def link(**extra: object) -> str:
+        args = {"queue": "all", **base}
+        args.update({k: v for k, v in extra.items() if v is not None})
+        return url_for("tickets.index", **args)
+
+    return link
+
+
+def _current_filter() -> TicketFilter | None:
+    try:
+        return parse_filter(request.args, active_workflow())
+    except ServiceError as error:
+        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
+        return None
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():  # type: ignore[no-untyped-def]
+    flt = _current_filter()
+    if flt is None:
+        return redirect(url_for("reports.dashboard"))
+    session = get_session()
+    try:
+        stats = dashboard_stats(session, current_user, flt, utcnow(), current_app.config)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("reports.dashboard"))
+    rag_labels = {"red": _("Overdue"), "amber": _("Due soon"), "green": _("On track")}
+    chart_weekly = charts.weekly_bars(
+        stats["weekly"], _("Findings opened and closed per week"), _("Opened"), _("Closed")
+    )
+    chart_rag = charts.rag_stacked(stats["totals"]["rag"], rag_labels, _("Status colours"))
+    chart_rounds = charts.progress_bars(
+        [(i["title"], i["closed"], i["total"]) for i in stats["inspections"]],
+        _("Progress to zero per inspection round"),
+    )
+    inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
+    return render_template(
+        "reports/dashboard.html",
+        stats=stats,
+        link=_list_link(_filter_args()),
+        open_states=",".join(open_states(active_workflow())),
+        closed_states=",".join(s.key for s in active_workflow().states.values() if s.terminal),
+        chart_weekly=chart_weekly,
+        chart_rag=chart_rag,
+        chart_rounds=chart_rounds,
+        inspections=inspections,
+        args=request.args,
+    )
+
+
+@bp.route("/overdue")
+@login_required
+def overdue():  # type: ignore[no-untyped-def]
+    """Overdue findings in the viewer's charge, grouped by township, most overdue first."""
+    session = get_session()
+    config, now = current_app.config, utcnow()
+    stmt = filtered_query(
+        session,
+        current_user,
+        TicketFilter(overdue=True),
+        active_workflow(),
+        now,
+        config["TIMEZONE"],
+        config["AMBER_DAYS"],
+    )
+    tickets = session.exec(
+        stmt.order_by(Ticket.deadline.asc(), Ticket.id.asc()).limit(OVERDUE_LIMIT + 1)
+    ).all()
+    truncated = len(tickets) > OVERDUE_LIMIT
+    tickets = tickets[:OVERDUE_LIMIT]
+    related = load_related(session, tickets, details=False)
+    units = load_units(session)
+    today = local_date(now, config["TIMEZONE"])
+    groups: dict[int, list] = defaultdict(list)
+    for ticket in tickets:
+        groups[group_of(units[ticket.responsible_unit_id], units).id].append(ticket)
+    ordered = sorted(groups.items(), key=lambda item: tree_order(units[item[0]]))
+    return render_template(
+        "reports/overdue.html",
+        groups=[(units[g], rows) for g, rows in ordered],
+        related=related,
+        today=today,
+        truncated=truncated,
+        limit=OVERDUE_LIMIT,
+        total=len(tickets),
+    )
+
+
+@bp.route("/ranking")
+@login_required
+def ranking():  # type: ignore[no-untyped-def]
+    flt = _current_filter()
+    if flt is None:
+        return redirect(url_for("reports.ranking"))
+    session = get_session()
+    try:
+        ctx = make_context(session, current_user, flt, utcnow(), current_app.config)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("reports.ranking"))
+    weights = Weights.from_config(current_app.config)
+    ranked = rank_townships(unit_figures(session, ctx, load_units(session)), weights)
+    return render_template(
+        "reports/ranking.html",
+        ranked=ranked,
+        weights=weights,
+        parts=PARTS,
+        link=_list_link(_filter_args()),
+    )
+
+
+def _require_bulletin_role() -> None:
+    if current_user.role not in service.BULLETIN_ROLES:
+        abort(403)
+
+
+def _selection() -> tuple[Selection | None, str | None]:
+    """The round (`inspection`) or date range (`start`, `end`) asked for; an error message."""
+    session = get_session()
+    if request.args.get("inspection", "").isdigit():
+        inspection = session.get(Inspection, int(request.args["inspection"]))
+        if inspection is None:
+            abort(404)
+        return Selection(inspection=inspection), None
+    start_text, end_text = request.args.get("start"), request.args.get("end")
+    if not start_text and not end_text:
+        return None, None
+    try:
+        start, end = date.fromisoformat(start_text or ""), date.fromisoformat(end_text or "")
+    except ValueError:
+        return None, _("Give both dates as YYYY-MM-DD.")
+    if end < start:
+        return None, _("The end date is before the start date.")
+    if end - start > timedelta(days=3660):
+        return None, _("Choose a range of at most ten years.")
+    return Selection(start=start, end=end), None
+
+
+@bp.route("/bulletin")
+@login_required
+def bulletin():  # type: ignore[no-untyped-def]
+    _require_bulletin_role()
+    session = get_session()
+    selection, error = _selection()
+    if error:
+        flash(error, "danger")
+    document = form = None
+    if selection is not None:
+        document = build_bulletin(session, current_user, selection, utcnow(), current_app.config)
+        if selection.inspection is not None:
+            form = NextStepsForm(next_steps=selection.inspection.next_steps)
+    inspections = session.exec(
+        select(Inspection).order_by(Inspection.started_on.desc(), Inspection.id.desc())
+    ).all()
+    return render_template(
+        "reports/bulletin.html",
+        bulletin=document,
+        headings=HEADINGS,
+        form=form,
+        inspections=inspections,
+        args=request.args,
+    ), (400 if error else 200)
+
+
+@bp.route("/bulletin.docx")
+@login_required
+def bulletin_docx():  # type: ignore[no-untyped-def]
+    _require_bulletin_role()
+    selection, error = _selection()
+    if selection is None:
+        flash(error or _("Choose an inspection round or a date range."), "danger")
+        return redirect(url_for("reports.bulletin"))
+    document = build_bulletin(get_session(), current_user, selection, utcnow(), current_app.config)
+    name = (
+        f"bulletin-inspection-{selection.inspection.id}.docx"
+        if selection.inspection
+        else f"bulletin-{selection.start}-{selection.end}.docx"
+    )
+    return send_file(
+        BytesIO(to_docx(document)), mimetype=DOCX_MIME, as_attachment=True, download_name=name
+    )
+
+
+@bp.post("/bulletin/<int:inspection_id>/next-steps")
+@login_required
+def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
+    _require_bulletin_role()
+    session = get_session()
+    form = NextStepsForm()
+    if not form.validate_on_submit():
+        flash(_("The text could not be saved: %(detail)s", detail=form.errors), "danger")
+        return redirect(url_for("reports.bulletin", inspection=inspection_id))
+    try:
+        service.save_next_steps(session, current_user, inspection_id, form.next_steps.data or "")
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "danger")
+    else:
+        flash(_("Next steps saved with the inspection round."), "success")
+    return redirect(url_for("reports.bulletin", inspection=inspection_id) + "#next-steps")
