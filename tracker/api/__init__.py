@@ -1,0 +1,19 @@
+"""The JSON API under /api/v1: bearer tokens, the same services and scoping as the pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    """JSON that keeps Chinese text as is, JSON errors under /api/, no CSRF, the tokens link."""
+    from tracker.api import errors
+    from tracker.api.views import bp
+    from tracker.extensions import csrf
+    from tracker.template_helpers import register_nav
+
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    csrf.exempt(bp)
+    errors.init_app(app)
+    register_nav(app, "tokens.index", _l("API tokens"))

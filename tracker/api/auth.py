@@ -1,0 +1,39 @@
+"""Bearer-token authentication for the API: `g.api_user` is the token's user, with their rights."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from tracker.api.errors import ApiError
+from tracker.auth.tokens import authenticate_token
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.org.models import User
+
+# Endpoints readable without a token: the description of the API itself.
+PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate_request() -> None:
+    """`before_request` of the API blueprint: refuse (401) without a valid, unrevoked token."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
+        return
+    token = bearer_token()
+    if token is None:
+        raise ApiError(401, "unauthorized", "an 'Authorization: Bearer <token>' header is required")
+    user = authenticate_token(get_session(), token, utcnow())
+    if user is None:
+        raise ApiError(401, "unauthorized", "the token is invalid or revoked")
+    g.api_user = user
+
+
+def api_user() -> User:
+    return g.api_user

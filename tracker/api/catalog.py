@@ -1,0 +1,135 @@
+"""Reference data and figures: units, categories, inspections, the workflow, statistics."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from sqlmodel import select
+
+from tracker.api.auth import api_user
+from tracker.api.blueprint import bp, page_size, respond
+from tracker.api.inputs import body, query
+from tracker.api.present import local_moment
+from tracker.api.schemas import (
+    CategoryList,
+    CategoryOut,
+    InspectionOut,
+    InspectionPage,
+    Paging,
+    StatsOut,
+    TicketQuery,
+    UnitList,
+    UnitOut,
+    WorkflowOut,
+)
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.inspections import service as inspections
+from tracker.inspections.models import Inspection
+from tracker.inspections.schemas import InspectionCreate
+from tracker.inspections.service import InspectionSummary
+from tracker.org.models import Unit
+from tracker.tickets.models import Category
+from tracker.workflow.registry import active_workflow
+
+
+@bp.get("/units")
+def units():  # type: ignore[no-untyped-def]
+    rows = get_session().exec(select(Unit).order_by(Unit.path)).all()
+    codes = {u.id: u.code for u in rows}
+    return respond(
+        UnitList(
+            items=[
+                UnitOut(
+                    id=u.id,
+                    code=u.code,
+                    name=u.name,
+                    kind=u.kind,
+                    parent=codes.get(u.parent_id) if u.parent_id else None,
+                    depth=u.depth,
+                    is_active=u.is_active,
+                )
+                for u in rows
+            ]
+        )
+    )
+
+
+@bp.get("/categories")
+def categories():  # type: ignore[no-untyped-def]
+    rows = get_session().exec(select(Category).order_by(Category.position)).all()
+    codes = {c.id: c.code for c in rows}
+    return respond(
+        CategoryList(
+            items=[
+                CategoryOut(
+                    id=c.id,
+                    code=c.code,
+                    name_zh=c.name_zh,
+                    name_en=c.name_en,
+                    parent=codes.get(c.parent_id) if c.parent_id else None,
+                    is_active=c.is_active,
+                )
+                for c in rows
+            ]
+        )
+    )
+
+
+def _inspection_out(row: Inspection, summary: InspectionSummary | None = None) -> InspectionOut:
+    progress = summary.progress if summary else None
+    return InspectionOut(
+        id=row.id,
+        title=row.title,
+        kind=row.kind,
+        started_on=row.started_on,
+        ended_on=row.ended_on,
+        description=row.description,
+        created_at=local_moment(row.created_at),
+        findings=progress.total if progress else 0,
+        closed=progress.closed if progress else 0,
+        overdue=progress.overdue if progress else 0,
+        remaining=progress.remaining if progress else 0,
+        unit_count=summary.unit_count if summary else 0,
+    )
+
+
+@bp.get("/inspections")
+def list_inspections():  # type: ignore[no-untyped-def]
+    """The rounds the caller may see (inspections.service scoping), newest first, paged."""
+    params = query(Paging)
+    per_page = page_size(params.per_page)
+    summaries = inspections.list_inspections(
+        get_session(), api_user(), active_workflow(), utcnow(), current_app.config["TIMEZONE"]
+    )
+    start = (params.page - 1) * per_page
+    return respond(
+        InspectionPage(
+            items=[_inspection_out(s.inspection, s) for s in summaries[start : start + per_page]],
+            page=params.page,
+            per_page=per_page,
+            total=len(summaries),
+        )
+    )
+
+
+@bp.post("/inspections")
+def create_inspection():  # type: ignore[no-untyped-def]
+    """Open an inspection round with its team and units (rules in inspections.service)."""
+    session = get_session()
+    row = inspections.create_inspection(session, api_user(), body(InspectionCreate), utcnow())
+    session.commit()
+    return respond(_inspection_out(row), 201)
+
+
+@bp.get("/workflow")
+def workflow():  # type: ignore[no-untyped-def]
+    return respond(WorkflowOut.model_validate(active_workflow().as_dict()))
+
+
+@bp.get("/stats")
+def stats():  # type: ignore[no-untyped-def]
+    from tracker.reports.queries import dashboard_stats
+
+    query(TicketQuery)  # refuse malformed filters before they reach SQL
+    figures = dashboard_stats(get_session(), api_user(), request.args, utcnow(), current_app.config)
+    return respond(StatsOut.model_validate(figures))

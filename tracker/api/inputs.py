@@ -1,0 +1,109 @@
+"""Reading API input: JSON bodies and query strings, refused with 4xx JSON errors, never a 500.
+
+Beyond the models' own validation, values a database would choke on are refused here: NUL
+characters and lone surrogates in text, integers outside 32 bits, NaN and infinities.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import request
+from pydantic import ValidationError
+from sqlmodel import SQLModel
+
+from tracker.api.errors import ApiError
+from tracker.errors import ValidationFailed
+from tracker.tickets.schemas import validate
+
+M = TypeVar("M", bound=SQLModel)
+INT_LIMIT = 2**31 - 1
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def check_value(value: Any, where: str, errors: dict[str, str]) -> None:
+    """Collect field errors for text and numbers no database column could hold."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            errors[where] = "must not contain NUL characters"
+        else:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                errors[where] = "must be valid Unicode text"
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if abs(value) > INT_LIMIT:
+            errors[where] = "number out of range"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_value(key, where, errors)
+            check_value(item, f"{where}.{key}" if where != "body" else str(key), errors)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_value(item, f"{where}.{index}", errors)
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object: 400 when it is not JSON, 422 when not an object."""
+    raw = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH
+    if not raw.strip():
+        raise ApiError(400, "invalid_json", "a JSON body is required")
+    try:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object", {"body": "must be an object"})
+    errors: dict[str, str] = {}
+    check_value(data, "body", errors)
+    if errors:
+        raise ValidationFailed("invalid input", errors)
+    return data
+
+
+def body(model: type[M]) -> M:
+    """The JSON body validated into `model` (422 with one message per field)."""
+    return validate(model, json_object())
+
+
+def query(model: type[M]) -> M:
+    """The query string validated into `model` (repeated keys are joined with commas)."""
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key in request.args:
+        if key not in model.model_fields:
+            continue
+        value = ",".join(request.args.getlist(key))
+        check_value(value, key, errors)
+        data[key] = value
+    if errors:
+        raise ValidationFailed("invalid query", errors)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = {}
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "query"
+            fields.setdefault(name, error["msg"])
+        raise ValidationFailed("invalid query", fields) from exc
+
+
+def version_from(request_version: int | None) -> int:
+    """The version the client read: from the body, else from `If-Match`; required."""
+    if request_version is not None:
+        return request_version
+    header = request.headers.get("If-Match", "").strip()
+    if header.startswith("W/"):
+        header = header[2:]
+    header = header.strip('"')
+    if header.isdigit() and len(header) < 10:
+        return int(header)
+    raise ValidationFailed(
+        "version is required (in the body or an If-Match header)", {"version": "required"}
+    )

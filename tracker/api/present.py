@@ -1,0 +1,173 @@
+"""Turn tickets and their history into API models, with a fixed number of queries per page.
+
+Relations (responsible unit, leader in charge...) are worked out from batch-loaded data, the same
+way as `tracker.tickets.service.relations_of`, so a list never queries once per ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from sqlmodel import Session, select
+
+from tracker.api.schemas import EventOut, IndicatorOut, TicketOut, TransitionOut
+from tracker.clock import as_utc
+from tracker.org.models import Role, Unit, User
+from tracker.org.service import charged_units, is_within
+from tracker.tickets.models import Ticket, TicketEvent
+from tracker.tickets.related import Related, load_related
+from tracker.tickets.service import facts_of
+from tracker.tickets.status import ticket_status
+from tracker.workflow.definition import WorkflowDefinition
+from tracker.workflow.engine import Actor, available
+
+
+def api_locale() -> str:
+    """Labels follow Accept-Language (Chinese unless English is preferred)."""
+    return request.accept_languages.best_match(["zh", "en"]) or "zh"
+
+
+def local_moment(moment: datetime | None) -> datetime | None:
+    """An aware datetime in the configured zone (ISO 8601 with its offset, e.g. +08:00)."""
+    if moment is None:
+        return None
+    return as_utc(moment).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+@dataclass
+class Caller:
+    """The API user with what their relations depend on, loaded once per request."""
+
+    user: User
+    own_unit: Unit | None
+    charged: list[Unit]
+
+    @classmethod
+    def load(cls, session: Session, user: User) -> Caller:
+        own = session.get(Unit, user.unit_id) if user.role == Role.CADRE and user.unit_id else None
+        charged = charged_units(session, user) if user.role == Role.LEADER else []
+        return cls(user=user, own_unit=own, charged=charged)
+
+    def relations(self, ticket: Ticket, related: Related) -> frozenset[str]:
+        """As `service.relations_of`, from preloaded units."""
+        relations: set[str] = set()
+        if ticket.reporter_id == self.user.id:
+            relations.add("reporter")
+        responsible = related.unit(ticket.responsible_unit_id)
+        if responsible is None:
+            return frozenset(relations)
+        if self.own_unit is not None:
+            co_units = [related.unit(i) for i in related.co_units.get(ticket.id, [])]
+            if is_within(responsible, [self.own_unit]):
+                relations.update({"responsible_unit", "involved_unit"})
+            elif any(u is not None and is_within(u, [self.own_unit]) for u in co_units):
+                relations.add("involved_unit")
+        if self.charged and is_within(responsible, self.charged):
+            relations.add("leader_in_charge")
+        return frozenset(relations)
+
+
+def _code(unit: Unit | None) -> str | None:
+    return unit.code if unit else None
+
+
+def ticket_out(
+    ticket: Ticket,
+    related: Related,
+    caller: Caller,
+    workflow: WorkflowDefinition,
+    now: datetime,
+) -> TicketOut:
+    config = current_app.config
+    status = ticket_status(ticket, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"])
+    actor = Actor(role=caller.user.role, relations=caller.relations(ticket, related))
+    locale = api_locale()
+    category = related.category(ticket.category_id)
+    assignee, reporter = related.user(ticket.assignee_id), related.user(ticket.reporter_id)
+    return TicketOut(
+        id=ticket.id,
+        code=ticket.code,
+        title=ticket.title,
+        description=ticket.description,
+        category=category.code if category else None,
+        source=ticket.source,
+        inspection_id=ticket.inspection_id,
+        location_unit=_code(related.unit(ticket.location_unit_id)),
+        responsible_unit=_code(related.unit(ticket.responsible_unit_id)) or "",
+        co_units=sorted(
+            u.code for u in (related.unit(i) for i in related.co_units.get(ticket.id, [])) if u
+        ),
+        assignee=assignee.username if assignee else None,
+        reporter=reporter.username if reporter else None,
+        person_in_charge=ticket.person_in_charge,
+        requirement=ticket.requirement,
+        severity=ticket.severity,
+        tags=ticket.tag_list(),
+        deadline=ticket.deadline,
+        original_deadline=ticket.original_deadline,
+        requested_deadline=ticket.requested_deadline,
+        state=ticket.state,
+        resolution=ticket.resolution,
+        version=ticket.version,
+        overdue=status.is_overdue,
+        rag=status.rag,
+        awaiting_verification=ticket.is_awaiting_verification,
+        rejection_count=ticket.rejection_count,
+        rebound_count=ticket.rebound_count,
+        indicators=[
+            IndicatorOut(name=i.name, unit=i.unit, target=i.target, achieved=i.achieved)
+            for i in related.indicators.get(ticket.id, [])
+        ],
+        created_at=local_moment(ticket.created_at),
+        updated_at=local_moment(ticket.updated_at),
+        closed_at=local_moment(ticket.closed_at),
+        transitions=[
+            TransitionOut(
+                name=t.name,
+                to=t.target_from(ticket.state),
+                label=t.label(locale),
+                requires=sorted({*t.requires, *t.requires_any}),
+            )
+            for t in available(workflow, ticket.state, facts_of(ticket), actor)
+        ],
+    )
+
+
+def tickets_out(
+    session: Session,
+    tickets: Sequence[Ticket],
+    user: User,
+    workflow: WorkflowDefinition,
+    now: datetime,
+) -> list[TicketOut]:
+    """Present a page of tickets: a fixed number of queries whatever its length."""
+    related = load_related(session, tickets)
+    caller = Caller.load(session, user)
+    return [ticket_out(t, related, caller, workflow, now) for t in tickets]
+
+
+def events_out(session: Session, events: Sequence[TicketEvent]) -> list[EventOut]:
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    names = (
+        dict(session.exec(select(User.id, User.username).where(User.id.in_(actor_ids))).all())
+        if actor_ids
+        else {}
+    )
+    return [
+        EventOut(
+            id=e.id,
+            kind=e.kind,
+            transition=e.transition,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            comment=e.comment,
+            actor=names.get(e.actor_id) if e.actor_id else None,
+            data=e.data or {},
+            created_at=local_moment(e.created_at),
+        )
+        for e in events
+    ]

@@ -1,0 +1,128 @@
+"""Ticket endpoints: list, file, read, edit, transitions, history, comments."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from sqlmodel import select
+
+from tracker.api.auth import api_user
+from tracker.api.blueprint import bp, page_size, respond
+from tracker.api.inputs import body, query, version_from
+from tracker.api.present import events_out, tickets_out
+from tracker.api.schemas import (
+    ID_MAX,
+    CommentIn,
+    EventList,
+    TicketPage,
+    TicketPatch,
+    TicketQuery,
+    TransitionRequest,
+)
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import NotFound
+from tracker.tickets import service
+from tracker.tickets.models import Ticket, TicketEvent
+from tracker.tickets.queries import filtered_query, paginate, parse_filter
+from tracker.tickets.schemas import TicketCreate
+from tracker.tickets.scope import get_visible_ticket
+from tracker.workflow.registry import active_workflow
+
+
+def _settings() -> service.Settings:
+    return service.Settings.from_config(current_app.config)
+
+
+def visible_ticket(ticket_id: int) -> Ticket:
+    """The caller's ticket, or 404 (also for another unit's ticket and for absurd ids)."""
+    if not 1 <= ticket_id <= ID_MAX:
+        raise NotFound("ticket not found")
+    return get_visible_ticket(get_session(), api_user(), ticket_id)
+
+
+def _ticket_response(ticket: Ticket, status: int = 200):  # type: ignore[no-untyped-def]
+    session = get_session()
+    (item,) = tickets_out(session, [ticket], api_user(), active_workflow(), utcnow())
+    return respond(item, status, {"ETag": f'"{ticket.version}"'})
+
+
+@bp.get("/tickets")
+def list_tickets():  # type: ignore[no-untyped-def]
+    session, user, workflow = get_session(), api_user(), active_workflow()
+    params = query(TicketQuery)
+    flt = parse_filter(request.args, workflow)
+    config = current_app.config
+    now = utcnow()
+    stmt = filtered_query(
+        session, user, flt, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"]
+    )
+    page = paginate(session, stmt, flt.sort, params.page, page_size(params.per_page))
+    return respond(
+        TicketPage(
+            items=tickets_out(session, page.items, user, workflow, now),
+            page=page.page,
+            per_page=page.per_page,
+            total=page.total,
+        )
+    )
+
+
+@bp.post("/tickets")
+def create_ticket():  # type: ignore[no-untyped-def]
+    session = get_session()
+    data = body(TicketCreate)
+    ticket = service.file_ticket(
+        session, api_user(), data, active_workflow(), utcnow(), _settings()
+    )
+    session.commit()
+    return _ticket_response(ticket, 201)
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def get_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    return _ticket_response(visible_ticket(ticket_id))
+
+
+@bp.patch("/tickets/<int:ticket_id>")
+def patch_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    ticket = visible_ticket(ticket_id)
+    data = body(TicketPatch)
+    expected = version_from(data.version)
+    service.update_ticket(session, ticket, api_user(), data, expected, utcnow(), _settings())
+    session.commit()
+    return _ticket_response(ticket)
+
+
+@bp.post("/tickets/<int:ticket_id>/transitions")
+def transition_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    ticket = visible_ticket(ticket_id)
+    data = body(TransitionRequest)
+    expected = version_from(data.version)
+    service.apply_transition(
+        session, ticket, api_user(), data, expected, active_workflow(), utcnow(), _settings()
+    )
+    session.commit()
+    return _ticket_response(ticket)
+
+
+@bp.get("/tickets/<int:ticket_id>/events")
+def ticket_events(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    ticket = visible_ticket(ticket_id)
+    events = session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+    ).all()
+    return respond(EventList(items=events_out(session, events)))
+
+
+@bp.post("/tickets/<int:ticket_id>/comments")
+def comment_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    ticket = visible_ticket(ticket_id)
+    data = body(CommentIn)
+    event = service.add_comment(session, ticket, api_user(), data.comment, utcnow())
+    session.commit()
+    (item,) = events_out(session, [event])
+    return respond(item, 201)

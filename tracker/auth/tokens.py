@@ -1,0 +1,78 @@
+"""Create, check and revoke API tokens. Only the token's SHA-256 hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from tracker.auth.models import ApiToken
+from tracker.clock import as_utc
+from tracker.errors import NotFound, ValidationFailed
+from tracker.org.models import User
+
+TOKEN_PREFIX = "trk_"
+PREFIX_LENGTH = 12
+# last_used_at is written at most this often per token, so busy clients do not write on each call.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """Make a token for `user`; returns the row and the plain token (shown once, never stored)."""
+    name = name.strip()
+    if len(name) > 100:
+        raise ValidationFailed("token name too long", {"name": "at most 100 characters"})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name or "api",
+        token_hash=hash_token(plain),
+        prefix=plain[:PREFIX_LENGTH],
+        created_at=now,
+    )
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def authenticate_token(session: Session, plain: str, now: datetime) -> User | None:
+    """The enabled user of a valid, unrevoked token, recording its use; otherwise None."""
+    if not plain or len(plain) > 200:
+        return None
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_enabled:
+        return None
+    if token.last_used_at is None or now - as_utc(token.last_used_at) >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        session.add(token)
+        session.commit()
+    return user
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> ApiToken:
+    """Revoke one of `user`'s own tokens (another user's token id is simply not found)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("token not found")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.add(token)
+        session.flush()
+    return token
