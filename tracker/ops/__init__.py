@@ -1,0 +1,1 @@
+"""Operations: backups and restores, and the check of the ticket history's hash chain."""
