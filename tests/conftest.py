@@ -6,6 +6,7 @@ test that uses a database runs twice: `[sqlite]` and `[postgresql]`.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from helpers import NOW, PASSWORD, login
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -46,6 +48,14 @@ def pg_database(suffix: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
+    """scrypt costs ~50 ms a hash; fixtures create a dozen users per test."""
+    import tracker.org.service
+
+    monkeypatch.setattr(tracker.org.service, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +125,32 @@ def db(app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
         session.close()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests behave like a real server's, beside the test's own session.
+
+    Each request runs in a fresh context (its own app context, `g`, signed-in user and locale,
+    even though the `db` fixture keeps an app context open), after the test's session has
+    committed what it set up and released its SQLite snapshot; afterwards the test's objects
+    are expired so that they show what the request wrote.
+    """
+
+    test_session: Session | None = None
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.test_session is not None:
+            self.test_session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if self.test_session is not None:
+            self.test_session.expire_all()
+        return response
+
+
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
+def client(app, db):  # type: ignore[no-untyped-def]
+    app.test_client_class = IsolatedClient
+    test_client = app.test_client()
+    test_client.test_session = db
+    return test_client
 
 
 @dataclass

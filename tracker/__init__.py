@@ -22,6 +22,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     config.load_config(app, overrides)
+    from tracker.logging_setup import configure_logging
+
+    configure_logging(app)
     db.init_app(app)
     registry.init_app(app)
     csrf.init_app(app)

@@ -13,7 +13,19 @@ def _create_app():  # type: ignore[no-untyped-def]
     return create_app()
 
 
-cli = FlaskGroup(create_app=_create_app, help="Inspection findings tracker (督查发现问题整改).")
+class TrackerGroup(FlaskGroup):
+    """Flask's group, with a workflow check before the commands that start serving or working."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        from tracker.workflow.cli import GUARDED_COMMANDS, guarded
+
+        command = super().get_command(ctx, name)
+        if command is not None and name in GUARDED_COMMANDS:
+            return guarded(command)
+        return command
+
+
+cli = TrackerGroup(create_app=_create_app, help="Inspection findings tracker (督查发现问题整改).")
 
 
 @cli.group("db")
@@ -49,9 +61,18 @@ def db_revision(message: str) -> None:
 
 def _register_commands() -> None:
     from tracker.demo import demo_command
+    from tracker.ops.cli import audit_group, backup_command, restore_command
     from tracker.org.cli import unit_group, user_group
+    from tracker.reminders.cli import reminders_group, scheduler_command
+    from tracker.tickets.ledger_cli import export_command, import_command
+    from tracker.workflow.cli import workflow_group
 
-    for command in (unit_group, user_group, demo_command):
+    for command in (unit_group, user_group, demo_command, import_command, export_command):
+        cli.add_command(command)
+    cli.add_command(reminders_group)
+    cli.add_command(scheduler_command)
+    cli.add_command(workflow_group)
+    for command in (backup_command, restore_command, audit_group):
         cli.add_command(command)
 
 

@@ -58,6 +58,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> None:
     """Bind an engine to the app and close the request's session on teardown."""
     app.extensions["tracker_engine"] = make_engine(app.config["DATABASE_URL"])
+    # Per request (an app context can outlive several requests, e.g. in tests) and per context.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
 
 

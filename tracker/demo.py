@@ -333,7 +333,10 @@ def demo_command(tickets: int, seed: int) -> None:
             _print_accounts()
             return
         with click.progressbar(length=tickets, label="Loading demo findings") as bar:
-            load_demo(session, tickets, seed, utcnow(), bar.update)
+            if tickets > 1000:  # benchmark sizes: bulk inserts instead of the services
+                bulk_demo(session, tickets, seed, utcnow(), bar.update)
+            else:
+                load_demo(session, tickets, seed, utcnow(), bar.update)
     click.echo(f"Loaded the demo county with {tickets} findings (seed {seed}).")
     _print_accounts()
 
@@ -348,3 +351,196 @@ def _print_accounts() -> None:
     rows += [(f"cadre-{c}", f"cadre of {n}") for c, n, _ in TOWNSHIPS]
     for username, what in rows:
         click.echo(f"  {username:<18} {what}")
+
+
+# --- fast path for benchmarks: bulk inserts ------------------------------------------------
+
+BULK_CHUNK = 10_000
+
+# (final state, awaiting verification, transitions taken) with weights.
+_BULK_PATHS = [
+    ("reported", False, (), 2),
+    ("rectifying", False, (("accept", "reported", "rectifying"),), 3),
+    (
+        "rectifying",
+        True,
+        (("accept", "reported", "rectifying"), ("report_completion", "rectifying", "rectifying")),
+        1,
+    ),
+    (
+        "verified",
+        False,
+        (
+            ("accept", "reported", "rectifying"),
+            ("report_completion", "rectifying", "rectifying"),
+            ("verify", "rectifying", "verified"),
+        ),
+        1,
+    ),
+    (
+        "closed",
+        False,
+        (
+            ("accept", "reported", "rectifying"),
+            ("report_completion", "rectifying", "rectifying"),
+            ("verify", "rectifying", "verified"),
+            ("close", "verified", "closed"),
+        ),
+        3,
+    ),
+]
+
+
+def bulk_demo(
+    session: Session,
+    tickets: int,
+    seed: int,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """The demo county, then `tickets` findings inserted with Core executemany in chunks.
+
+    Used for benchmark sizes (1,000,000 in minutes). The rows look like the slow path's: every
+    state, codes from the year counter, an indicator each, and a genuine hash-chained history
+    (`tracker audit verify` passes), but no services run, so no mail or reminders are planned.
+    """
+    from types import SimpleNamespace
+
+    from sqlalchemy import func, insert, text
+
+    from tracker.tickets.history import event_digest
+    from tracker.tickets.models import Ticket, TicketCodeCounter, TicketEvent
+
+    people = load_demo(session, 0, seed, now)
+    session.commit()
+    settings = service.Settings.from_config(current_app.config)
+    rng = random.Random(seed)
+    units = {u.code: u.id for u in session.exec(select(Unit))}
+    categories = {c.code: c.id for c in session.exec(select(Category))}
+    inspectors = [u.id for u in people.inspectors]
+    leaders = {code: u.id for code, u in people.township_leaders.items()}
+    cadres = {code: u.id for code, u in people.cadres.items()}
+    paths = [p[:3] for p in _BULK_PATHS]
+    weights = [p[3] for p in _BULK_PATHS]
+    year = now.year
+    counter = session.get(TicketCodeCounter, year)
+    next_number = (counter.last if counter else 0) + 1
+    ticket_id = (session.exec(select(func.max(Ticket.id))).one() or 0) + 1
+    event_id = (session.exec(select(func.max(TicketEvent.id))).one() or 0) + 1
+    indicator_id = (session.exec(select(func.max(Indicator.id))).one() or 0) + 1
+    connection = session.connection()
+    done = 0
+    while done < tickets:
+        batch = min(BULK_CHUNK, tickets - done)
+        ticket_rows, event_rows, indicator_rows = [], [], []
+        for _ in range(batch):
+            township, tname, villages = TOWNSHIPS[(ticket_id + done) % len(TOWNSHIPS)]
+            village_index = rng.randrange(len(villages))
+            category, title, requirement, ind_name, ind_unit, (low, high) = rng.choice(FINDINGS)
+            filed_at = now - timedelta(days=rng.randint(2, 60), hours=rng.randint(0, 23))
+            deadline = local_date(filed_at, settings.timezone) + timedelta(
+                days=rng.choice([7, 10, 15, 20, 30, 45, 60])
+            )
+            responsible = township if rng.random() > 0.1 else "agri"
+            state, awaiting, steps = rng.choices(paths, weights)[0]
+            reporter = inspectors[ticket_id % len(inspectors)]
+            target = rng.randint(low, high)
+            moment = filed_at
+            prev_hash = ""
+            history = [("created", None, None, "reported", reporter, "")]
+            for name, source, dest in steps:
+                actor = {
+                    "accept": cadres.get(responsible),
+                    "report_completion": cadres.get(responsible),
+                    "verify": reporter,
+                    "close": leaders.get(township),
+                }[name]
+                history.append(("transition", name, source, dest, actor, f"{name}: 演示数据"))
+            for kind, name, source, dest, actor, comment in history:
+                if kind != "created":
+                    moment += timedelta(hours=rng.randint(6, 72))
+                event = SimpleNamespace(
+                    ticket_id=ticket_id,
+                    actor_id=actor,
+                    kind=kind,
+                    transition=name,
+                    from_state=source,
+                    to_state=dest,
+                    comment=comment,
+                    data={},
+                    created_at=moment,
+                    prev_hash=prev_hash,
+                )
+                prev_hash = event_digest(event)  # type: ignore[arg-type]
+                event_rows.append({**vars(event), "id": event_id, "hash": prev_hash})
+                event_id += 1
+            closed = state == "closed"
+            ticket_rows.append(
+                {
+                    "id": ticket_id,
+                    "code": f"{settings.code_prefix}-{year}-{next_number:06d}",
+                    "title": title.format(village=villages[village_index]),
+                    "description": f"督查组在{tname}{villages[village_index]}检查发现问题。",
+                    "category_id": categories.get(category),
+                    "source": rng.choice(["inspection", "unannounced", "assessment", "citizen"]),
+                    "location_unit_id": units[f"{township}-{village_index + 1}"],
+                    "responsible_unit_id": units[responsible],
+                    "person_in_charge": f"{tname}分管副乡长",
+                    "requirement": requirement,
+                    "severity": rng.choice(["low", "normal", "normal", "high"]),
+                    "tags": "",
+                    "reporter_id": reporter,
+                    "state": state,
+                    "resolution": "done" if closed else None,
+                    "is_awaiting_verification": awaiting,
+                    "deadline": deadline,
+                    "original_deadline": deadline,
+                    "extension_count": 0,
+                    "rejection_count": 0,
+                    "rebound_count": 0,
+                    "created_at": filed_at,
+                    "updated_at": moment,
+                    "last_activity_at": moment,
+                    "completed_at": moment if len(steps) >= 2 else None,
+                    "verified_at": moment if len(steps) >= 3 else None,
+                    "closed_at": moment if closed else None,
+                    "version": len(steps) + 1,
+                }
+            )
+            indicator_rows.append(
+                {
+                    "id": indicator_id,
+                    "ticket_id": ticket_id,
+                    "name": ind_name,
+                    "unit": ind_unit,
+                    "target": target,
+                    "achieved": target if len(steps) >= 2 else None,
+                    "position": 0,
+                }
+            )
+            indicator_id += 1
+            ticket_id += 1
+            next_number += 1
+        connection.execute(insert(Ticket.__table__), ticket_rows)  # type: ignore[attr-defined]
+        connection.execute(insert(TicketEvent.__table__), event_rows)  # type: ignore[attr-defined]
+        connection.execute(insert(Indicator.__table__), indicator_rows)  # type: ignore[attr-defined]
+        session.commit()
+        connection = session.connection()
+        done += batch
+        if progress:
+            progress(batch)
+    if counter is None:
+        session.add(TicketCodeCounter(year=year, last=next_number - 1))
+    else:
+        counter.last = next_number - 1
+        session.add(counter)
+    if session.get_bind().dialect.name == "postgresql":
+        for table in ("ticket", "ticket_event", "indicator"):
+            session.exec(  # type: ignore[call-overload]
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+        session.exec(text("ANALYZE"))  # type: ignore[call-overload]
+    session.commit()

@@ -2,9 +2,12 @@
 
 from sqlmodel import SQLModel
 
+from tracker.auth.models import ApiToken
 from tracker.calendar.models import CalendarDay
+from tracker.evidence.models import Attachment
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.org.models import LeaderCharge, Unit, User
+from tracker.reminders.models import OutboxMessage
 from tracker.tickets.models import (
     Category,
     Indicator,
@@ -17,6 +20,8 @@ from tracker.tickets.models import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiToken",
+    "Attachment",
     "CalendarDay",
     "Category",
     "Indicator",
@@ -24,6 +29,7 @@ __all__ = [
     "InspectionMember",
     "InspectionUnit",
     "LeaderCharge",
+    "OutboxMessage",
     "Ticket",
     "TicketCoUnit",
     "TicketCodeCounter",

@@ -11,12 +11,33 @@ from tracker.extensions import login_manager
 
 
 def _blueprints():  # type: ignore[no-untyped-def]
+    from tracker.api.views import bp as api_bp
+    from tracker.auth.token_views import bp as tokens_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.calendar.views import bp as calendar_bp
+    from tracker.evidence.views import bp as evidence_bp
+    from tracker.inspections.views import bp as inspections_bp
     from tracker.org.views import bp as org_bp
+    from tracker.reminders.views import bp as reminders_bp
+    from tracker.reports.views import bp as reports_bp
+    from tracker.tickets.ledger_views import bp as ledger_bp
     from tracker.tickets.views import bp as tickets_bp
     from tracker.workflow.views import bp as workflow_bp
 
-    return [auth_bp, org_bp, tickets_bp, workflow_bp]
+    return [
+        auth_bp,
+        org_bp,
+        tickets_bp,
+        workflow_bp,
+        api_bp,
+        tokens_bp,
+        ledger_bp,
+        calendar_bp,
+        reminders_bp,
+        reports_bp,
+        inspections_bp,
+        evidence_bp,
+    ]
 
 
 @login_manager.user_loader
@@ -51,12 +72,31 @@ def healthz():  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> None:
     from tracker import template_helpers
+    from tracker.calendar import views as calendar_views
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.after_request(_security_headers)
+    from tracker.ops import inputguard, ratelimit
+
+    ratelimit.init_app(app)
+    inputguard.init_app(app)
     template_helpers.init_app(app)
+    calendar_views.init_app(app)
+    from tracker import reminders
+
+    reminders.init_app(app)
+    from tracker import reports
+
+    reports.init_app(app)
+    from tracker import api
+
+    api.init_app(app)
+    from tracker import evidence, inspections
+
+    inspections.init_app(app)
+    evidence.init_app(app)
 
     @app.errorhandler(404)
     def _not_found(_error):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 17:38:48.758818
+Create Date: 2026-11-29 18:28:44.253722
 """
 from alembic import op
 import sqlalchemy as sa
@@ -86,6 +86,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_account_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_account_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('prefix', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('inspection',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -94,9 +110,12 @@ def upgrade() -> None:
     sa.Column('ended_on', sa.Date(), nullable=True),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('next_steps', sa.Text(), nullable=False),
+    sa.Column('next_steps_updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('next_steps_updated_by_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_inspection_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['next_steps_updated_by_id'], ['user_account.id'], name=op.f('fk_inspection_next_steps_updated_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inspection'))
     )
     op.create_table('leader_charge',
@@ -169,12 +188,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticket_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_ticket_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_ticket_deadline_id', ['deadline', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_inspection_id'), ['inspection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_location_unit_id'), ['location_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_reporter_id'), ['reporter_id'], unique=False)
         batch_op.create_index('ix_ticket_responsible_state', ['responsible_unit_id', 'state', 'deadline'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_source'), ['source'], unique=False)
         batch_op.create_index('ix_ticket_state_deadline', ['state', 'deadline'], unique=False)
+        batch_op.create_index('ix_ticket_updated_at_id', ['updated_at', 'id'], unique=False)
 
     op.create_table('indicator',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -189,6 +210,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_indicator_ticket_id'), ['ticket_id'], unique=False)
+
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('ticket_version', sa.Integer(), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['recipient_id'], ['user_account.id'], name=op.f('fk_outbox_message_recipient_id_user_account')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_outbox_message_ticket_id_ticket')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('key', name=op.f('uq_outbox_message_key'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_recipient_id'), ['recipient_id'], unique=False)
+        batch_op.create_index('ix_outbox_message_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_message_ticket_id', ['ticket_id'], unique=False)
 
     op.create_table('ticket_co_unit',
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -220,11 +267,41 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_event_ticket_id_id', ['ticket_id', 'id'], unique=False)
 
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('uploader_id', sa.Integer(), nullable=True),
+    sa.Column('original_name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('stored_name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('has_thumbnail', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['ticket_event.id'], name=op.f('fk_attachment_event_id_ticket_event')),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_attachment_ticket_id_ticket')),
+    sa.ForeignKeyConstraint(['uploader_id'], ['user_account.id'], name=op.f('fk_attachment_uploader_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_attachment_stored_name'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachment_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachment_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachment_ticket_id'), ['ticket_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachment_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_attachment_sha256'))
+        batch_op.drop_index(batch_op.f('ix_attachment_event_id'))
+
+    op.drop_table('attachment')
     with op.batch_alter_table('ticket_event', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_event_ticket_id_id')
 
@@ -233,17 +310,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_co_unit_unit_id'))
 
     op.drop_table('ticket_co_unit')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_message_ticket_id')
+        batch_op.drop_index('ix_outbox_message_status_next')
+        batch_op.drop_index(batch_op.f('ix_outbox_message_recipient_id'))
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('indicator', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_indicator_ticket_id'))
 
     op.drop_table('indicator')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_updated_at_id')
         batch_op.drop_index('ix_ticket_state_deadline')
         batch_op.drop_index(batch_op.f('ix_ticket_source'))
         batch_op.drop_index('ix_ticket_responsible_state')
         batch_op.drop_index(batch_op.f('ix_ticket_reporter_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_location_unit_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_inspection_id'))
+        batch_op.drop_index('ix_ticket_deadline_id')
         batch_op.drop_index('ix_ticket_created_at')
         batch_op.drop_index(batch_op.f('ix_ticket_category_id'))
         batch_op.drop_index(batch_op.f('ix_ticket_assignee_id'))
@@ -256,6 +341,10 @@ def downgrade() -> None:
 
     op.drop_table('leader_charge')
     op.drop_table('inspection')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_unit_id'))
         batch_op.drop_index(batch_op.f('ix_user_account_role'))

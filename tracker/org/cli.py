@@ -76,3 +76,26 @@ def user_create(
     click.echo(f"user {username} ({role}) created")
     if password is None:
         click.echo(f"password: {chosen}")
+
+
+@user_group.command("token")
+@click.argument("username")
+@click.option("--name", "token_name", default="cli", help="A name to recognise the token by.")
+@with_appcontext
+def user_token(username: str, token_name: str) -> None:
+    """Create an API token for USERNAME and print it (the token alone on its own line)."""
+    from sqlmodel import select
+
+    from tracker.auth.tokens import create_token
+    from tracker.clock import utcnow
+    from tracker.org.models import User
+
+    try:
+        with session_scope(current_app) as session:
+            user = session.exec(select(User).where(User.username == username)).first()
+            if user is None:
+                raise click.ClickException(f"unknown user {username!r}")
+            _token, plain = create_token(session, user, token_name, utcnow())
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(plain)

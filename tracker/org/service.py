@@ -51,8 +51,12 @@ def create_unit(
     return unit
 
 
+# scrypt is deliberately slow; tests swap in a cheap method (tests/conftest.py).
+PASSWORD_HASH_METHOD = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 def create_user(

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.tickets.models import Severity, Source
 
@@ -22,6 +34,29 @@ SEVERITY_LABELS = {
     Severity.NORMAL: _l("Normal"),
     Severity.HIGH: _l("High"),
 }
+SORT_LABELS = {
+    "deadline": _l("Deadline, earliest first"),
+    "-deadline": _l("Deadline, latest first"),
+    "-created": _l("Newest first"),
+    "created": _l("Oldest first"),
+    "-updated": _l("Recently updated"),
+    "code": _l("Code"),
+}
+# Suggestions for an indicator's unit of measure (整改指标单位).
+MEASURE_UNITS = ("户", "堆", "吨", "间", "平方米", "米", "座", "处", "只", "株", "亩", "万株")
+INDICATOR_ROWS = 5
+
+
+class IndicatorRowForm(Form):
+    """One target figure on the filing form: name, unit of measure, target."""
+
+    name = StringField(_l("Indicator"), validators=[Length(max=100)])
+    unit = StringField(_l("Unit of measure"), validators=[Length(max=16)])
+    target = DecimalField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
+
+    def validate_name(self, field) -> None:  # type: ignore[no-untyped-def]
+        if not (field.data or "").strip() and (self.unit.data or self.target.data is not None):
+            raise ValidationError(_l("Name the indicator, or clear its row."))
 
 
 class TicketForm(FlaskForm):
@@ -34,6 +69,7 @@ class TicketForm(FlaskForm):
     inspection_id = SelectField(_l("Inspection round"), validators=[Optional()], coerce=str)
     responsible_unit = SelectField(_l("Responsible unit"), validators=[DataRequired()])
     location_unit = SelectField(_l("Location (village or site)"), validators=[Optional()])
+    co_units = SelectMultipleField(_l("Co-operating units"), validators=[Optional()])
     person_in_charge = StringField(_l("Person in charge"), validators=[Length(max=100)])
     requirement = TextAreaField(_l("Rectification requirement"), validators=[Length(max=5000)])
     severity = SelectField(
@@ -44,6 +80,23 @@ class TicketForm(FlaskForm):
         _l("or within N working days"), validators=[Optional(), NumberRange(min=1, max=365)]
     )
     tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=200)])
+    indicators = FieldList(FormField(IndicatorRowForm), min_entries=INDICATOR_ROWS)
+
+    def indicator_data(self) -> list[dict]:
+        """The filled indicator rows as TicketCreate wants them."""
+        rows = []
+        for entry in self.indicators:
+            name = (entry.form.name.data or "").strip()
+            if name:
+                target = entry.form.target.data
+                rows.append(
+                    {
+                        "name": name,
+                        "unit": (entry.form.unit.data or "").strip(),
+                        "target": float(target) if target is not None else None,
+                    }
+                )
+        return rows
 
 
 class TransitionForm(FlaskForm):

@@ -65,6 +65,10 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_state_deadline", "state", "deadline"),
         Index("ix_ticket_responsible_state", "responsible_unit_id", "state", "deadline"),
         Index("ix_ticket_created_at", "created_at"),
+        # Sorting the whole visible list (leaders, admins) by deadline or by last change, and the
+        # due_before/due_after filters without a state: EXPLAIN evidence in bench/RESULTS.md.
+        Index("ix_ticket_deadline_id", "deadline", "id"),
+        Index("ix_ticket_updated_at_id", "updated_at", "id"),
     )
     __mapper_args__ = {"version_id_col": _ticket_version}
 

@@ -15,7 +15,7 @@ from tracker.clock import local_date
 from tracker.errors import ValidationFailed
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import subtree_ids
-from tracker.tickets.models import Category, Ticket, TicketCoUnit
+from tracker.tickets.models import Category, Source, Ticket, TicketCoUnit
 from tracker.tickets.scope import visibility_condition
 from tracker.workflow.definition import WorkflowDefinition
 
@@ -43,6 +43,7 @@ class TicketFilter:
     overdue: bool = False
     rag: str | None = None
     awaiting: bool = False
+    followup: bool = False  # closed tickets whose follow-up check (回头看) is due by today
     due_before: date | None = None
     due_after: date | None = None
     q: str | None = None
@@ -74,6 +75,9 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
     rag = args.get("rag") or None
     if rag is not None and rag not in RAGS:
         errors["rag"] = "rag must be red, amber or green"
+    source = args.get("source") or None
+    if source is not None and source not in {s.value for s in Source}:
+        errors["source"] = f"unknown source {source!r}"
     inspection = args.get("inspection") or None
     if inspection is not None and not inspection.isdigit():
         errors["inspection"] = "must be a number"
@@ -83,11 +87,12 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
         states=states,
         unit=args.get("unit") or None,
         category=args.get("category") or None,
-        source=args.get("source") or None,
+        source=source,
         inspection=int(inspection) if inspection else None,
         overdue=args.get("overdue") in ("1", "true", "yes"),
         rag=rag,
         awaiting=args.get("awaiting") in ("1", "true", "yes"),
+        followup=args.get("followup") in ("1", "true", "yes"),
         due_before=_parse_date(args.get("due_before"), "due_before"),
         due_after=_parse_date(args.get("due_after"), "due_after"),
         q=(args.get("q") or "").strip()[:200] or None,
@@ -105,6 +110,20 @@ def role_queue(user: User) -> TicketFilter:
     if user.role == Role.LEADER:
         return TicketFilter(overdue=True, sort="deadline")
     return TicketFilter(sort="-created")
+
+
+def filter_from_request(
+    args, user: User, workflow: WorkflowDefinition
+) -> tuple[TicketFilter, bool]:  # type: ignore[no-untyped-def]
+    """The list's filter from a query string, or the role's queue when none is given.
+
+    Returns the filter and whether it is the role queue (which shows open items only).
+    The list page and the ledger export both use it, so the export is what the list shows.
+    """
+    has_filter = any(k for k in args if k not in ("page", "queue"))
+    if args.get("queue", "mine") == "mine" and not has_filter:
+        return role_queue(user), True
+    return parse_filter(args, workflow), False
 
 
 def clock_states(workflow: WorkflowDefinition) -> list[str]:
@@ -158,6 +177,8 @@ def filtered_query(
     if flt.awaiting:
         stmt = stmt.where(Ticket.is_awaiting_verification)
     today = local_date(now, tz)
+    if flt.followup:
+        stmt = stmt.where(Ticket.followup_due_on <= today)
     running = (Ticket.state.in_(clock_states(workflow)), ~Ticket.is_awaiting_verification)
     if flt.overdue or flt.rag == "red":
         stmt = stmt.where(*running, Ticket.deadline < today)
@@ -179,6 +200,8 @@ def filtered_query(
                 Ticket.description.ilike(pattern, escape="\\"),
                 Ticket.code.ilike(pattern, escape="\\"),
                 Ticket.tags.ilike(pattern, escape="\\"),
+                Ticket.requirement.ilike(pattern, escape="\\"),
+                Ticket.person_in_charge.ilike(pattern, escape="\\"),
             )
         )
     return stmt

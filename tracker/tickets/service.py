@@ -5,6 +5,7 @@ Each function works inside the caller's transaction and flushes; the caller comm
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,11 +14,14 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from tracker.calendar.service import load_calendar
+from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
 from tracker.clock import local_date
 from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import charged_units, is_within, units_by_ids
+from tracker.reminders import notices
 from tracker.tickets.history import append_event
 from tracker.tickets.models import (
     Category,
@@ -197,8 +201,34 @@ def _record_achievements(session: Session, ticket: Ticket, items: Sequence[Indic
     return changes
 
 
-def resolve_deadline(data: TicketCreate, today: date) -> date:
-    """The deadline as a date: given directly, or N days from today."""
+@dataclass
+class FilingNotes:
+    """What filing wants the user to know without refusing: years counted Monday–Friday."""
+
+    fallback_years: set[int] = dataclasses.field(default_factory=set)
+
+    @property
+    def warnings(self) -> list[str]:
+        message = fallback_warning(self.fallback_years)
+        return [message] if message else []
+
+
+def deadline_calendar(session: Session, today: date) -> WorkdayCalendar:
+    """The working-day calendar for deadlines counted from `today` (up to 365 working days)."""
+    return load_calendar(session, range(today.year, today.year + 3))
+
+
+def resolve_deadline(
+    data: TicketCreate,
+    today: date,
+    calendar: WorkdayCalendar | None = None,
+    notes: FilingNotes | None = None,
+) -> date:
+    """The deadline as a date: given directly, or N working days after today.
+
+    Working days follow China's official calendar (admin overrides first); a year nobody has
+    entered is counted Monday–Friday and recorded in `notes.fallback_years`.
+    """
     if data.deadline is not None:
         if data.deadline < today:
             raise ValidationFailed(
@@ -206,7 +236,15 @@ def resolve_deadline(data: TicketCreate, today: date) -> date:
             )
         return data.deadline
     if data.deadline_working_days is not None:
-        return today + timedelta(days=data.deadline_working_days)
+        calendar = calendar if calendar is not None else WorkdayCalendar()
+        deadline = calendar.add_working_days(today, data.deadline_working_days)
+        if notes is not None:
+            # Every year from the day after `today` to the deadline was walked through.
+            first = (today + timedelta(days=1)).year
+            notes.fallback_years |= {
+                y for y in calendar.fallback_years if first <= y <= deadline.year
+            }
+        return deadline
     raise ValidationFailed("a deadline is required", {"deadline": "required"})
 
 
@@ -217,13 +255,22 @@ def file_ticket(
     workflow: WorkflowDefinition,
     now: datetime,
     settings: Settings,
+    *,
+    notes: FilingNotes | None = None,
+    calendar: WorkdayCalendar | None = None,
 ) -> Ticket:
-    """File a finding: it starts in the workflow's initial state, handed to its unit."""
+    """File a finding: it starts in the workflow's initial state, handed to its unit.
+
+    `notes` collects warnings (a deadline counted Monday–Friday); pass `calendar` when filing
+    many at once so it is loaded once.
+    """
     if reporter.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
         raise Forbidden("only inspectors, leaders and admins file findings")
     refs = _resolve_references(session, data)
     today = local_date(now, settings.timezone)
-    deadline = resolve_deadline(data, today)
+    if data.deadline_working_days is not None and calendar is None:
+        calendar = deadline_calendar(session, today)
+    deadline = resolve_deadline(data, today, calendar, notes)
     ticket = Ticket(
         code=next_code(session, settings.code_prefix, today.year),
         title=data.title,
@@ -251,7 +298,7 @@ def file_ticket(
     for unit_id in refs.get("co_unit_ids", []):
         session.add(TicketCoUnit(ticket_id=ticket.id, unit_id=unit_id))
     _replace_indicators(session, ticket, data.indicators)
-    append_event(
+    event = append_event(
         session,
         ticket.id,
         kind=EventKind.CREATED,
@@ -260,6 +307,7 @@ def file_ticket(
         to_state=ticket.state,
         data={"deadline": deadline.isoformat()},
     )
+    notices.notify_filed(session, ticket, event, now)  # outbox rows only, same transaction
     return ticket
 
 
@@ -327,6 +375,7 @@ def _apply_effects(
             ticket.verified_at = now
         elif effect == "resolve_done":
             ticket.resolution, ticket.closed_at = Resolution.DONE, now
+            ticket.requested_deadline = None  # a closed ticket has no pending extension
         elif effect == "resolve_withdrawn":
             ticket.resolution, ticket.closed_at = Resolution.WITHDRAWN, now
             ticket.requested_deadline = None
@@ -378,7 +427,7 @@ def apply_transition(
     ticket.updated_at = ticket.last_activity_at = now
     session.add(ticket)
     session.flush()  # raises StaleDataError if another transaction changed the ticket meanwhile
-    return append_event(
+    event = append_event(
         session,
         ticket.id,
         kind=EventKind.TRANSITION,
@@ -390,6 +439,9 @@ def apply_transition(
         comment=data.comment.strip(),
         data=record,
     )
+    # Outbox rows only, in this transaction: nothing is sent during the request.
+    notices.notify_transition(session, ticket, event, decision.transition.notify, now)
+    return event
 
 
 # --- comments and edits --------------------------------------------------------------------

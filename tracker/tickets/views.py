@@ -18,21 +18,25 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
+from tracker.calendar.messages import fallback_message
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, ServiceError
+from tracker.evidence import service as evidence
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
 from tracker.tickets import service
-from tracker.tickets.forms import CommentForm, TicketForm, TransitionForm
-from tracker.tickets.models import Category, TicketEvent
-from tracker.tickets.queries import (
-    TicketFilter,
-    filtered_query,
-    paginate,
-    parse_filter,
-    role_queue,
+from tracker.tickets.bulk import BULK_ROLES
+from tracker.tickets.forms import (
+    MEASURE_UNITS,
+    SORT_LABELS,
+    SOURCE_LABELS,
+    CommentForm,
+    TicketForm,
+    TransitionForm,
 )
+from tracker.tickets.models import Category, TicketEvent
+from tracker.tickets.queries import filter_from_request, filtered_query, paginate
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket
@@ -47,43 +51,38 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("tickets.index"))
 
 
-def _list_filter() -> tuple[TicketFilter, bool]:
-    """The filter from the query string, or the role's queue when none is given."""
-    has_filter = any(k for k in request.args if k not in ("page", "queue"))
-    if request.args.get("queue", "mine") == "mine" and not has_filter:
-        return role_queue(current_user), True
-    return parse_filter(request.args, active_workflow()), False
-
-
 @bp.route("/tickets")
 @login_required
 def index():  # type: ignore[no-untyped-def]
     session = get_session()
     config = current_app.config
+    workflow = active_workflow()
+    per_page = min(
+        max(1, request.args.get("per_page", config["PAGE_SIZE"], type=int)),
+        config["MAX_PAGE_SIZE"],
+    )
     try:
-        flt, is_queue = _list_filter()
+        flt, is_queue = filter_from_request(request.args, current_user, workflow)
+        stmt = filtered_query(
+            session,
+            current_user,
+            flt,
+            workflow,
+            utcnow(),
+            config["TIMEZONE"],
+            config["AMBER_DAYS"],
+            open_only=is_queue,
+        )
     except ServiceError as error:
         flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
         return redirect(url_for("tickets.index", queue="all"))
-    now = utcnow()
-    stmt = filtered_query(
-        session,
-        current_user,
-        flt,
-        active_workflow(),
-        now,
-        config["TIMEZONE"],
-        config["AMBER_DAYS"],
-        open_only=is_queue,
-    )
-    page = paginate(
-        session, stmt, flt.sort, request.args.get("page", 1, type=int), config["PAGE_SIZE"]
-    )
+    page = paginate(session, stmt, flt.sort, request.args.get("page", 1, type=int), per_page)
     related = load_related(session, page.items, details=False)
     categories = session.exec(
         select(Category).where(Category.is_active).order_by(Category.position)
     ).all()
     units = session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+    inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
     return render_template(
         "tickets/list.html",
         page=page,
@@ -92,7 +91,11 @@ def index():  # type: ignore[no-untyped-def]
         is_queue=is_queue,
         categories=categories,
         units=units,
-        workflow=active_workflow(),
+        inspections=inspections,
+        sources=SOURCE_LABELS,
+        sorts=SORT_LABELS,
+        can_bulk=current_user.role in BULK_ROLES,
+        workflow=workflow,
     )
 
 
@@ -102,6 +105,7 @@ def _fill_choices(form: TicketForm) -> None:
     unit_choices = [(u.code, f"{'　' * u.depth}{u.name}") for u in units]
     form.responsible_unit.choices = unit_choices
     form.location_unit.choices = [("", "—"), *unit_choices]
+    form.co_units.choices = unit_choices
     categories = session.exec(
         select(Category).where(Category.is_active).order_by(Category.position)
     ).all()
@@ -135,7 +139,10 @@ def new():  # type: ignore[no-untyped-def]
             "deadline": form.deadline.data,
             "deadline_working_days": form.deadline_working_days.data,
             "tags": (form.tags.data or "").split(","),
+            "co_units": form.co_units.data or [],
+            "indicators": form.indicator_data(),
         }
+        notes = service.FilingNotes()
         try:
             ticket = service.file_ticket(
                 session,
@@ -144,6 +151,7 @@ def new():  # type: ignore[no-untyped-def]
                 active_workflow(),
                 utcnow(),
                 service.Settings.from_config(current_app.config),
+                notes=notes,
             )
             session.commit()
         except ServiceError as error:
@@ -151,9 +159,11 @@ def new():  # type: ignore[no-untyped-def]
             _attach_errors(form, error)
         else:
             flash(_("Finding %(code)s filed and handed to its unit.", code=ticket.code), "success")
+            if notes.fallback_years:
+                flash(fallback_message(notes.fallback_years), "warning")
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("tickets/new.html", form=form), status
+    return render_template("tickets/new.html", form=form, measure_units=MEASURE_UNITS), status
 
 
 def _attach_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]
@@ -239,14 +249,28 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(_("The form was incomplete; please try again."), "danger")
         return _render_detail(ticket, transition_form=form, failed=form.transition.data, status=400)
+    now, stored = utcnow(), []
     try:
+        # Files chosen in the form are stored first; their ids join those of earlier uploads.
+        stored = evidence.store_many(
+            session,
+            ticket,
+            current_user,
+            request.files.getlist("files"),
+            request.form.get("purpose", "after"),
+            now,
+            current_app.config,
+        )
+        attachment_ids = evidence.check_ticket_attachments(
+            session, ticket, request.form.getlist("attachments", type=int)
+        ) + [a.id for a in stored]
         data = validate(
             TransitionIn,
             {
                 "transition": form.transition.data,
                 "comment": form.comment.data or "",
                 "deadline": form.deadline.data,
-                "attachments": request.form.getlist("attachments", type=int),
+                "attachments": attachment_ids,
                 "indicators": _indicators_from_form(),
             },
         )
@@ -257,16 +281,19 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
             data,
             int(form.version.data) if form.version.data.isdigit() else -1,
             active_workflow(),
-            utcnow(),
+            now,
             service.Settings.from_config(current_app.config),
         )
+        evidence.link_to_event(session, attachment_ids, event)
         session.commit()
     except StaleDataError:
         session.rollback()
+        evidence.discard(stored, current_app.config)
         error: ServiceError = Conflict("changed meanwhile")
         return _failed(ticket_id, form, error)
     except ServiceError as error:
         session.rollback()
+        evidence.discard(stored, current_app.config)
         return _failed(ticket_id, form, error)
     label = active_workflow().transition(event.transition)
     flash(

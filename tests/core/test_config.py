@@ -1,0 +1,88 @@
+"""Settings precedence: default.toml < TRACKER_CONFIG file < TRACKER_* env < overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker import create_app
+from tracker.config import ConfigError
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    for key in ("TRACKER_CONFIG", "TRACKER_ENV", "TRACKER_SECRET_KEY", "TRACKER_TIMEZONE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    return monkeypatch
+
+
+def test_defaults_come_from_default_toml(clean_env):  # type: ignore[no-untyped-def]
+    app = create_app({"TESTING": True})
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"
+    assert app.config["WORKFLOW"] == "default.toml"
+    assert app.config["LOGIN"]["MAX_FAILURES"] == 5
+    for key in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "MAIL_SERVER",
+        "MAIL_PORT",
+        "MAIL_USE_TLS",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER",
+        "BASE_URL",
+        "UPLOAD_DIR",
+    ):
+        assert key in app.config
+
+
+def test_file_overrides_defaults_and_env_overrides_file(clean_env, tmp_path):  # type: ignore[no-untyped-def]
+    override = tmp_path / "site.toml"
+    override.write_text(
+        'TIMEZONE = "Asia/Urumqi"\nBASE_URL = "https://tracker.example.gov"\n'
+        "[login]\nmax_failures = 9\n",
+        encoding="utf-8",
+    )
+    clean_env.setenv("TRACKER_CONFIG", str(override))
+    app = create_app({"TESTING": True})
+    assert app.config["TIMEZONE"] == "Asia/Urumqi"
+    assert app.config["LOGIN"] == {"MAX_FAILURES": 9, "LOCKOUT_MINUTES": 15}
+    assert app.config["SESSION_COOKIE_SECURE"] is True  # https BASE_URL
+
+    clean_env.setenv("TRACKER_TIMEZONE", "Asia/Shanghai")
+    clean_env.setenv("TRACKER_LOGIN__MAX_FAILURES", "4")
+    app = create_app({"TESTING": True})
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"
+    assert app.config["LOGIN"]["MAX_FAILURES"] == 4
+
+
+def test_default_database_is_sqlite_in_instance_folder(clean_env):  # type: ignore[no-untyped-def]
+    clean_env.delenv("TRACKER_DATABASE_URL")
+    app = create_app({"TESTING": True})
+    assert app.config["DATABASE_URL"].startswith("sqlite:///")
+    assert app.config["DATABASE_URL"].endswith("tracker.db")
+    assert app.instance_path in app.config["DATABASE_URL"]
+
+
+def test_production_refuses_default_secret_key(clean_env):  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+    clean_env.setenv("TRACKER_SECRET_KEY", "a-long-random-production-secret")
+    assert create_app().config["SECRET_KEY"] == "a-long-random-production-secret"
+
+
+def test_invalid_settings_name_the_key(clean_env):  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match="TIMEZONE"):
+        create_app({"TESTING": True, "TIMEZONE": "Mars/Olympus"})
+    clean_env.setenv("TRACKER_CONFIG", "/nonexistent/site.toml")
+    with pytest.raises(ConfigError, match="TRACKER_CONFIG"):
+        create_app({"TESTING": True})
+
+
+def test_invalid_workflow_stops_the_start_naming_file_key_problem(clean_env, tmp_path):  # type: ignore[no-untyped-def]
+    from tracker.workflow.definition import WorkflowError
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[states]]\nkey = "a"\nlabel_zh = "甲"\nlabel_en = "A"\n', encoding="utf-8")
+    with pytest.raises(WorkflowError, match=r"broken\.toml: transitions: "):
+        create_app({"TESTING": True, "WORKFLOW": str(broken)})
