@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import schemathesis
+from helpers import NOW
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -10,6 +13,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from werkzeug.datastructures import FileStorage
+
+from tracker.evidence.service import store_attachment
 
 CHECKS = [
     not_a_server_error,
@@ -23,8 +29,14 @@ FUZZED_POSTS = {"/tickets", "/tickets/{ticket_id}/transitions", "/tickets/{ticke
                 "/inspections"}  # fmt: skip
 
 
-def test_api_conforms_to_its_schema(app, county, make_ticket, token_for):
+def test_api_conforms_to_its_schema(app, db, county, make_ticket, token_for, evidence_files):
     ticket = make_ticket(co_units=["dept"])
+    name, data, _type = evidence_files["png"]
+    photo = store_attachment(
+        db, ticket, county.inspector, FileStorage(io.BytesIO(data), name), "after", NOW, app.config
+    )
+    db.commit()
+    ids = {"ticket_id": ticket.id, "attachment_id": photo.id}
     headers = {"Authorization": f"Bearer {token_for(county.inspector)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     tested = []
@@ -33,7 +45,7 @@ def test_api_conforms_to_its_schema(app, county, make_ticket, token_for):
         method, path = operation.method.lower(), operation.path
         if method == "post" and path not in FUZZED_POSTS:
             continue
-        fixed = {"ticket_id": ticket.id} if "{ticket_id}" in path else None
+        fixed = {key: value for key, value in ids.items() if f"{{{key}}}" in path}
         strategy = (
             operation.as_strategy(path_parameters=fixed) if fixed else operation.as_strategy()
         )
@@ -51,3 +63,5 @@ def test_api_conforms_to_its_schema(app, county, make_ticket, token_for):
         check()
         tested.append(f"{method.upper()} {path}")
     assert "GET /tickets" in tested and "POST /tickets/{ticket_id}/transitions" in tested
+    assert "GET /attachments/{attachment_id}" in tested
+    assert "GET /tickets/{ticket_id}/attachments" in tested

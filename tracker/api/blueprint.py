@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app
 from pydantic import BaseModel
 
 from tracker.api import errors
@@ -14,9 +14,13 @@ errors.init_blueprint(bp)
 
 
 def respond(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON response from an API model (non-ASCII text kept as is)."""
-    response = jsonify(model.model_dump(mode="json"))
-    response.status_code = status
+    """A JSON response from an API model (non-ASCII text kept as is).
+
+    Serialised by pydantic-core in one pass, with no intermediate dicts for json.dumps to walk
+    (measured in bench/RESULTS.md, "per-request overhead")."""
+    response = current_app.response_class(
+        model.model_dump_json(), status=status, mimetype="application/json"
+    )
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, page_size, respond
-from tracker.api.inputs import body, query
+from tracker.api.inputs import json_object, query
 from tracker.api.present import local_moment
 from tracker.api.schemas import (
     CategoryList,
@@ -25,7 +25,6 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.inspections import service as inspections
 from tracker.inspections.models import Inspection
-from tracker.inspections.schemas import InspectionCreate
 from tracker.inspections.service import InspectionSummary
 from tracker.org.models import Unit
 from tracker.tickets.models import Category
@@ -114,11 +113,19 @@ def list_inspections():  # type: ignore[no-untyped-def]
 
 @bp.post("/inspections")
 def create_inspection():  # type: ignore[no-untyped-def]
-    """Open an inspection round with its team and units (rules in inspections.service)."""
-    session = get_session()
-    row = inspections.create_inspection(session, api_user(), body(InspectionCreate), utcnow())
+    """Open an inspection round with its team and units.
+
+    The body goes to inspections.service as it came, so the API checks exactly what the page
+    does, in the same order: the role first (403), then the fields (422).
+    """
+    session, user, now = get_session(), api_user(), utcnow()
+    row = inspections.create_inspection(session, user, json_object(), now)
     session.commit()
-    return respond(_inspection_out(row), 201)
+    detail = inspections.get_inspection(
+        session, user, row.id, active_workflow(), now, current_app.config["TIMEZONE"]
+    )
+    summary = InspectionSummary(detail.inspection, detail.progress, len(detail.units))
+    return respond(_inspection_out(row, summary), 201)
 
 
 @bp.get("/workflow")

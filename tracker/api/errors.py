@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -77,6 +77,21 @@ def init_blueprint(bp: Blueprint) -> None:
     bp.register_error_handler(StaleDataError, _stale)
 
 
+def http_error_response(error: HTTPException) -> tuple[Response, int]:
+    """An HTTP error as the API's JSON error (also used by the evidence module's 413 handler,
+    the only handler for 413, so that an API request too large gets `payload_too_large`)."""
+    status = error.code or 500
+    code = HTTP_CODES.get(status, "error")
+    message = error.description or code
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if status == 413 and limit:
+        message = f"the request is larger than the limit of {limit} bytes"
+    response, status = error_response(status, code, message)
+    if status == 405 and error.get_response().headers.get("Allow"):
+        response.headers["Allow"] = error.get_response().headers["Allow"]
+    return response, status
+
+
 def init_app(app: Flask) -> None:
     """HTTP errors under /api/ (raised before or outside a view: routing, body size) as JSON."""
 
@@ -84,12 +99,7 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         if not request.path.startswith("/api/"):
             return error
-        status = error.code or 500
-        code = HTTP_CODES.get(status, "error")
-        response, status = error_response(status, code, error.description or code)
-        if status == 405 and error.get_response().headers.get("Allow"):
-            response.headers["Allow"] = error.get_response().headers["Allow"]
-        return response, status
+        return http_error_response(error)
 
     @app.errorhandler(500)
     def _server_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from tracker.api import schemas as s
+from tracker.evidence.sniff import ACCEPTED
 from tracker.inspections.schemas import InspectionCreate
 from tracker.tickets.schemas import TicketCreate
 
@@ -39,7 +40,8 @@ class Operation:
     status: int = 200
     request: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    multipart: bool = False
+    form: type[BaseModel] | None = None  # a multipart/form-data body
+    binary: tuple[str, ...] = ()  # a file in one of these content types instead of JSON
     public: bool = False
     tags: tuple[str, ...] = ()
     etag: bool = False
@@ -108,12 +110,29 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/tickets/{ticket_id}/attachments",
-        "Upload evidence (field `file`)",
+        "Upload evidence (field `file`, optional `purpose`)",
         s.AttachmentOut,
         201,
-        multipart=True,
-        tags=("tickets",),
+        form=s.AttachmentUpload,
+        tags=("evidence",),
         errors=WRITE_ERRORS,
+    ),
+    Operation(
+        "get",
+        "/tickets/{ticket_id}/attachments",
+        "A ticket's evidence files",
+        s.AttachmentList,
+        tags=("evidence",),
+    ),
+    Operation(
+        "get",
+        "/attachments/{attachment_id}",
+        "Download an evidence file (scoped by its ticket)",
+        None,
+        query=s.DownloadQuery,
+        binary=tuple(t.content_type for t in ACCEPTED),
+        tags=("evidence",),
+        errors=("401", "404", "422"),
     ),
     Operation("get", "/units", "Org units", s.UnitList, tags=("reference",)),
     Operation("get", "/categories", "Problem categories", s.CategoryList, tags=("reference",)),
@@ -151,6 +170,7 @@ OPERATIONS: tuple[Operation, ...] = (
 
 def _components(operations: tuple[Operation, ...]) -> dict[str, Any]:
     inputs = {op.request for op in operations if op.request}
+    inputs |= {op.form for op in operations if op.form}
     outputs = {op.response for op in operations if op.response} | {s.ErrorOut}
     pairs = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
     pairs.sort(key=lambda pair: (pair[0].__name__, pair[1]))
@@ -198,16 +218,15 @@ def _operation(op: Operation, names: dict) -> dict[str, Any]:
         "operationId": op.method + re.sub(r"[/{}]+", "_", op.path).rstrip("_"),
         "tags": list(op.tags),
     }
-    params: list[dict[str, Any]] = []
-    if "{ticket_id}" in op.path:
-        params.append(
-            {
-                "name": "ticket_id",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": s.ID_MAX},
-            }
-        )
+    params: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": s.ID_MAX},
+        }
+        for name in re.findall(r"{(\w+_id)}", op.path)
+    ]
     if op.query is not None:
         params.extend(_query_parameters(op.query))
     if op.method == "patch" or op.path.endswith("/transitions"):
@@ -227,23 +246,19 @@ def _operation(op: Operation, names: dict) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _ref(op.request, "validation", names)}},
         }
-    if op.multipart:
+    if op.form is not None:
         body["requestBody"] = {
             "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                }
-            },
+            "content": {"multipart/form-data": {"schema": _ref(op.form, "validation", names)}},
         }
     success: dict[str, Any] = {"description": "OK" if op.status == 200 else "Created"}
     if op.response is not None:
         success["content"] = {
             "application/json": {"schema": _ref(op.response, "serialization", names)}
+        }
+    if op.binary:
+        success["content"] = {
+            kind: {"schema": {"type": "string", "format": "binary"}} for kind in op.binary
         }
     if op.etag:
         success["headers"] = {

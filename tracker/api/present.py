@@ -7,7 +7,7 @@ way as `tracker.tickets.service.relations_of`, so a list never queries once per 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from tracker.tickets.related import Related, load_related
 from tracker.tickets.service import facts_of
 from tracker.tickets.status import ticket_status
 from tracker.workflow.definition import WorkflowDefinition
-from tracker.workflow.engine import Actor, available
+from tracker.workflow.engine import Actor, Facts, available
 
 
 def api_locale() -> str:
@@ -31,11 +31,34 @@ def api_locale() -> str:
     return request.accept_languages.best_match(["zh", "en"]) or "zh"
 
 
-def local_moment(moment: datetime | None) -> datetime | None:
+def local_moment(moment: datetime | None, zone: ZoneInfo | None = None) -> datetime | None:
     """An aware datetime in the configured zone (ISO 8601 with its offset, e.g. +08:00)."""
     if moment is None:
         return None
-    return as_utc(moment).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return as_utc(moment).astimezone(zone or ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every ticket of a page shares, read once per request rather than once per ticket."""
+
+    locale: str
+    zone: ZoneInfo
+    timezone: str
+    amber_days: int
+    transitions: dict[tuple[str, Facts, Actor], list[TransitionOut]] = field(
+        default_factory=dict, compare=False
+    )
+
+    @classmethod
+    def current(cls) -> Context:
+        config = current_app.config
+        return cls(
+            locale=api_locale(),
+            zone=ZoneInfo(config["TIMEZONE"]),
+            timezone=config["TIMEZONE"],
+            amber_days=config["AMBER_DAYS"],
+        )
 
 
 @dataclass
@@ -81,11 +104,11 @@ def ticket_out(
     caller: Caller,
     workflow: WorkflowDefinition,
     now: datetime,
+    context: Context | None = None,
 ) -> TicketOut:
-    config = current_app.config
-    status = ticket_status(ticket, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"])
+    ctx = context or Context.current()
+    status = ticket_status(ticket, workflow, now, ctx.timezone, ctx.amber_days)
     actor = Actor(role=caller.user.role, relations=caller.relations(ticket, related))
-    locale = api_locale()
     category = related.category(ticket.category_id)
     assignee, reporter = related.user(ticket.assignee_id), related.user(ticket.reporter_id)
     return TicketOut(
@@ -122,19 +145,31 @@ def ticket_out(
             IndicatorOut(name=i.name, unit=i.unit, target=i.target, achieved=i.achieved)
             for i in related.indicators.get(ticket.id, [])
         ],
-        created_at=local_moment(ticket.created_at),
-        updated_at=local_moment(ticket.updated_at),
-        closed_at=local_moment(ticket.closed_at),
-        transitions=[
+        created_at=local_moment(ticket.created_at, ctx.zone),
+        updated_at=local_moment(ticket.updated_at, ctx.zone),
+        closed_at=local_moment(ticket.closed_at, ctx.zone),
+        transitions=_transitions(workflow, ticket.state, facts_of(ticket), actor, ctx),
+    )
+
+
+def _transitions(
+    workflow: WorkflowDefinition, state: str, facts: Facts, actor: Actor, ctx: Context
+) -> list[TransitionOut]:
+    """The transitions offered, worked out once per (state, facts, actor) on a page: a page
+    of 25 tickets has only a handful of distinct combinations."""
+    key = (state, facts, actor)
+    found = ctx.transitions.get(key)
+    if found is None:
+        found = ctx.transitions[key] = [
             TransitionOut(
                 name=t.name,
-                to=t.target_from(ticket.state),
-                label=t.label(locale),
+                to=t.target_from(state),
+                label=t.label(ctx.locale),
                 requires=sorted({*t.requires, *t.requires_any}),
             )
-            for t in available(workflow, ticket.state, facts_of(ticket), actor)
-        ],
-    )
+            for t in available(workflow, state, facts, actor)
+        ]
+    return found
 
 
 def tickets_out(
@@ -145,9 +180,10 @@ def tickets_out(
     now: datetime,
 ) -> list[TicketOut]:
     """Present a page of tickets: a fixed number of queries whatever its length."""
-    related = load_related(session, tickets)
+    related = load_related(session, tickets, inspections=False)
     caller = Caller.load(session, user)
-    return [ticket_out(t, related, caller, workflow, now) for t in tickets]
+    context = Context.current()
+    return [ticket_out(t, related, caller, workflow, now, context) for t in tickets]
 
 
 def events_out(session: Session, events: Sequence[TicketEvent]) -> list[EventOut]:

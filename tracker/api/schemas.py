@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from sqlmodel import Field, SQLModel
 
+from tracker.evidence.models import Purpose
 from tracker.tickets.models import Severity, Source
 from tracker.tickets.queries import SORTS
 from tracker.tickets.schemas import TicketUpdate, TransitionIn
@@ -44,6 +45,12 @@ class Paging(SQLModel):
     )
 
 
+class DownloadQuery(SQLModel):
+    download: Literal["0", "1"] | None = Field(
+        default=None, description="1: as a download even for a photo (shown inline otherwise)"
+    )
+
+
 class TicketQuery(Paging):
     """Filters of `GET /tickets` (read by tracker.tickets.queries.parse_filter)."""
 
@@ -62,6 +69,14 @@ class TicketQuery(Paging):
     due_after: date | None = None
     q: str | None = Field(default=None, max_length=200)
     sort: SortKey | None = None  # type: ignore[valid-type]
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "keyset pagination instead of `page`: empty for the first page, then the previous "
+            "answer's `next_cursor` (same filters and sort); no total is counted"
+        ),
+    )
 
 
 # --- responses -----------------------------------------------------------------------------
@@ -118,9 +133,22 @@ class TicketOut(SQLModel):
 
 class TicketPage(SQLModel):
     items: list[TicketOut]
-    page: int
+    page: int = Field(description="1 on keyset (`cursor`) pages")
     per_page: int
-    total: int
+    total: int | None = Field(
+        description=(
+            "matching tickets, counted exactly up to LIST_COUNT_CAP (10,000 by default); past "
+            'it the cap itself with `total_is_capped` true (read it as "10000+"); null on '
+            "keyset (`cursor`) pages, which count nothing"
+        )
+    )
+    total_is_capped: bool = Field(
+        default=False, description="true when more than `total` tickets match"
+    )
+    next_cursor: str | None = Field(
+        default=None,
+        description="pass as `cursor` for the page after this one; null on the last page",
+    )
 
 
 class EventOut(SQLModel):
@@ -209,13 +237,32 @@ class WorkflowOut(SQLModel):
     transitions: list[dict[str, Any]]
 
 
+class AttachmentUpload(SQLModel):
+    """The multipart form of `POST /tickets/{id}/attachments` (documents the form; the file is
+    checked by its content in tracker.evidence.service)."""
+
+    file: bytes = Field(
+        description="a photo (JPEG, PNG, WebP) or a document (PDF, .docx, .xlsx); recognised by "
+        "its content, not its name"
+    )
+    purpose: Purpose = Field(default=Purpose.EVIDENCE, description="what the file shows")
+
+
 class AttachmentOut(SQLModel):
     id: int
     ticket_id: int
+    event_id: int | None = Field(description="the transition event that cited it as evidence")
     filename: str
     content_type: str
     size: int
+    sha256: str
+    purpose: Purpose | str
     created_at: datetime
+    download_url: str = Field(description="GET it with the same bearer token")
+
+
+class AttachmentList(SQLModel):
+    items: list[AttachmentOut]
 
 
 class ErrorBody(SQLModel):

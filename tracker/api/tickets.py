@@ -20,7 +20,7 @@ from tracker.api.schemas import (
 )
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.errors import NotFound
+from tracker.errors import NotFound, ValidationFailed
 from tracker.tickets import service
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.queries import filtered_query, paginate, parse_filter
@@ -56,13 +56,25 @@ def list_tickets():  # type: ignore[no-untyped-def]
     stmt = filtered_query(
         session, user, flt, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"]
     )
-    page = paginate(session, stmt, flt.sort, params.page, page_size(params.per_page))
+    if params.cursor is not None and "page" in request.args:
+        raise ValidationFailed("page and cursor", {"cursor": "give either page or cursor"})
+    page = paginate(
+        session,
+        stmt,
+        flt.sort,
+        params.page,
+        page_size(params.per_page),
+        count_cap=config["LIST_COUNT_CAP"],
+        cursor=params.cursor,
+    )
     return respond(
         TicketPage(
             items=tickets_out(session, page.items, user, workflow, now),
             page=page.page,
             per_page=page.per_page,
             total=page.total,
+            total_is_capped=page.total_is_capped,
+            next_cursor=page.next_cursor,
         )
     )
 

@@ -1,0 +1,86 @@
+"""Evidence through the API: upload (multipart), list a ticket's files, download one.
+
+The rules are the evidence module's: `store_attachment` checks the file by its content and who may
+add it, `get_visible_attachment` scopes a download by its ticket (another unit's id is 404), and
+the file is sent by the same response helper as the page's download.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+
+from tracker.api.auth import api_user
+from tracker.api.blueprint import bp, respond
+from tracker.api.errors import ApiError
+from tracker.api.present import local_moment
+from tracker.api.schemas import ID_MAX, AttachmentList, AttachmentOut
+from tracker.api.tickets import visible_ticket
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import NotFound
+from tracker.evidence import service
+from tracker.evidence.models import Attachment, Purpose
+from tracker.evidence.views import attachment_response
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id,
+        ticket_id=attachment.ticket_id,
+        event_id=attachment.event_id,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        purpose=attachment.purpose,
+        created_at=local_moment(attachment.created_at),
+        download_url=url_for("api.download_attachment", attachment_id=attachment.id),
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/attachments")
+def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
+    """Store one file (field `file`, optional `purpose`) and record the upload in the history."""
+    session = get_session()
+    ticket = visible_ticket(ticket_id)
+    config = current_app.config
+    now = utcnow()
+    stored: list[Attachment] = []
+    try:
+        attachment = service.store_attachment(
+            session,
+            ticket,
+            api_user(),
+            request.files.get("file"),
+            request.form.get("purpose") or Purpose.EVIDENCE,
+            now,
+            config,
+        )
+        stored.append(attachment)
+        service.record_uploads(session, ticket, api_user(), stored, now)
+        session.commit()
+    except service.FileTooLarge as error:
+        raise ApiError(413, "payload_too_large", error.message, error.fields) from error
+    except BaseException:
+        session.rollback()
+        service.discard(stored, config)
+        raise
+    response = respond(attachment_out(attachment), 201)
+    response.headers["Location"] = url_for("api.download_attachment", attachment_id=attachment.id)
+    return response
+
+
+@bp.get("/tickets/<int:ticket_id>/attachments")
+def list_attachments(ticket_id: int):  # type: ignore[no-untyped-def]
+    ticket = visible_ticket(ticket_id)
+    rows = service.attachments_of(get_session(), ticket)
+    return respond(AttachmentList(items=[attachment_out(a) for a in rows]))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
+    """The file itself, scoped by its ticket (another unit's attachment id is 404)."""
+    if not 1 <= attachment_id <= ID_MAX:
+        raise NotFound("attachment not found")
+    attachment, _ticket = service.get_visible_attachment(get_session(), api_user(), attachment_id)
+    return attachment_response(attachment, download=request.args.get("download") == "1")
