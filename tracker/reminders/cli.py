@@ -43,7 +43,8 @@ def sweep_command(now_text: str | None) -> None:
     result = jobs.sweep(app, _parse_now(now_text))
     d = result.dispatch
     click.echo(
-        f"planned {result.plan.added} new mails for {result.plan.tickets} open tickets; "
+        f"planned {result.plan.added} new mails for {result.plan.tickets} tickets due, "
+        "overdue or idle; "
         f"sent {d.sent}, failed {d.failed}, given up {d.given_up}, cancelled {d.cancelled}"
     )
 

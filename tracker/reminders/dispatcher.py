@@ -40,6 +40,17 @@ from tracker.workflow.definition import WorkflowDefinition
 
 log = logging.getLogger(__name__)
 
+TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.code,
+    Ticket.title,
+    Ticket.responsible_unit_id,
+    Ticket.deadline,
+    Ticket.version,
+    Ticket.state,
+    Ticket.is_awaiting_verification,
+)
+
 
 class TimeoutConnection(Connection):
     """Flask-Mail's connection with a socket timeout: a silent server cannot hang the sender."""
@@ -176,8 +187,12 @@ def _prepare(
         if row.ticket_id:
             ticket_ids.add(row.ticket_id)
         ticket_ids.update(row.payload.get("ticket_ids", ()))
+    # Only the columns a mail and the re-check need (rows read like tickets), not ORM objects.
     tickets = (
-        {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ticket_ids)))}
+        {
+            t.id: t
+            for t in session.exec(select(*TICKET_COLUMNS).where(col(Ticket.id).in_(ticket_ids)))
+        }
         if ticket_ids
         else {}
     )

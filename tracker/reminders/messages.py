@@ -75,6 +75,28 @@ def subject_for(rule: str, payload: dict[str, Any], item: TicketView | None, cou
     return _("%(code)s: %(action)s", code=code, action=payload.get("action", ""))
 
 
+def days_text(locale: str, days_left: int | None) -> str:
+    """ "3 days left", "due today", ... in `locale`; memoised per app, locale and number.
+
+    A digest lists up to 200 tickets: one gettext per distinct number, not one per line.
+    Call inside `force_locale(locale)`. Same msgids as the `mail/_days.txt` macro.
+    """
+    cache = current_app.extensions.setdefault("reminder_days_text", {})
+    key = (locale, days_left)
+    text = cache.get(key)
+    if text is None:
+        if days_left is None:
+            text = _("clock stopped")
+        elif days_left > 0:
+            text = _("%(n)s days left", n=days_left)
+        elif days_left == 0:
+            text = _("due today")
+        else:
+            text = _("%(n)s days overdue", n=-days_left)
+        cache[key] = text = str(text)
+    return text
+
+
 def build_message(
     rule: str,
     payload: dict[str, Any],
@@ -102,6 +124,7 @@ def build_message(
             "level": LEVEL_RULES.get(rule) or payload.get("level"),
             "action": transition.label(locale) if transition else "",
             "base_url": config.get("BASE_URL", "").rstrip("/"),
+            "days_text": lambda n: days_text(locale, n),
         }
         if transition:
             payload = {**payload, "action": transition.label(locale)}

@@ -3,27 +3,34 @@
 Idempotent: every mail has a key naming (recipient, rule, ticket or digest, period), so running the
 planner twice (or in two processes) plans nothing new. Deadline keys include the deadline date: a
 ticket reopened with a new deadline is reminded only by the new one.
+
+Set-based: one query selects the candidate tickets (clock running, and due within the largest
+before-window, overdue, or idle long enough to be stale); recipients are resolved once per unit
+for the whole sweep (`Directory`); rows are built in memory as tuples and written by
+`outbox.enqueue_rows` (one key lookup and one `INSERT ... ON CONFLICT DO NOTHING` per chunk).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from tracker.calendar.service import load_calendar
-from tracker.clock import local_date
+from tracker.clock import as_utc, local_date
 from tracker.reminders.models import Rule
-from tracker.reminders.outbox import Planned, enqueue
+from tracker.reminders.outbox import Row, enqueue_rows
 from tracker.reminders.policy import DayCounter, Policy
 from tracker.reminders.recipients import Directory, mailable
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
 
 DIGEST_LIST_LIMIT = 200  # tickets listed in one digest; the total is always given
+HORIZON_SCAN_DAYS = 400  # working-day mode: how far ahead to look for the before-window's end
 
 
 @dataclass(frozen=True)
@@ -38,25 +45,10 @@ class OpenTicket:
 
 @dataclass
 class PlanResult:
-    planned: list[Planned] = field(default_factory=list)
-    added: int = 0
-    tickets: int = 0
-
-
-def open_tickets(session: Session, workflow: WorkflowDefinition) -> list[OpenTicket]:
-    """Tickets whose deadline clock runs (a clock state, not awaiting verification)."""
-    clock_states = [s.key for s in workflow.states.values() if s.clock]
-    rows = session.exec(
-        select(
-            Ticket.id,
-            Ticket.version,
-            Ticket.deadline,
-            Ticket.responsible_unit_id,
-            Ticket.assignee_id,
-            Ticket.last_activity_at,
-        ).where(col(Ticket.state).in_(clock_states), Ticket.is_awaiting_verification == False)  # noqa: E712
-    ).all()
-    return [OpenTicket(*row) for row in rows]
+    tickets: int = 0  # candidate tickets examined (due soon, overdue or idle; clock running)
+    rows: int = 0  # mails the sweep calls for (new or already planned)
+    added: int = 0  # new outbox rows (or cancelled ones revived)
+    covered: int = 0  # distinct tickets in at least one planned mail or digest
 
 
 def make_counter(session: Session, policy: Policy, now: datetime) -> DayCounter:
@@ -67,6 +59,66 @@ def make_counter(session: Session, policy: Policy, now: datetime) -> DayCounter:
     return DayCounter(policy, now, calendar)
 
 
+def due_horizon(counter: DayCounter, days: int) -> date:
+    """The last deadline date still within `days` (calendar or working) days of today."""
+    today = counter.today
+    if counter.calendar is None:
+        return today + timedelta(days=max(days, 0))
+    last = today
+    for step in range(1, HORIZON_SCAN_DAYS):
+        day = today + timedelta(days=step)
+        if counter.days_left(day) > days:
+            break
+        last = day
+    return last
+
+
+def stale_cutoff(policy: Policy, today: date) -> datetime:
+    """A moment before which the last activity makes a ticket (at least) stale today.
+
+    Stale means `local_date(last_activity_at) <= today - stale_after_days`, i.e. activity before
+    the local midnight that starts the next day; one day of margin keeps the query a superset.
+    """
+    day = today - timedelta(days=policy.stale_after_days - 2)
+    return as_utc(datetime.combine(day, time(0), tzinfo=policy.zone))
+
+
+def candidate_tickets(
+    session: Session,
+    workflow: WorkflowDefinition,
+    policy: Policy,
+    counter: DayCounter,
+) -> list[OpenTicket]:
+    """Tickets the sweep may write about, in one query.
+
+    The deadline clock runs (a clock state, not awaiting verification) and the deadline falls
+    within the largest before-window or has passed, or (stale reminders on) the last activity is
+    old enough. A superset of what the rules pick: the planner applies each rule exactly.
+    """
+    clock_states = [s.key for s in workflow.states.values() if s.clock]
+    horizon = due_horizon(counter, max((*policy.before_days, 0)))
+    window = [Ticket.deadline <= horizon]
+    if policy.stale_after_days > 0:
+        window.append(Ticket.last_activity_at < stale_cutoff(policy, counter.today))
+    rows = session.exec(
+        select(
+            Ticket.id,
+            Ticket.version,
+            Ticket.deadline,
+            Ticket.responsible_unit_id,
+            Ticket.assignee_id,
+            Ticket.last_activity_at,
+        )
+        .where(
+            col(Ticket.state).in_(clock_states),
+            Ticket.is_awaiting_verification == False,  # noqa: E712
+            or_(*window),
+        )
+        .order_by(Ticket.id)
+    ).all()
+    return [OpenTicket(*row) for row in rows]
+
+
 def plan(
     session: Session, now: datetime, config: Mapping, workflow: WorkflowDefinition
 ) -> PlanResult:
@@ -74,107 +126,146 @@ def plan(
     policy = Policy.from_config(config)
     counter = make_counter(session, policy, now)
     directory = Directory(session)
-    tickets = open_tickets(session, workflow)
+    tickets = candidate_tickets(session, workflow, policy, counter)
     send_at = policy.into_window(now)
     today = counter.today
-    result = PlanResult(tickets=len(tickets))
-    rows = result.planned
+    zone = policy.zone
+    rows: list[Row] = []
+    covered: set[int] = set()
     cadre_digest: dict[int, list[int]] = defaultdict(list)
     overdue_by_unit: dict[int, list[int]] = defaultdict(list)
     due_soon = max((*policy.before_days, 0))
-
-    def add(rule: Rule, key: str, user_id: int, ticket: OpenTicket | None = None, **payload):  # type: ignore[no-untyped-def]
-        rows.append(
-            Planned(
-                key=key,
-                rule=rule,
-                recipient_id=user_id,
-                next_attempt_at=send_at,
-                ticket_id=ticket.id if ticket else None,
-                ticket_version=ticket.version if ticket else None,
-                deadline=ticket.deadline if ticket else None,
-                payload=payload,
-            )
-        )
+    before_days = frozenset(policy.before_days)
+    every = policy.overdue_every_days
+    escalate_after = policy.escalate_after_days
+    red = policy.ladder.get("red")
+    stale_after = policy.stale_after_days
+    digest = policy.daily_cadre_digest
+    days_left = counter.days_left
+    append = rows.append
+    cover = covered.add
 
     working_day = counter.is_working_day
     for ticket in tickets:
-        left = counter.days_left(ticket.deadline)
+        left = days_left(ticket.deadline)
         overdue = -left
         if left < 0:
             overdue_by_unit[ticket.responsible_unit_id].append(ticket.id)
         if not working_day:
             continue  # no reminders on holidays in working-day mode
-        unit_people = directory.unit_cadres(ticket.responsible_unit_id)
-        if ticket.assignee_id and ticket.assignee_id in directory.users:
-            unit_people.append(directory.users[ticket.assignee_id])
-        unit_people = mailable(unit_people)
-        stem = f"{ticket.id}:{ticket.deadline.isoformat()}"
-        if policy.daily_cadre_digest:
+        tid, version, deadline = ticket.id, ticket.version, ticket.deadline
+        unit_people = directory.unit_people_ids(ticket.responsible_unit_id, ticket.assignee_id)
+        stem = f"{tid}:{deadline.isoformat()}"
+        if digest:
             if left <= due_soon:
-                for user in unit_people:
-                    cadre_digest[user.id].append(ticket.id)
-        else:
-            for user in unit_people:
-                if left > 0 and left in policy.before_days:
-                    add(Rule.BEFORE, f"before:{stem}:{left}:{user.id}", user.id, ticket, days=left)
-                elif left == 0 and policy.on_the_day:
-                    add(Rule.DUE, f"due:{stem}:{user.id}", user.id, ticket, days=0)
-                elif (
-                    left < 0
-                    and policy.overdue_every_days > 0
-                    and overdue % policy.overdue_every_days == 0
-                ):
-                    add(
-                        Rule.OVERDUE,
-                        f"overdue:{stem}:{overdue}:{user.id}",
-                        user.id,
-                        ticket,
-                        days=left,
+                for user_id in unit_people:
+                    cadre_digest[user_id].append(tid)
+                    cover(tid)
+        elif unit_people:
+            if left > 0 and left in before_days:
+                rule, prefix, payload = Rule.BEFORE, f"before:{stem}:{left}", {"days": left}
+            elif left == 0 and policy.on_the_day:
+                rule, prefix, payload = Rule.DUE, f"due:{stem}", {"days": 0}
+            elif left < 0 and every > 0 and overdue % every == 0:
+                rule, prefix, payload = Rule.OVERDUE, f"overdue:{stem}:{overdue}", {"days": left}
+            else:
+                rule = None
+            if rule is not None:
+                cover(tid)
+                for user_id in unit_people:
+                    append(
+                        (
+                            f"{prefix}:{user_id}",
+                            rule,
+                            user_id,
+                            tid,
+                            version,
+                            deadline,
+                            payload,
+                            send_at,
+                        )
                     )
-        if policy.escalate_after_days > 0 and overdue >= policy.escalate_after_days:
-            for user in mailable(directory.leaders_in_charge(ticket.responsible_unit_id)):
-                add(Rule.ESCALATE, f"escalate:{stem}:{user.id}", user.id, ticket, days=left)
-        red = policy.ladder.get("red")
+        if escalate_after > 0 and overdue >= escalate_after:
+            payload = {"days": left}
+            for user_id in directory.leaders_in_charge_ids(ticket.responsible_unit_id):
+                cover(tid)
+                append(
+                    (
+                        f"escalate:{stem}:{user_id}",
+                        Rule.ESCALATE,
+                        user_id,
+                        tid,
+                        version,
+                        deadline,
+                        payload,
+                        send_at,
+                    )
+                )
         if red is not None and overdue >= red:
-            for user in mailable(directory.county_leaders()):
-                add(Rule.RED, f"red:{stem}:{user.id}", user.id, ticket, days=left, level="red")
-        if policy.stale_after_days > 0:
-            idle = (today - local_date(ticket.last_activity_at, policy.timezone)).days
-            if idle >= policy.stale_after_days:
-                period = idle // policy.stale_after_days
-                since = local_date(ticket.last_activity_at, policy.timezone).isoformat()
-                for user in unit_people:
-                    key = f"stale:{ticket.id}:{since}:{period}:{user.id}"
-                    add(Rule.STALE, key, user.id, ticket, days=left, idle_days=idle)
+            payload = {"days": left, "level": "red"}
+            for user_id in directory.county_leader_ids():
+                cover(tid)
+                append(
+                    (
+                        f"red:{stem}:{user_id}",
+                        Rule.RED,
+                        user_id,
+                        tid,
+                        version,
+                        deadline,
+                        payload,
+                        send_at,
+                    )
+                )
+        if stale_after > 0 and unit_people:
+            active = as_utc(ticket.last_activity_at).astimezone(zone).date()
+            idle = (today - active).days
+            if idle >= stale_after:
+                cover(tid)
+                stem_stale = f"stale:{tid}:{active.isoformat()}:{idle // stale_after}"
+                payload = {"days": left, "idle_days": idle}
+                for user_id in unit_people:
+                    append(
+                        (
+                            f"{stem_stale}:{user_id}",
+                            Rule.STALE,
+                            user_id,
+                            tid,
+                            version,
+                            deadline,
+                            payload,
+                            send_at,
+                        )
+                    )
 
     for user_id, ids in cadre_digest.items():
-        add(
-            Rule.CADRE_DIGEST,
-            f"cadre_digest:{user_id}:{today.isoformat()}",
-            user_id,
-            ticket_ids=ids[:DIGEST_LIST_LIMIT],
-            total=len(ids),
-        )
+        payload = {"ticket_ids": ids[:DIGEST_LIST_LIMIT], "total": len(ids)}
+        key = f"cadre_digest:{user_id}:{today.isoformat()}"
+        append((key, Rule.CADRE_DIGEST, user_id, None, None, None, payload, send_at))
     if policy.leader_digest_weekday and today.isoweekday() == policy.leader_digest_weekday:
-        _plan_leader_digests(directory, overdue_by_unit, today, add)
+        for row in _leader_digests(directory, overdue_by_unit, today, send_at):
+            append(row)
+            covered.update(row[6]["ticket_ids"])
 
-    result.added = enqueue(session, rows, now)
-    return result
+    added = enqueue_rows(session, rows, now)
+    return PlanResult(tickets=len(tickets), rows=len(rows), added=added, covered=len(covered))
 
 
-def _plan_leader_digests(directory: Directory, overdue_by_unit, today: date, add) -> None:  # type: ignore[no-untyped-def]
+def _leader_digests(
+    directory: Directory,
+    overdue_by_unit: Mapping[int, list[int]],
+    today: date,
+    send_at: datetime,
+) -> list[Row]:
     year, week, _ = today.isocalendar()
     leaders = {u.id: u for units in directory.leaders_by_unit.values() for u in units}
+    rows: list[Row] = []
     for leader in mailable(leaders.values()):
         ids: list[int] = []
         for unit_id in sorted(directory.charged_unit_ids(leader)):
             ids.extend(overdue_by_unit.get(unit_id, ()))
         if ids:
-            add(
-                Rule.LEADER_DIGEST,
-                f"leader_digest:{leader.id}:{year}-W{week:02d}",
-                leader.id,
-                ticket_ids=sorted(ids)[:DIGEST_LIST_LIMIT],
-                total=len(ids),
-            )
+            payload = {"ticket_ids": sorted(ids)[:DIGEST_LIST_LIMIT], "total": len(ids)}
+            key = f"leader_digest:{leader.id}:{year}-W{week:02d}"
+            rows.append((key, Rule.LEADER_DIGEST, leader.id, None, None, None, payload, send_at))
+    return rows

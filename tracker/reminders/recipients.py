@@ -34,6 +34,36 @@ class Directory:
                 self.leaders_by_unit[charge.unit_id].append(leader)
                 self.charges[leader.id].append(charge.unit_id)
         self._leaders_cache: dict[int, list[User]] = {}
+        self._ids_cache: dict[tuple, tuple[int, ...]] = {}
+
+    # --- recipient ids, resolved once per unit for a whole sweep -------------------------
+
+    def unit_people_ids(self, unit_id: int, assignee_id: int | None) -> tuple[int, ...]:
+        """Mailable ids of the unit's cadres and the ticket's assignee, in that order."""
+        key = ("unit", unit_id, assignee_id)
+        found = self._ids_cache.get(key)
+        if found is None:
+            people = self.unit_cadres(unit_id)
+            if assignee_id and assignee_id in self.users:
+                people.append(self.users[assignee_id])
+            found = self._ids_cache[key] = tuple(u.id for u in mailable(people))
+        return found
+
+    def leaders_in_charge_ids(self, unit_id: int) -> tuple[int, ...]:
+        key = ("leaders", unit_id)
+        found = self._ids_cache.get(key)
+        if found is None:
+            found = self._ids_cache[key] = tuple(
+                u.id for u in mailable(self.leaders_in_charge(unit_id))
+            )
+        return found
+
+    def county_leader_ids(self) -> tuple[int, ...]:
+        key = ("county",)
+        found = self._ids_cache.get(key)
+        if found is None:
+            found = self._ids_cache[key] = tuple(u.id for u in mailable(self.county_leaders()))
+        return found
 
     def unit_cadres(self, unit_id: int) -> list[User]:
         """The cadres of the unit itself (not of its parents or children)."""
