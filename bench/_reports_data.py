@@ -77,6 +77,8 @@ def _ticket(number: int, rng: random.Random, ctx: dict, now: datetime) -> tuple[
         "completed_at": finished if has_completion else None,
         "verified_at": finished if is_done else None,
         "closed_at": finished if state == "closed" else None,
+        "completed_on": local_date(finished, "Asia/Shanghai") if has_completion else None,
+        "closed_on": local_date(finished, "Asia/Shanghai") if state == "closed" else None,
         "version": 1,
     }
     target = rng.randint(low, high)

@@ -1,28 +1,34 @@
 """Aggregate figures for leaders, computed in SQL over the viewer's scoped, filtered tickets.
 
-Each figure is a `SUM(CASE ...)` over one scoped statement, grouped by responsible unit; the few
-dozen unit rows are then folded to township level in Python (a unit's township is the ancestor of
-kind `township` on its materialised `Unit.path`). No ticket row is loaded into Python, so the cost
-is a handful of queries whatever the number of tickets.
+Each figure is a `COUNT(*) FILTER (WHERE ...)` over one scoped statement, grouped by responsible
+unit; the few dozen unit rows are then folded to township level in Python (a unit's township is
+the ancestor of kind `township` on its materialised `Unit.path`). No ticket row is loaded into
+Python, so the cost is a handful of queries whatever the number of tickets.
+
+Cost at 10^6 tickets (bench/RESULTS.md): the dates compared with deadlines are the stored local
+dates `completed_on`/`closed_on` (no per-row time-zone conversion), durations are summed as
+intervals and converted once, and the aggregate rows are cached until the data changes
+(tracker/reports/cache.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, text
+from sqlalchemy import and_, func, or_, text
 from sqlmodel import Session, select
 
 from tracker.clock import local_date
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, UnitKind, User
 from tracker.org.service import scope_units
-from tracker.reports.sqlfn import days_between, local_day
+from tracker.reports.cache import cached_rows, data_version
+from tracker.reports.sqlfn import total_days
 from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.queries import (
     TicketFilter,
@@ -92,7 +98,8 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def _n(condition) -> Any:  # type: ignore[no-untyped-def]
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """How many rows meet `condition` (0, never NULL)."""
+    return func.count().filter(condition)
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,12 @@ class Context:
     tz: str
     amber_days: int
     dialect: str
+    # What the aggregates depend on, data version included (tracker/reports/cache.py); None: the
+    # rows are not cached.
+    cache_key: tuple | None = None
+    cache_seconds: float = 0.0
+    # Set once JIT is off for this context's transaction (PostgreSQL).
+    jit_off: list[bool] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -129,9 +142,36 @@ def make_context(
     tz, amber = config["TIMEZONE"], int(config["AMBER_DAYS"])
     base = filtered_query(session, user, flt, workflow, now, tz, amber)
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        without_jit(session)
-    return Context(base, workflow, now, tz, amber, dialect)
+    ttl = float(config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
+    key = None
+    if ttl > 0:
+        roots = scope_units(session, user)
+        key = (
+            data_version(session),
+            None if roots is None else tuple(sorted(u.path for u in roots)),
+            repr(flt),
+            local_date(now, tz).isoformat(),
+            tz,
+            amber,
+            tuple(open_states(workflow)),
+            tuple(clock_states(workflow)),
+        )
+    return Context(base, workflow, now, tz, amber, dialect, key, ttl)
+
+
+def _rows(session: Session, ctx: Context, name: str, build: Callable[[], Any]) -> list[tuple]:
+    """The rows of the statement `build()` makes (the aggregate `name` of this context), from
+    the cache when the context has a key; the statement is only built on a miss."""
+
+    def compute() -> list[tuple]:
+        stmt = build()
+        if ctx.dialect == "postgresql" and not ctx.jit_off:
+            without_jit(session)
+            ctx.jit_off.append(True)
+        return [tuple(row) for row in session.execute(stmt)]
+
+    key = None if ctx.cache_key is None else (*ctx.cache_key, name)
+    return cached_rows(key, ctx.cache_seconds, compute)
 
 
 def without_jit(session: Session) -> None:
@@ -155,9 +195,8 @@ def counter_columns(ctx: Context) -> list:
     running = and_(Ticket.state.in_(clock_states(ctx.workflow)), ~Ticket.is_awaiting_verification)
     is_open = Ticket.state.in_(open_states(ctx.workflow))
     done = and_(~is_open, Ticket.resolution == Resolution.DONE.value)
-    finished = local_day(
-        func.coalesce(Ticket.completed_at, Ticket.closed_at), ctx.dialect, ctx.tz, ctx.now
-    )
+    # Local dates stored by the ticket service when the event happened.
+    finished = func.coalesce(Ticket.completed_on, Ticket.closed_on)
     soon = today + timedelta(days=ctx.amber_days)
     return [
         func.count(Ticket.id),
@@ -172,10 +211,7 @@ def counter_columns(ctx: Context) -> list:
         _n(and_(done, finished <= Ticket.deadline)),
         func.coalesce(func.sum(Ticket.rejection_count), 0),
         func.coalesce(func.sum(Ticket.rebound_count), 0),
-        func.coalesce(
-            func.sum(case((done, days_between(Ticket.created_at, Ticket.closed_at, ctx.dialect)))),
-            0,
-        ),
+        func.coalesce(total_days(Ticket.created_at, Ticket.closed_at, done, ctx.dialect), 0),
     ]
 
 
@@ -197,48 +233,74 @@ def load_units(session: Session) -> dict[int, Unit]:
     return {u.id: u for u in session.exec(select(Unit))}
 
 
-def unit_figures(session: Session, ctx: Context, units: Mapping[int, Unit]) -> list[UnitFigures]:
+def figure_rows(session: Session, ctx: Context) -> list[tuple]:
+    """The per-unit and per-round aggregates, from one scan of the scoped tickets.
+
+    One row per (responsible unit, inspection round): the unit id, the round's id, the
+    COUNTERS and the sum of days to close. Every column is additive, so units and rounds are
+    folded from these few dozen rows in Python (one scan instead of two: bench/RESULTS.md).
+    """
+
+    def build():  # type: ignore[no-untyped-def]
+        unit = Ticket.responsible_unit_id
+        if ctx.dialect == "sqlite":
+            # `+ 0` keeps SQLite from walking ix_ticket_responsible_state and fetching every row
+            # by rowid in index order; a table scan and a sort is 3x faster (bench/RESULTS.md).
+            unit = unit + 0
+        keys = (unit, Ticket.inspection_id)
+        return _aggregate(ctx, *keys, *counter_columns(ctx)).group_by(*keys)
+
+    return _rows(session, ctx, "figures", build)
+
+
+def unit_figures(
+    session: Session,
+    ctx: Context,
+    units: Mapping[int, Unit],
+    rows: list[tuple] | None = None,
+) -> list[UnitFigures]:
     """Per-township (or top-level unit) figures, in unit-tree order."""
-    stmt = _aggregate(ctx, Ticket.responsible_unit_id, *counter_columns(ctx)).group_by(
-        Ticket.responsible_unit_id
-    )
     groups: dict[int, UnitFigures] = {}
-    for row in session.execute(stmt):
-        unit_id, *values = row
+    width = len(COUNTERS)
+    for row in figure_rows(session, ctx) if rows is None else rows:
+        unit_id, _inspection_id, *values = row
         group = group_of(units[unit_id], units)
         figures = groups.setdefault(group.id, UnitFigures(group))
-        figures.add(dict(zip(COUNTERS, values[: len(COUNTERS)], strict=True)), values[-1])
+        figures.add(dict(zip(COUNTERS, values[:width], strict=True)), values[width])
     return sorted(groups.values(), key=lambda f: tree_order(f.unit))
 
 
-def inspection_progress(session: Session, ctx: Context) -> list[dict[str, Any]]:
+def inspection_progress(
+    session: Session, ctx: Context, rows: list[tuple] | None = None
+) -> list[dict[str, Any]]:
     """Progress to zero (清零) per inspection round: how many of its findings are closed."""
-    is_open = Ticket.state.in_(open_states(ctx.workflow))
-    stmt = (
-        _aggregate(ctx, Ticket.inspection_id, func.count(Ticket.id), _n(is_open))
-        .where(Ticket.inspection_id.is_not(None))
-        .group_by(Ticket.inspection_id)
-    )
-    rows = {inspection_id: (total, open_) for inspection_id, total, open_ in session.execute(stmt)}
-    if not rows:
+    totals: dict[int, list[int]] = {}
+    for _unit, inspection_id, total, still_open, *_ in (
+        figure_rows(session, ctx) if rows is None else rows
+    ):
+        if inspection_id is not None:
+            counts = totals.setdefault(inspection_id, [0, 0])
+            counts[0] += int(total)
+            counts[1] += int(still_open)
+    if not totals:
         return []
     inspections = session.exec(
         select(Inspection)
-        .where(Inspection.id.in_(list(rows)))
+        .where(Inspection.id.in_(list(totals)))
         .order_by(Inspection.started_on.desc(), Inspection.id.desc())
     ).all()
     result = []
     for inspection in inspections:
-        total, still_open = rows[inspection.id]
+        total, still_open = totals[inspection.id]
         result.append(
             {
                 "id": inspection.id,
                 "title": inspection.title,
                 "started_on": inspection.started_on.isoformat(),
-                "total": int(total),
-                "open": int(still_open),
-                "closed": int(total) - int(still_open),
-                "progress": _ratio(int(total) - int(still_open), int(total)),
+                "total": total,
+                "open": still_open,
+                "closed": total - still_open,
+                "progress": _ratio(total - still_open, total),
             }
         )
     return result
@@ -251,21 +313,29 @@ def week_starts(today: date, weeks: int) -> list[date]:
 
 
 def weekly_flow(session: Session, ctx: Context, weeks: int = WEEKS) -> list[dict[str, Any]]:
-    """Tickets opened and closed per local week (Monday to Sunday), in one query."""
-    zone = ZoneInfo(ctx.tz)
+    """Tickets opened and closed per local week (Monday to Sunday), in one query.
+
+    A query of its own: its WHERE keeps only the recent tickets, which is far cheaper than
+    evaluating 2 × `weeks` filters on every row of the per-unit scan (SQLite: 73 ms against
+    1.4 s at 10^5 tickets).
+    """
     starts = week_starts(ctx.today, weeks)
-    edges = [
-        datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-        for day in [*starts, starts[-1] + timedelta(weeks=1)]
-    ]
-    columns = []
-    for low, high in pairwise(edges):
-        columns.append(_n(and_(Ticket.created_at >= low, Ticket.created_at < high)))
-        columns.append(_n(and_(Ticket.closed_at >= low, Ticket.closed_at < high)))
-    stmt = _aggregate(ctx, *columns).where(
-        or_(Ticket.created_at >= edges[0], Ticket.closed_at >= edges[0])
-    )
-    row = session.execute(stmt).one()
+
+    def build():  # type: ignore[no-untyped-def]
+        zone = ZoneInfo(ctx.tz)
+        edges = [
+            datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+            for day in [*starts, starts[-1] + timedelta(weeks=1)]
+        ]
+        columns = []
+        for low, high in pairwise(edges):
+            columns.append(_n(and_(Ticket.created_at >= low, Ticket.created_at < high)))
+            columns.append(_n(and_(Ticket.closed_at >= low, Ticket.closed_at < high)))
+        return _aggregate(ctx, *columns).where(
+            or_(Ticket.created_at >= edges[0], Ticket.closed_at >= edges[0])
+        )
+
+    (row,) = _rows(session, ctx, f"weekly-{weeks}", build)
     return [
         {"week_start": day.isoformat(), "opened": int(row[2 * i]), "closed": int(row[2 * i + 1])}
         for i, day in enumerate(starts)
@@ -291,7 +361,8 @@ def dashboard_stats(
     """
     ctx = make_context(session, user, filters, now, config)
     units = load_units(session)
-    groups = unit_figures(session, ctx, units)
+    rows = figure_rows(session, ctx)
+    groups = unit_figures(session, ctx, units, rows)
     total = UnitFigures(Unit(code="", name="", kind="", path="/"))
     for figures in groups:
         total.add(figures.counts, figures.days_to_close_sum)
@@ -305,6 +376,6 @@ def dashboard_stats(
         "scope": {"user": user.username, "role": user.role, "units": _scope_codes(session, user)},
         "totals": totals,
         "units": [figures.as_dict() for figures in groups],
-        "inspections": inspection_progress(session, ctx),
+        "inspections": inspection_progress(session, ctx, rows),
         "weekly": weekly_flow(session, ctx),
     }
