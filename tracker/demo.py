@@ -475,6 +475,7 @@ def bulk_demo(
                 event_rows.append({**vars(event), "id": event_id, "hash": prev_hash})
                 event_id += 1
             closed = state == "closed"
+            moment_day = local_date(moment, settings.timezone)
             ticket_rows.append(
                 {
                     "id": ticket_id,
@@ -504,6 +505,8 @@ def bulk_demo(
                     "completed_at": moment if len(steps) >= 2 else None,
                     "verified_at": moment if len(steps) >= 3 else None,
                     "closed_at": moment if closed else None,
+                    "completed_on": moment_day if len(steps) >= 2 else None,
+                    "closed_on": moment_day if closed else None,
                     "version": len(steps) + 1,
                 }
             )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:28:44.253722
+Create Date: 2026-11-29 19:11:34.795629
 """
 from alembic import op
 import sqlalchemy as sa
@@ -174,6 +174,8 @@ def upgrade() -> None:
     sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('verified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_ticket_assignee_id_user_account')),
     sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_ticket_category_id_category')),
@@ -194,7 +196,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticket_reporter_id'), ['reporter_id'], unique=False)
         batch_op.create_index('ix_ticket_responsible_state', ['responsible_unit_id', 'state', 'deadline'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_source'), ['source'], unique=False)
-        batch_op.create_index('ix_ticket_state_deadline', ['state', 'deadline'], unique=False)
+        batch_op.create_index('ix_ticket_state_deadline', ['state', 'deadline', 'id'], unique=False)
         batch_op.create_index('ix_ticket_updated_at_id', ['updated_at', 'id'], unique=False)
 
     op.create_table('indicator',

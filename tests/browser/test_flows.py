@@ -244,6 +244,8 @@ def test_language_switch_reads_fully_in_english(new_page, sign_in, county, db, m
     page.goto("/tickets")
     assert CJK.search(page.inner_text("main")), "the default language is Chinese"
     page.locator(".navbar-toggler").click()
+    # wait for the collapse animation to end: mid-animation the button moves under the pointer
+    page.wait_for_selector("#mainnav.collapse.show")
     submit(page, page.locator("button[name=locale][value=en]"))
     assert page.locator("html").get_attribute("lang") == "en"
 

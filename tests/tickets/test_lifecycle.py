@@ -208,3 +208,11 @@ def test_stored_ticket_round_trips_chinese_text(db, make_ticket):  # type: ignor
     ticket = make_ticket(title="东沟村“三堆”清理不到位 <b>")
     db.expire_all()
     assert db.get(Ticket, ticket.id).title == "东沟村“三堆”清理不到位 <b>"
+
+
+def test_one_transition_is_one_version_step(db, county, make_ticket, move):  # type: ignore[no-untyped-def]
+    ticket = make_ticket()
+    move(ticket, county.cadre_a, "accept")
+    before = ticket.version
+    move(ticket, county.cadre_a, "report_completion", comment="好", indicators=FIGURES)
+    assert ticket.version == before + 1

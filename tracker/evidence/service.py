@@ -119,11 +119,16 @@ def download_name(attachment: Attachment) -> str:
 # --- storing -------------------------------------------------------------------------------
 
 
+class FileTooLarge(ValidationFailed):
+    """A file over UPLOAD_MAX_BYTES: a field error on the page, 413 `payload_too_large` in the
+    API (like a request over MAX_CONTENT_LENGTH)."""
+
+
 def _read_limited(file_storage: Any, max_bytes: int) -> bytes:
     stream = getattr(file_storage, "stream", file_storage)
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise ValidationFailed(
+        raise FileTooLarge(
             _(
                 "The file is too large: at most %(size)s MB.",
                 size=f"{max_bytes / 1024 / 1024:.1f}".rstrip("0").rstrip("."),

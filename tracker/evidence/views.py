@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -86,6 +85,7 @@ def _visible_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
 
 
 def _send(path, mimetype: str, *, as_attachment: bool, name: str):  # type: ignore[no-untyped-def]
+    """A stored file with headers that stop browsers from sniffing, running or framing it."""
     if not path.is_file():
         abort(404)
     response = send_file(
@@ -102,18 +102,24 @@ def _send(path, mimetype: str, *, as_attachment: bool, name: str):  # type: igno
     return response
 
 
-@bp.get("/attachments/<int:attachment_id>")
-@login_required
-def download(attachment_id: int):  # type: ignore[no-untyped-def]
-    """The stored file with its checked content type; images inline, documents as downloads."""
-    attachment = _visible_attachment(attachment_id)
+def attachment_response(attachment, *, download: bool = False):  # type: ignore[no-untyped-def]
+    """The stored file of an attachment the caller may see (scope checked by the caller, with
+    `service.get_visible_attachment`); its checked content type; images inline unless
+    `download`, documents always as downloads. Used by the page and the API."""
     path = storage.file_path(current_app.config["UPLOAD_DIR"], attachment.stored_name)
     return _send(
         path,
         attachment.content_type,
-        as_attachment=not attachment.is_image or request.args.get("download") == "1",
+        as_attachment=not attachment.is_image or download,
         name=service.download_name(attachment),
     )
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):  # type: ignore[no-untyped-def]
+    attachment = _visible_attachment(attachment_id)
+    return attachment_response(attachment, download=request.args.get("download") == "1")
 
 
 @bp.get("/attachments/<int:attachment_id>/thumbnail")
@@ -126,12 +132,14 @@ def thumbnail(attachment_id: int):  # type: ignore[no-untyped-def]
     return _send(path, "image/jpeg", as_attachment=False, name=f"thumbnail-{attachment.id}.jpg")
 
 
-def too_large(_error):  # type: ignore[no-untyped-def]
-    """413 (the request exceeded MAX_CONTENT_LENGTH): say so plainly instead of a bare error."""
-    limit = current_app.config.get("UPLOAD_MAX_BYTES", 0)
+def too_large(error):  # type: ignore[no-untyped-def]
+    """The one 413 handler (the request exceeded MAX_CONTENT_LENGTH): a readable page, or under
+    /api/ the API's JSON error (`payload_too_large`)."""
     if request.path.startswith("/api/"):
-        body = {"error": {"code": "too_large", "message": f"request larger than allowed ({limit})"}}
-        return jsonify(body), 413
+        from tracker.api.errors import http_error_response
+
+        return http_error_response(error)
+    limit = current_app.config.get("UPLOAD_MAX_BYTES", 0)
     return render_template("evidence/too_large.html", limit=limit), 413
 
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ServiceError
+from tracker.form_errors import show_service_errors
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
 from tracker.org.models import Role, Unit, User
@@ -48,17 +49,6 @@ def _fill_choices(form: InspectionForm) -> None:
     form.units.choices = [(u.code, f"{'　' * u.depth}{u.name}") for u in units]
 
 
-def _show_errors(form: InspectionForm, error: ServiceError) -> None:
-    placed = False
-    for name, message in error.fields.items():
-        field = getattr(form, name.split(".")[0], None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), message]
-            placed = True
-    if not placed:
-        flash(error.message, "danger")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():  # type: ignore[no-untyped-def]
@@ -86,7 +76,7 @@ def new():  # type: ignore[no-untyped-def]
             session.commit()
         except ServiceError as error:
             session.rollback()
-            _show_errors(form, error)
+            show_service_errors(form, error)
         else:
             flash(_("Inspection round “%(title)s” created.", title=inspection.title), "success")
             return redirect(url_for("inspections.detail", inspection_id=inspection.id))

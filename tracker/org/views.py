@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from tracker.db import get_session
 from tracker.errors import ServiceError
+from tracker.form_errors import show_service_errors
 from tracker.org import service
 from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
 from tracker.org.models import LeaderCharge, Role, Unit, User
@@ -35,15 +36,6 @@ def _unit_choices(units: list[Unit]) -> list[tuple[str, str]]:
     return [(u.code, f"{'　' * u.depth}{u.name} ({u.code})") for u in units]
 
 
-def _show_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]
-    for name, message in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*list(field.errors or []), message]
-        else:
-            flash(message, "danger")
-
-
 @bp.route("/units", methods=["GET", "POST"])
 @admin_required
 def units():  # type: ignore[no-untyped-def]
@@ -60,7 +52,7 @@ def units():  # type: ignore[no-untyped-def]
             session.commit()
         except ServiceError as error:
             session.rollback()
-            _show_errors(form, error)
+            show_service_errors(form, error)
             status = 422
         else:
             flash(_("Unit %(name)s added.", name=unit.name), "success")
@@ -96,7 +88,7 @@ def users():  # type: ignore[no-untyped-def]
             session.commit()
         except ServiceError as error:
             session.rollback()
-            _show_errors(form, error)
+            show_service_errors(form, error)
             status = 422
         else:
             flash(_("User %(name)s added.", name=user.username), "success")

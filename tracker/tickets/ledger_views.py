@@ -28,12 +28,20 @@ from tracker.clock import local_date, utcnow
 from tracker.db import get_session
 from tracker.errors import ServiceError
 from tracker.org.models import Role
-from tracker.tickets import ledger, service
+from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update
 from tracker.tickets.queries import filter_from_request, filtered_query
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("ledger", __name__)
+
+
+def _ledger():  # type: ignore[no-untyped-def]
+    """The spreadsheet module, imported on first use: openpyxl costs every worker ~20 MB."""
+    from tracker.tickets import ledger
+
+    return ledger
+
 
 IMPORT_ROLES = (Role.INSPECTOR, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,8 +65,8 @@ def import_page():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         session = get_session()
         try:
-            _total, rows = ledger.read_rows(form.file.data.stream)
-            result = ledger.import_findings(
+            _total, rows = _ledger().read_rows(form.file.data.stream)
+            result = _ledger().import_findings(
                 session,
                 current_user,
                 rows,
@@ -88,7 +96,7 @@ def import_page():  # type: ignore[no-untyped-def]
 @login_required
 def import_template():  # type: ignore[no-untyped-def]
     return send_file(
-        BytesIO(ledger.template_workbook()),
+        BytesIO(_ledger().template_workbook()),
         mimetype=XLSX,
         as_attachment=True,
         download_name="findings-import-template.xlsx",
@@ -119,7 +127,7 @@ def export():  # type: ignore[no-untyped-def]
         flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
         return redirect(url_for("tickets.index", queue="all"))
     buffer = BytesIO()
-    ledger.write_ledger(
+    _ledger().write_ledger(
         session, stmt, flt.sort, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"], buffer
     )
     buffer.seek(0)

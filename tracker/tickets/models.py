@@ -62,7 +62,9 @@ class Ticket(SQLModel, table=True):
 
     __tablename__ = "ticket"
     __table_args__ = (
-        Index("ix_ticket_state_deadline", "state", "deadline"),
+        # State filter sorted by deadline (every role queue); `id` breaks ties as SORTS does, so
+        # the index yields the page in order and keyset cursors start on it.
+        Index("ix_ticket_state_deadline", "state", "deadline", "id"),
         Index("ix_ticket_responsible_state", "responsible_unit_id", "state", "deadline"),
         Index("ix_ticket_created_at", "created_at"),
         # Sorting the whole visible list (leaders, admins) by deadline or by last change, and the
@@ -106,6 +108,11 @@ class Ticket(SQLModel, table=True):
     completed_at: datetime | None = None  # last report of completion
     verified_at: datetime | None = None
     closed_at: datetime | None = None
+    # The local calendar dates (config TIMEZONE) of `completed_at` and `closed_at`, written with
+    # them by the ticket service, so statistics compare plain dates instead of converting every
+    # row's timestamp to the local zone (bench/RESULTS.md, dashboard).
+    completed_on: date | None = None
+    closed_on: date | None = None
 
     version: int = Field(default=1, sa_column=_ticket_version)
 

@@ -35,8 +35,15 @@ class Related:
         return self.categories.get(category_id) if category_id else None
 
 
-def load_related(session: Session, tickets: Sequence[Ticket], *, details: bool = True) -> Related:
-    """Everything the tickets refer to, in one query per kind."""
+def load_related(
+    session: Session,
+    tickets: Sequence[Ticket],
+    *,
+    details: bool = True,
+    inspections: bool = True,
+) -> Related:
+    """Everything the tickets refer to, in one query per kind (`inspections=False` skips the
+    inspections, which the API names by id only)."""
     related = Related()
     if not tickets:
         return related
@@ -62,7 +69,7 @@ def load_related(session: Session, tickets: Sequence[Ticket], *, details: bool =
     if user_ids:
         related.users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))}
     inspection_ids = {t.inspection_id for t in tickets if t.inspection_id}
-    if inspection_ids:
+    if inspection_ids and inspections:
         related.inspections = {
             i.id: i
             for i in session.exec(select(Inspection).where(Inspection.id.in_(inspection_ids)))

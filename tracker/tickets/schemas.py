@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import ValidationError, field_validator
 from sqlmodel import Field, SQLModel
@@ -67,7 +67,9 @@ class TransitionIn(SQLModel):
     transition: str = Field(min_length=1, max_length=64)
     comment: str = Field(default="", max_length=5000)
     deadline: date | None = None
-    attachments: list[int] = Field(default_factory=list, max_length=20)
+    attachments: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=20
+    )
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=50)
 
     def provided(self) -> set[str]:

@@ -342,7 +342,7 @@ def _apply_effects(
     for effect in decision_effects:
         if effect == "mark_awaiting_verification":
             ticket.is_awaiting_verification = True
-            ticket.completed_at = now
+            ticket.completed_at, ticket.completed_on = now, today
         elif effect == "clear_awaiting_verification":
             ticket.is_awaiting_verification = False
         elif effect == "count_rejection":
@@ -374,13 +374,15 @@ def _apply_effects(
         elif effect == "mark_verified":
             ticket.verified_at = now
         elif effect == "resolve_done":
-            ticket.resolution, ticket.closed_at = Resolution.DONE, now
+            ticket.resolution, ticket.closed_at, ticket.closed_on = Resolution.DONE, now, today
             ticket.requested_deadline = None  # a closed ticket has no pending extension
         elif effect == "resolve_withdrawn":
             ticket.resolution, ticket.closed_at = Resolution.WITHDRAWN, now
+            ticket.closed_on = today
             ticket.requested_deadline = None
         elif effect == "clear_resolution":
             ticket.resolution = ticket.closed_at = ticket.verified_at = None
+            ticket.closed_on = None
             ticket.is_awaiting_verification = False
         elif effect == "schedule_followup" and settings.followup_days > 0:
             ticket.followup_due_on = today + timedelta(days=settings.followup_days)
@@ -402,7 +404,14 @@ def apply_transition(
     now: datetime,
     settings: Settings,
 ) -> TicketEvent:
-    """Check the version and the rule, change the state, apply effects, append the event."""
+    """Check the version and the rule, change the state, apply effects, append the event.
+
+    Attachment ids given as evidence must be files of this ticket (checked here, so the page and
+    the API share one rule); the event records them and they are linked to it.
+    """
+    # Imported here: the evidence service builds on this module (relations_of, touch).
+    from tracker.evidence.service import check_ticket_attachments, link_to_event
+
     _check_version(ticket, expected_version)
     actor = actor_for(session, user, ticket)
     try:
@@ -417,15 +426,18 @@ def apply_transition(
                 refusal.message, dict.fromkeys(refusal.fields, "required")
             ) from refusal
         raise TransitionRefused(refusal.message) from refusal
+    attachment_ids = check_ticket_attachments(session, ticket, data.attachments)
     record: dict = {}
-    _apply_effects(ticket, decision.effects, data, now, settings, record)
-    if data.indicators:
-        record["indicators"] = _record_achievements(session, ticket, data.indicators)
-    if data.attachments:
-        record["attachments"] = list(data.attachments)
-    ticket.state = decision.target
-    ticket.updated_at = ticket.last_activity_at = now
-    session.add(ticket)
+    # One UPDATE of the ticket (one version step): no autoflush while the changes are assembled.
+    with session.no_autoflush:
+        _apply_effects(ticket, decision.effects, data, now, settings, record)
+        if data.indicators:
+            record["indicators"] = _record_achievements(session, ticket, data.indicators)
+        if attachment_ids:
+            record["attachments"] = attachment_ids
+        ticket.state = decision.target
+        ticket.updated_at = ticket.last_activity_at = now
+        session.add(ticket)
     session.flush()  # raises StaleDataError if another transaction changed the ticket meanwhile
     event = append_event(
         session,
@@ -439,6 +451,7 @@ def apply_transition(
         comment=data.comment.strip(),
         data=record,
     )
+    link_to_event(session, attachment_ids, event)
     # Outbox rows only, in this transaction: nothing is sent during the request.
     notices.notify_transition(session, ticket, event, decision.transition.notify, now)
     return event

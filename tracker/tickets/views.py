@@ -23,6 +23,7 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import Conflict, NotFound, ServiceError
 from tracker.evidence import service as evidence
+from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
 from tracker.tickets import service
@@ -76,7 +77,14 @@ def index():  # type: ignore[no-untyped-def]
     except ServiceError as error:
         flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
         return redirect(url_for("tickets.index", queue="all"))
-    page = paginate(session, stmt, flt.sort, request.args.get("page", 1, type=int), per_page)
+    page = paginate(
+        session,
+        stmt,
+        flt.sort,
+        request.args.get("page", 1, type=int),
+        per_page,
+        count_cap=config["LIST_COUNT_CAP"],
+    )
     related = load_related(session, page.items, details=False)
     categories = session.exec(
         select(Category).where(Category.is_active).order_by(Category.position)
@@ -156,7 +164,7 @@ def new():  # type: ignore[no-untyped-def]
             session.commit()
         except ServiceError as error:
             session.rollback()
-            _attach_errors(form, error)
+            show_service_errors(form, error)
         else:
             flash(_("Finding %(code)s filed and handed to its unit.", code=ticket.code), "success")
             if notes.fallback_years:
@@ -164,18 +172,6 @@ def new():  # type: ignore[no-untyped-def]
             return redirect(url_for("tickets.detail", ticket_id=ticket.id))
     status = 422 if request.method == "POST" else 200
     return render_template("tickets/new.html", form=form, measure_units=MEASURE_UNITS), status
-
-
-def _attach_errors(form, error: ServiceError) -> None:  # type: ignore[no-untyped-def]
-    """Show service errors next to the fields they concern, the rest at the top."""
-    placed = False
-    for name, message in error.fields.items():
-        field = getattr(form, name.split(".")[0], None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), message]
-            placed = True
-    if not placed:
-        flash(error.message, "danger")
 
 
 def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  # type: ignore[no-untyped-def]
@@ -261,9 +257,8 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
             now,
             current_app.config,
         )
-        attachment_ids = evidence.check_ticket_attachments(
-            session, ticket, request.form.getlist("attachments", type=int)
-        ) + [a.id for a in stored]
+        # The service checks that every id is a file of this ticket and links them to the event.
+        attachment_ids = request.form.getlist("attachments", type=int) + [a.id for a in stored]
         data = validate(
             TransitionIn,
             {
@@ -284,7 +279,6 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
             now,
             service.Settings.from_config(current_app.config),
         )
-        evidence.link_to_event(session, attachment_ids, event)
         session.commit()
     except StaleDataError:
         session.rollback()
@@ -314,7 +308,7 @@ def _failed(ticket_id: int, form: TransitionForm, error: ServiceError):  # type:
             "warning",
         )
     else:
-        _attach_errors(form, error)
+        show_service_errors(form, error)
         if error.fields:
             flash(_("Please complete the highlighted fields."), "danger")
     return _render_detail(

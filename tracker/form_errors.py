@@ -1,0 +1,20 @@
+"""Show a service's refusal on the form that caused it."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from tracker.errors import ServiceError
+
+
+def show_service_errors(form: FlaskForm, error: ServiceError) -> None:
+    """Put each field error next to its field (keeping what the user typed); flash the rest."""
+    placed = False
+    for name, message in error.fields.items():
+        field = getattr(form, name.split(".")[0], None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or []), message]
+            placed = True
+    if not placed:
+        flash(error.message, "danger")
