@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line on stdout, for journald, Docker or a log shipper.
 
 `configure_logging(app)` is called from `create_app`; it does nothing under tests or when
-`LOG_FORMAT` is "plain" (development), so the console stays readable there.
+`LOG_FORMAT` is "plain" (the default in development), so the console stays readable there.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
+
+from tracker.config import is_production
 
 # Attributes every LogRecord has; anything else passed in `extra=` is copied into the JSON.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
@@ -44,7 +46,8 @@ def json_handler(stream: Any = None) -> logging.Handler:
 
 def configure_logging(app: Flask) -> None:
     """Send the app's and the root logger's records to stdout as JSON (unless testing/plain)."""
-    if app.testing or str(app.config.get("LOG_FORMAT", "json")).lower() != "json":
+    chosen = app.config.get("LOG_FORMAT") or ("json" if is_production(app) else "plain")
+    if app.testing or str(chosen).lower() != "json":
         return
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
