@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from tracker import migrate
 from tracker.clock import local_date, utcnow
 from tracker.db import session_scope
+from tracker.inspections.service import create_inspection, update_next_steps
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
 from tracker.tickets import service
@@ -253,6 +254,49 @@ def _walk(
     step(leader, "close", comment="同意销号。")
 
 
+SOURCES = ["inspection", "inspection", "unannounced", "central_inspection", "assessment", "citizen"]
+NEXT_STEPS = (
+    "一要紧盯短板弱项，全面巩固提升攻坚成果，对完成整改的问题持续巩固，健全问题整改长效机制。\n"
+    "二要靠实工作责任，落实好领导责任、部门责任、乡镇主体责任和帮扶单位责任。\n"
+    "三要完善长效整治机制，加强日常监管，持续完善垃圾、污水等环卫设施。\n"
+    "四要广泛发动群众，形成“群建群治”良好氛围。"
+)
+
+
+def _build_rounds(session: Session, people: DemoPeople, now: datetime) -> dict[str, int]:
+    """Two inspection rounds: findings from inspections and unannounced visits belong to them."""
+    start = local_date(now, current_app.config["TIMEZONE"]) - timedelta(days=62)
+    townships = [code for code, _name, _villages in TOWNSHIPS]
+    routine = create_inspection(
+        session,
+        people.inspectors[0],
+        {
+            "title": "农牧村人居环境整治“百日攻坚”第二轮督导检查",
+            "kind": "routine",
+            "started_on": start,
+            "ended_on": start + timedelta(days=5),
+            "team": [u.username for u in people.inspectors],
+            "units": townships,
+        },
+        now,
+    )
+    update_next_steps(session, people.county_leader, routine, NEXT_STEPS, now)
+    unannounced = create_inspection(
+        session,
+        people.inspectors[1],
+        {
+            "title": "脱贫攻坚挂牌督战暗访",
+            "kind": "unannounced",
+            "started_on": start + timedelta(days=10),
+            "ended_on": start + timedelta(days=12),
+            "team": [people.inspectors[1].username],
+            "units": townships,
+        },
+        now,
+    )
+    return {"inspection": routine.id, "unannounced": unannounced.id}
+
+
 def load_demo(
     session: Session,
     tickets: int,
@@ -267,6 +311,7 @@ def load_demo(
     settings = service.Settings.from_config(current_app.config)
     workflow = active_workflow()
     categories = {c.code: c for c in session.exec(select(Category))}
+    rounds = _build_rounds(session, people, now)
     targets = [
         "reported",
         "rectifying",
@@ -286,21 +331,23 @@ def load_demo(
         # About a quarter of open findings end up overdue: short deadlines filed long ago.
         deadline = filed_day + timedelta(days=rng.choice([7, 10, 15, 20, 30, 45, 60]))
         responsible = township if rng.random() > 0.1 else "agri"
+        source = rng.choice(
+            [
+                "inspection",
+                "inspection",
+                "unannounced",
+                "central_inspection",
+                "assessment",
+                "citizen",
+            ]
+        )
         data = TicketCreate(
             title=title.format(village=villages[village_index]),
             description=f"督查组在{tname}{villages[village_index]}检查发现："
             + title.format(village=""),
             category=category if category in categories else None,
-            source=rng.choice(
-                [
-                    "inspection",
-                    "inspection",
-                    "unannounced",
-                    "central_inspection",
-                    "assessment",
-                    "citizen",
-                ]
-            ),
+            source=source,
+            inspection_id=rounds.get(source),
             location_unit=f"{township}-{village_index + 1}",
             responsible_unit=responsible,
             co_units=[township] if responsible == "agri" else [],
