@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tracker.clock import as_utc
-from tracker.tickets.models import TicketEvent
+from tracker.tickets.models import EventKind, TicketEvent
 
 
 def event_digest(event: TicketEvent) -> str:
@@ -44,13 +44,18 @@ def append_event(
     comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """Add one history entry (never updated afterwards) and flush it."""
-    prev_hash = session.exec(
-        select(TicketEvent.hash)
-        .where(TicketEvent.ticket_id == ticket_id)
-        .order_by(TicketEvent.id.desc())
-        .limit(1)
-    ).first()
+    """Add one history entry (never updated afterwards) and flush it.
+
+    A `created` event opens a ticket's chain, so it has no predecessor to look up.
+    """
+    prev_hash = None
+    if kind != EventKind.CREATED:
+        prev_hash = session.exec(
+            select(TicketEvent.hash)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        ).first()
     event = TicketEvent(
         ticket_id=ticket_id,
         actor_id=actor_id,

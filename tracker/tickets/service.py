@@ -123,8 +123,21 @@ def next_code(session: Session, prefix: str, year: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
+def _by_code(session: Session, model: type[Unit] | type[Category], code: str):  # type: ignore[no-untyped-def]
+    """Look a unit or category up by code, remembering hits for the session (imports file
+    hundreds of tickets naming the same few units)."""
+    memo = session.info.setdefault("references_by_code", {})
+    key = (model.__name__, code)
+    if key not in memo:
+        found = session.exec(select(model).where(model.code == code)).first()
+        if found is None:
+            return None
+        memo[key] = found
+    return memo[key]
+
+
 def _unit_by_code(session: Session, code: str, field: str, errors: dict[str, str]) -> Unit | None:
-    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    unit = _by_code(session, Unit, code)
     if unit is None:
         errors[field] = f"unknown unit {code!r}"
     return unit
@@ -135,7 +148,7 @@ def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> 
     errors: dict[str, str] = {}
     resolved: dict = {}
     if data.category is not None:
-        category = session.exec(select(Category).where(Category.code == data.category)).first()
+        category = _by_code(session, Category, data.category)
         if category is None or not category.is_active:
             errors["category"] = f"unknown category {data.category!r}"
         else:
@@ -169,11 +182,15 @@ def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> 
     return resolved
 
 
+def _add_indicators(session: Session, ticket: Ticket, items: Sequence[IndicatorIn]) -> None:
+    for position, item in enumerate(items):
+        session.add(Indicator(ticket_id=ticket.id, position=position, **item.model_dump()))
+
+
 def _replace_indicators(session: Session, ticket: Ticket, items: Sequence[IndicatorIn]) -> None:
     for old in session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id)):
         session.delete(old)
-    for position, item in enumerate(items):
-        session.add(Indicator(ticket_id=ticket.id, position=position, **item.model_dump()))
+    _add_indicators(session, ticket, items)
 
 
 def _record_achievements(session: Session, ticket: Ticket, items: Sequence[IndicatorIn]) -> list:
@@ -297,7 +314,7 @@ def file_ticket(
     session.flush()
     for unit_id in refs.get("co_unit_ids", []):
         session.add(TicketCoUnit(ticket_id=ticket.id, unit_id=unit_id))
-    _replace_indicators(session, ticket, data.indicators)
+    _add_indicators(session, ticket, data.indicators)
     event = append_event(
         session,
         ticket.id,
