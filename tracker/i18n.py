@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGES = ("zh", "en")
@@ -10,6 +10,11 @@ LANGUAGES = ("zh", "en")
 
 def select_locale() -> str:
     """The language chosen in this session, else the user's setting, else the default."""
+    if not has_request_context():  # CLI commands and jobs: the configured default
+        return current_app.config.get("DEFAULT_LOCALE", "zh")
+    if request.path.startswith("/api/"):
+        # API clients have no session: the Accept-Language header, else English.
+        return request.accept_languages.best_match(LANGUAGES) or "en"
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen

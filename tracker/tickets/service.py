@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -139,7 +140,7 @@ def _by_code(session: Session, model: type[Unit] | type[Category], code: str):  
 def _unit_by_code(session: Session, code: str, field: str, errors: dict[str, str]) -> Unit | None:
     unit = _by_code(session, Unit, code)
     if unit is None:
-        errors[field] = f"unknown unit {code!r}"
+        errors[field] = _("unknown unit %(code)s", code=repr(code))
     return unit
 
 
@@ -150,7 +151,7 @@ def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> 
     if data.category is not None:
         category = _by_code(session, Category, data.category)
         if category is None or not category.is_active:
-            errors["category"] = f"unknown category {data.category!r}"
+            errors["category"] = _("unknown category %(code)s", code=repr(data.category))
         else:
             resolved["category_id"] = category.id
     if data.responsible_unit is not None:
@@ -166,17 +167,17 @@ def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> 
             if unit:
                 ids.append(unit.id)
         if resolved.get("responsible_unit_id") in ids:
-            errors["co_units"] = "the responsible unit cannot also co-operate"
+            errors["co_units"] = _("the responsible unit cannot also co-operate")
         resolved["co_unit_ids"] = ids
     if data.assignee is not None:
         assignee = session.exec(select(User).where(User.username == data.assignee)).first()
         if assignee is None:
-            errors["assignee"] = f"unknown user {data.assignee!r}"
+            errors["assignee"] = _("unknown user %(name)s", name=repr(data.assignee))
         else:
             resolved["assignee_id"] = assignee.id
     inspection_id = getattr(data, "inspection_id", None)
     if inspection_id is not None and session.get(Inspection, inspection_id) is None:
-        errors["inspection_id"] = f"unknown inspection {inspection_id}"
+        errors["inspection_id"] = _("unknown inspection %(id)s", id=inspection_id)
     if errors:
         raise ValidationFailed("; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     return resolved
@@ -249,7 +250,7 @@ def resolve_deadline(
     if data.deadline is not None:
         if data.deadline < today:
             raise ValidationFailed(
-                "deadline is in the past", {"deadline": "must be today or later"}
+                _("deadline is in the past"), {"deadline": _("must be today or later")}
             )
         return data.deadline
     if data.deadline_working_days is not None:
@@ -262,7 +263,7 @@ def resolve_deadline(
                 y for y in calendar.fallback_years if first <= y <= deadline.year
             }
         return deadline
-    raise ValidationFailed("a deadline is required", {"deadline": "required"})
+    raise ValidationFailed(_("a deadline is required"), {"deadline": _("required")})
 
 
 def file_ticket(
@@ -282,7 +283,7 @@ def file_ticket(
     many at once so it is loaded once.
     """
     if reporter.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
-        raise Forbidden("only inspectors, leaders and admins file findings")
+        raise Forbidden(_("only inspectors, leaders and admins file findings"))
     refs = _resolve_references(session, data)
     today = local_date(now, settings.timezone)
     if data.deadline_working_days is not None and calendar is None:
@@ -342,7 +343,9 @@ def _check_version(ticket: Ticket, expected: int | None) -> None:
 
 def _future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
     if value is None or value < today:
-        raise ValidationFailed("deadline must be today or later", {field: "must be today or later"})
+        raise ValidationFailed(
+            _("deadline must be today or later"), {field: _("must be today or later")}
+        )
     return value
 
 
@@ -370,8 +373,12 @@ def _apply_effects(
             asked = _future_deadline(data.deadline, today)
             if asked <= ticket.deadline:
                 raise ValidationFailed(
-                    "an extension must move the deadline later",
-                    {"deadline": f"must be after the current deadline {ticket.deadline}"},
+                    _("an extension must move the deadline later"),
+                    {
+                        "deadline": _(
+                            "must be after the current deadline %(date)s", date=ticket.deadline
+                        )
+                    },
                 )
             ticket.requested_deadline = asked
             record["requested_deadline"] = asked.isoformat()
@@ -440,7 +447,7 @@ def apply_transition(
             raise Forbidden(refusal.message) from refusal
         if refusal.code == "missing_input":
             raise ValidationFailed(
-                refusal.message, dict.fromkeys(refusal.fields, "required")
+                refusal.message, dict.fromkeys(refusal.fields, _("required"))
             ) from refusal
         raise TransitionRefused(refusal.message) from refusal
     attachment_ids = check_ticket_attachments(session, ticket, data.attachments)
@@ -487,9 +494,9 @@ def add_comment(
 ) -> TicketEvent:
     text = text.strip()
     if not text:
-        raise ValidationFailed("comment is empty", {"comment": "required"})
+        raise ValidationFailed(_("comment is empty"), {"comment": _("required")})
     if len(text) > 5000:
-        raise ValidationFailed("comment too long", {"comment": "at most 5000 characters"})
+        raise ValidationFailed(_("comment too long"), {"comment": _("at most 5000 characters")})
     touch(session, ticket, now)
     return append_event(
         session, ticket.id, kind=EventKind.COMMENT, actor_id=user.id, now=now, comment=text
@@ -511,9 +518,9 @@ def update_ticket(
     """Change a ticket's fields (not its state); each change is recorded with old and new."""
     _check_version(ticket, expected_version)
     if user.role not in EDITABLE_BY:
-        raise Forbidden("only inspectors, leaders and admins edit findings")
+        raise Forbidden(_("only inspectors, leaders and admins edit findings"))
     if user.role == Role.LEADER and "leader_in_charge" not in relations_of(session, user, ticket):
-        raise Forbidden("this ticket is not in your charge")
+        raise Forbidden(_("this ticket is not in your charge"))
     refs = _resolve_references(session, data)
     changes: dict[str, list] = {}
 
