@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from sqlalchemy import text
 
 from tracker.db import get_session
+from tracker.errors import NotFound as ServiceNotFound
 from tracker.extensions import login_manager
 
 
@@ -102,6 +103,11 @@ def init_app(app: Flask) -> None:
     def _not_found(_error):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):
             return jsonify({"error": {"code": "not_found", "message": "not found"}}), 404
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(ServiceNotFound)
+    def _not_visible(_error: ServiceNotFound):  # type: ignore[no-untyped-def]
+        """A record that does not exist or that the user may not see: the same 404 page."""
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(403)

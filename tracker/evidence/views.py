@@ -34,10 +34,7 @@ _DOWNLOAD_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; 
 @login_required
 def upload(ticket_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    try:
-        ticket = get_visible_ticket(session, current_user, ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     back = url_for("tickets.detail", ticket_id=ticket_id) + "#evidence"
     form = UploadForm()
     if not form.validate_on_submit():

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.errors import NotFound, ServiceError
+from tracker.errors import ServiceError
 from tracker.org.models import Role, User
 from tracker.org.views import admin_required
 from tracker.reminders.chase import chase_ticket
@@ -27,10 +27,7 @@ PAGE = 100
 @login_required
 def chase(ticket_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    try:
-        ticket = get_visible_ticket(session, current_user, ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     try:
         chase_ticket(session, ticket, current_user, request.form.get("comment", ""), utcnow())
         session.commit()

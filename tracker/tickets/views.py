@@ -21,7 +21,7 @@ from sqlmodel import select
 from tracker.calendar.messages import fallback_message
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.errors import Conflict, NotFound, ServiceError
+from tracker.errors import Conflict, ServiceError
 from tracker.evidence import service as evidence
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
@@ -208,10 +208,7 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
 @bp.route("/tickets/<int:ticket_id>")
 @login_required
 def detail(ticket_id: int):  # type: ignore[no-untyped-def]
-    try:
-        ticket = get_visible_ticket(get_session(), current_user, ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = get_visible_ticket(get_session(), current_user, ticket_id)  # 404 if not visible
     return _render_detail(ticket)
 
 
@@ -237,10 +234,7 @@ def _indicators_from_form() -> list[dict]:
 @login_required
 def transition(ticket_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    try:
-        ticket = get_visible_ticket(session, current_user, ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     form = TransitionForm()
     if not form.validate_on_submit():
         flash(_("The form was incomplete; please try again."), "danger")
@@ -320,10 +314,7 @@ def _failed(ticket_id: int, form: TransitionForm, error: ServiceError):  # type:
 @login_required
 def comment(ticket_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
-    try:
-        ticket = get_visible_ticket(session, current_user, ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     form = CommentForm()
     if not form.validate_on_submit():
         flash(_("A comment cannot be empty."), "danger")
