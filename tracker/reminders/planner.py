@@ -13,7 +13,7 @@ for the whole sweep (`Directory`); rows are built in memory as tuples and writte
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -145,6 +145,23 @@ def plan(
     append = rows.append
     cover = covered.add
 
+    def remind(prefix: str, rule: Rule, people: Iterable[int], ticket, payload: dict) -> None:  # type: ignore[no-untyped-def]
+        """One row per recipient: key `prefix:user`, tied to the ticket's version and deadline."""
+        for user_id in people:
+            cover(ticket.id)
+            append(
+                (
+                    f"{prefix}:{user_id}",
+                    rule,
+                    user_id,
+                    ticket.id,
+                    ticket.version,
+                    ticket.deadline,
+                    payload,
+                    send_at,
+                )
+            )
+
     working_day = counter.is_working_day
     for ticket in tickets:
         left = days_left(ticket.deadline)
@@ -153,90 +170,32 @@ def plan(
             overdue_by_unit[ticket.responsible_unit_id].append(ticket.id)
         if not working_day:
             continue  # no reminders on holidays in working-day mode
-        tid, version, deadline = ticket.id, ticket.version, ticket.deadline
+        tid = ticket.id
         unit_people = directory.unit_people_ids(ticket.responsible_unit_id, ticket.assignee_id)
-        stem = f"{tid}:{deadline.isoformat()}"
+        stem = f"{tid}:{ticket.deadline.isoformat()}"
         if digest:
             if left <= due_soon:
                 for user_id in unit_people:
                     cadre_digest[user_id].append(tid)
                     cover(tid)
-        elif unit_people:
-            if left > 0 and left in before_days:
-                rule, prefix, payload = Rule.BEFORE, f"before:{stem}:{left}", {"days": left}
-            elif left == 0 and policy.on_the_day:
-                rule, prefix, payload = Rule.DUE, f"due:{stem}", {"days": 0}
-            elif left < 0 and every > 0 and overdue % every == 0:
-                rule, prefix, payload = Rule.OVERDUE, f"overdue:{stem}:{overdue}", {"days": left}
-            else:
-                rule = None
-            if rule is not None:
-                cover(tid)
-                for user_id in unit_people:
-                    append(
-                        (
-                            f"{prefix}:{user_id}",
-                            rule,
-                            user_id,
-                            tid,
-                            version,
-                            deadline,
-                            payload,
-                            send_at,
-                        )
-                    )
+        elif left > 0 and left in before_days:
+            remind(f"before:{stem}:{left}", Rule.BEFORE, unit_people, ticket, {"days": left})
+        elif left == 0 and policy.on_the_day:
+            remind(f"due:{stem}", Rule.DUE, unit_people, ticket, {"days": 0})
+        elif left < 0 and every > 0 and overdue % every == 0:
+            remind(f"overdue:{stem}:{overdue}", Rule.OVERDUE, unit_people, ticket, {"days": left})
         if escalate_after > 0 and overdue >= escalate_after:
-            payload = {"days": left}
-            for user_id in directory.leaders_in_charge_ids(ticket.responsible_unit_id):
-                cover(tid)
-                append(
-                    (
-                        f"escalate:{stem}:{user_id}",
-                        Rule.ESCALATE,
-                        user_id,
-                        tid,
-                        version,
-                        deadline,
-                        payload,
-                        send_at,
-                    )
-                )
+            leaders = directory.leaders_in_charge_ids(ticket.responsible_unit_id)
+            remind(f"escalate:{stem}", Rule.ESCALATE, leaders, ticket, {"days": left})
         if red is not None and overdue >= red:
             payload = {"days": left, "level": "red"}
-            for user_id in directory.county_leader_ids():
-                cover(tid)
-                append(
-                    (
-                        f"red:{stem}:{user_id}",
-                        Rule.RED,
-                        user_id,
-                        tid,
-                        version,
-                        deadline,
-                        payload,
-                        send_at,
-                    )
-                )
+            remind(f"red:{stem}", Rule.RED, directory.county_leader_ids(), ticket, payload)
         if stale_after > 0 and unit_people:
             active = as_utc(ticket.last_activity_at).astimezone(zone).date()
             idle = (today - active).days
             if idle >= stale_after:
-                cover(tid)
-                stem_stale = f"stale:{tid}:{active.isoformat()}:{idle // stale_after}"
-                payload = {"days": left, "idle_days": idle}
-                for user_id in unit_people:
-                    append(
-                        (
-                            f"{stem_stale}:{user_id}",
-                            Rule.STALE,
-                            user_id,
-                            tid,
-                            version,
-                            deadline,
-                            payload,
-                            send_at,
-                        )
-                    )
+                prefix = f"stale:{tid}:{active.isoformat()}:{idle // stale_after}"
+                remind(prefix, Rule.STALE, unit_people, ticket, {"days": left, "idle_days": idle})
 
     for user_id, ids in cadre_digest.items():
         payload = {"ticket_ids": ids[:DIGEST_LIST_LIMIT], "total": len(ids)}
