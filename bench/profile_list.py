@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--path", default="/api/v1/tickets?state=rectifying&sort=deadline")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="cProfile sort key (tottime, ...)")
     args = parser.parse_args()
     app = create_app({"LOG_FORMAT": "plain", "LOG_LEVEL": "WARNING"})
     with app.app_context(), Session(get_engine(app)) as session:
@@ -60,7 +61,7 @@ def main() -> None:
     for _ in range(args.reps // 4 or 1):
         client.get(args.path, headers=headers)
     profile.disable()
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

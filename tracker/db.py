@@ -96,3 +96,12 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def keep_loaded(session: Session, *objects: object) -> None:
+    """Hold strong references to `objects` for the session's life.
+
+    The identity map only holds weak ones: a row loaded in passing (the signed-in user's unit,
+    read with the user in one statement) would be collected and `session.get` would query again.
+    """
+    session.info.setdefault("kept", []).extend(o for o in objects if o is not None)

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event
+from helpers import count_queries
 
-from tracker.db import get_engine
-
-
-@contextmanager
-def count_queries(app):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from tracker.org.service import create_unit
 
 
 def test_pagination_and_cap(app_factory, county, make_ticket, token_for):
@@ -86,7 +70,33 @@ def test_list_queries_are_bounded(app, county, make_ticket, token_for):
         response = client.get("/api/v1/tickets", headers=headers)
     assert len(response.get_json()["items"]) == 13
     assert len(many) <= len(few) + 1  # at most the users query more, never one per ticket
-    assert len(many) <= 15
+    # token + user + unit in one; the scope's unit ids; count; page; five batch loads.
+    assert len([s for s in few if s.startswith("SELECT")]) <= 9, few
+
+
+def _scoped_ticket_queries(statements: list[str]) -> list[str]:
+    """The list's own statements on `ticket` that carry a unit scope condition."""
+    return [s for s in statements if "FROM ticket" in s and "responsible_unit_id IN" in s]
+
+
+def test_a_scope_over_every_unit_needs_no_condition(app, db, county, make_ticket, token_for):
+    make_ticket(responsible_unit="town-a")
+    make_ticket(responsible_unit="dept")
+    headers = {"Authorization": f"Bearer {token_for(county.leader)}"}
+    client = app.test_client()
+    client.get("/api/v1/tickets", headers=headers)  # records the token's first use
+    with count_queries(app) as statements:
+        listed = client.get("/api/v1/tickets", headers=headers).get_json()
+    assert listed["total"] == 2
+    assert _scoped_ticket_queries(statements) == []
+
+    create_unit(db, "other-county", "邻县", "county")
+    make_ticket(responsible_unit="other-county")
+    db.commit()
+    with count_queries(app) as statements:
+        listed = client.get("/api/v1/tickets", headers=headers).get_json()
+    assert listed["total"] == 2  # the neighbouring county's finding stays out of sight
+    assert _scoped_ticket_queries(statements)
 
 
 def test_reference_lists(api_as, county):

@@ -6,10 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from helpers import NOW, later
-from sqlalchemy import event
-
-from tracker.db import get_engine
+from helpers import NOW, count_queries, later
 
 
 @pytest.fixture
@@ -149,15 +146,8 @@ def test_invalid_filters_are_a_clear_error(county, as_user):
 
 @pytest.fixture
 def query_counter(app):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    yield statements
-    event.remove(engine, "before_cursor_execute", count)
+    with count_queries(app) as statements:
+        yield statements
 
 
 def test_list_and_export_issue_bounded_queries(make_ticket, county, as_user, query_counter, at_now):

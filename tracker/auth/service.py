@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash
 
 from tracker.clock import as_utc
-from tracker.org.models import User
+from tracker.db import keep_loaded
+from tracker.org.models import Unit, User
 from tracker.org.service import hash_password
 
-# Checked when the username is unknown, so that the answer takes as long as for a real user.
-_DUMMY_HASH = hash_password("not-a-real-password")
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so that the answer takes as long as for a real user.
+
+    Made on the first such log-in, not at import: scrypt needs a 32 MB buffer, and a worker that
+    only answers API calls should not carry that peak (bench/RESULTS.md, memory per worker).
+    """
+    return hash_password("not-a-real-password")
 
 
 class LoginFailed(Exception):
@@ -34,7 +43,7 @@ def authenticate(
     """Return the user for a correct password; count failures and lock after `max_failures`."""
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         raise LoginFailed()
     if user.locked_until is not None and as_utc(user.locked_until) > now:
         raise LoginFailed(locked_until=as_utc(user.locked_until))
@@ -59,7 +68,15 @@ def load_user(session: Session, user_id: str) -> User | None:
     raw_id, _, nonce = user_id.partition(":")
     if not raw_id.isdigit():
         return None
-    user = session.get(User, int(raw_id))
+    # The user's unit comes in the same statement (see tokens.authenticate_token).
+    row = session.exec(
+        select(User, Unit)
+        .outerjoin(Unit, Unit.id == User.unit_id)  # type: ignore[arg-type]
+        .where(User.id == int(raw_id))
+    ).first()
+    user = row[0] if row else None
+    if row:
+        keep_loaded(session, row[1])
     if user is None or user.session_nonce != nonce or not user.is_enabled:
         return None
     return user

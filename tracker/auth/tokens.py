@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from tracker.auth.models import ApiToken
 from tracker.clock import as_utc
+from tracker.db import keep_loaded
 from tracker.errors import NotFound, ValidationFailed
-from tracker.org.models import User
+from tracker.org.models import Unit, User
 
 TOKEN_PREFIX = "trk_"
 PREFIX_LENGTH = 12
@@ -45,11 +46,19 @@ def authenticate_token(session: Session, plain: str, now: datetime) -> User | No
     """The enabled user of a valid, unrevoked token, recording its use; otherwise None."""
     if not plain or len(plain) > 200:
         return None
-    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
-    if token is None or token.revoked_at is not None:
+    # One statement for the token, its user and the user's unit: the unit lands in the identity
+    # map, so working out the user's scope later in the request needs no query of its own.
+    row = session.exec(
+        select(ApiToken, User, Unit)
+        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .outerjoin(Unit, Unit.id == User.unit_id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == hash_token(plain))
+    ).first()
+    if row is None:
         return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_enabled:
+    token, user, unit = row
+    keep_loaded(session, unit)
+    if token.revoked_at is not None or not user.is_enabled:
         return None
     if token.last_used_at is None or now - as_utc(token.last_used_at) >= LAST_USED_RESOLUTION:
         token.last_used_at = now

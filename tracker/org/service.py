@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, func, or_
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
@@ -114,6 +114,11 @@ def set_leader_charge(session: Session, user: User, unit: Unit) -> None:
     if session.get(LeaderCharge, (user.id, unit.id)) is None:
         session.add(LeaderCharge(user_id=user.id, unit_id=unit.id))
         session.flush()
+        session.info.pop(_charges_key(user), None)
+
+
+def _charges_key(user: User) -> tuple[str, int | None]:
+    return ("charged_units", user.id)
 
 
 def set_password(user: User, password: str) -> None:
@@ -127,14 +132,21 @@ def set_password(user: User, password: str) -> None:
 
 
 def charged_units(session: Session, user: User) -> list[Unit]:
-    """Units whose subtrees are in a leader's charge."""
-    return list(
-        session.exec(
-            select(Unit)
-            .join(LeaderCharge, LeaderCharge.unit_id == Unit.id)
-            .where(LeaderCharge.user_id == user.id)
+    """Units whose subtrees are in a leader's charge.
+
+    Remembered in `session.info` (one session per request): a list page asks several times (the
+    scope, then what each ticket offers the leader), and charges change only through
+    `set_leader_charge`, which forgets the entry."""
+    key = _charges_key(user)
+    if key not in session.info:
+        session.info[key] = list(
+            session.exec(
+                select(Unit)
+                .join(LeaderCharge, LeaderCharge.unit_id == Unit.id)
+                .where(LeaderCharge.user_id == user.id)
+            )
         )
-    )
+    return list(session.info[key])
 
 
 def scope_units(session: Session, user: User) -> list[Unit] | None:
@@ -157,6 +169,25 @@ def in_subtrees(path_column: ColumnElement, roots: Sequence[Unit]) -> ColumnElem
 def subtree_ids(roots: Sequence[Unit]):
     """A subquery of the ids of every unit in the subtrees rooted at `roots`."""
     return select(Unit.id).where(in_subtrees(Unit.path, roots))
+
+
+def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
+    """Whether the subtrees rooted at `roots` hold every unit (a county leader in charge of the
+    county): then a scope condition on units selects everything and can be left out.
+
+    Costs a query only when some root is a top-level unit."""
+    tops = [root.id for root in roots if root.parent_id is None]
+    if not tops:
+        return False
+    others = (
+        select(func.count())
+        .select_from(Unit)
+        .where(
+            Unit.parent_id.is_(None),  # type: ignore[union-attr]
+            Unit.id.not_in(tops),  # type: ignore[union-attr]
+        )
+    )
+    return session.exec(others).one() == 0
 
 
 def is_within(unit: Unit, roots: Sequence[Unit]) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from tracker.errors import NotFound
 from tracker.org.models import User
-from tracker.org.service import scope_units, subtree_ids
+from tracker.org.service import covers_every_unit, scope_units, subtree_ids
 from tracker.tickets.models import Ticket, TicketCoUnit
 
 
@@ -27,7 +27,7 @@ def visibility_condition(session: Session, user: User) -> ColumnElement[bool]:
     bench/RESULTS.md).
     """
     roots = scope_units(session, user)
-    if roots is None:
+    if roots is None or covers_every_unit(session, roots):
         return true()
     units = list(session.exec(subtree_ids(roots)).all())
     if not units:
