@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import gettext
 from flask_login import current_user
 
 LANGUAGES = ("zh", "en")
@@ -21,6 +22,15 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     return current_app.config.get("DEFAULT_LOCALE", "zh")
+
+
+def service_gettext(text: str, **values: object) -> str:
+    """`gettext` for the messages services raise: in the request's language (a page's user, an
+    API client's Accept-Language); plain English outside a request, where CLI commands, jobs
+    and tests calling services read them. Import it as `_` so that Babel finds the msgids."""
+    if has_request_context():
+        return gettext(text, **values)
+    return text % values if values else text
 
 
 def select_timezone() -> str:

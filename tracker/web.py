@@ -100,9 +100,11 @@ def init_app(app: Flask) -> None:
     evidence.init_app(app)
 
     @app.errorhandler(404)
-    def _not_found(_error):  # type: ignore[no-untyped-def]
+    def _not_found(error):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):
-            return jsonify({"error": {"code": "not_found", "message": "not found"}}), 404
+            from tracker.api.errors import http_error_response
+
+            return http_error_response(error)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(ServiceNotFound)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from io import BytesIO
 
@@ -242,3 +244,36 @@ def test_write_ledger_counts_rows(db, county, ledger_tickets, workflow):
         ledger.write_ledger(db, stmt, "deadline", workflow, later(30), "Asia/Shanghai", 3, buffer)
         == 1
     )
+
+
+def test_import_names_each_bad_row_in_chinese(as_user, county, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("tracker.tickets.ledger_views.utcnow", lambda: NOW)
+    client = as_user(county.inspector)
+    rows = [
+        finding(1, **{"责任单位": "火星乡"}),
+        finding(3, **{"整改时限": "下周"}),
+        finding(5, **{"严重程度": "很急"}),
+        finding(7, **{"标题": "长" * 201}),
+    ]
+    response = client.post(
+        "/tickets/import",
+        data={"file": (BytesIO(sheet_bytes(rows)), "findings.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    reasons = [
+        html.unescape(cell)
+        for cell in re.findall(r'<td class="text-nowrap">\d+</td><td>(.*?)</td>', response.text)
+    ]
+    assert reasons == [
+        "责任单位: 未知的单位 '火星乡'",
+        "整改时限: '下周' 既不是日期,也不是\"N个工作日\"",
+        "严重程度: 未知的严重程度 '很急'",
+        "标题: 最多200个字符",
+    ]
+    bad_file = client.post(
+        "/tickets/import",
+        data={"file": (BytesIO(b"not a spreadsheet"), "findings.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert "请上传 Excel .xlsx 文件" in bad_file.text

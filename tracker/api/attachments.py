@@ -8,6 +8,7 @@ the file is sent by the same response helper as the page's download.
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
@@ -81,6 +82,6 @@ def list_attachments(ticket_id: int):  # type: ignore[no-untyped-def]
 def download_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
     """The file itself, scoped by its ticket (another unit's attachment id is 404)."""
     if not 1 <= attachment_id <= ID_MAX:
-        raise NotFound("attachment not found")
+        raise NotFound(_("attachment not found"))
     attachment, _ticket = service.get_visible_attachment(get_session(), api_user(), attachment_id)
     return attachment_response(attachment, download=request.args.get("download") == "1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, request
+from flask_babel import gettext as _
 
 from tracker.api.errors import ApiError
 from tracker.auth.tokens import authenticate_token
@@ -16,7 +17,7 @@ PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
+    scheme, _space, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
@@ -28,10 +29,12 @@ def authenticate_request() -> None:
         return
     token = bearer_token()
     if token is None:
-        raise ApiError(401, "unauthorized", "an 'Authorization: Bearer <token>' header is required")
+        raise ApiError(
+            401, "unauthorized", _("an 'Authorization: Bearer <token>' header is required")
+        )
     user = authenticate_token(get_session(), token, utcnow())
     if user is None:
-        raise ApiError(401, "unauthorized", "the token is invalid or revoked")
+        raise ApiError(401, "unauthorized", _("the token is invalid or revoked"))
     g.api_user = user
 
 

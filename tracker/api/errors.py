@@ -2,6 +2,7 @@
 
 Service errors keep their stable `code`; HTTP errors (bad JSON, too large, wrong method) get one
 too; a concurrent change caught by the ORM (`StaleDataError`) is a 409 like a stale `version`.
+Codes never change; messages are in the client's language (Accept-Language, else English).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from contextlib import suppress
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -27,6 +30,20 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "too_many_requests",
+}
+# Werkzeug's stock descriptions are English sentences written for browsers; these replace them.
+HTTP_MESSAGES = {
+    400: _l("the request could not be understood"),
+    401: _l("authentication is required"),
+    403: _l("you may not do this"),
+    404: _l("not found"),
+    405: _l("this method is not allowed here"),
+    409: _l("the request conflicts with the current state"),
+    412: _l("a precondition of the request failed"),
+    413: _l("the request is too large"),
+    415: _l("this content type is not supported"),
+    422: _l("the input could not be processed"),
+    429: _l("too many requests; try again later"),
 }
 
 
@@ -67,7 +84,7 @@ def _stale(_error: StaleDataError):  # type: ignore[no-untyped-def]
     return error_response(
         409,
         "conflict",
-        "the ticket was changed by someone else meanwhile; reload it and try again",
+        _("the ticket was changed by someone else meanwhile; reload it and try again"),
         {"version": "stale"},
     )
 
@@ -82,10 +99,12 @@ def http_error_response(error: HTTPException) -> tuple[Response, int]:
     the only handler for 413, so that an API request too large gets `payload_too_large`)."""
     status = error.code or 500
     code = HTTP_CODES.get(status, "error")
-    message = error.description or code
+    message = str(HTTP_MESSAGES.get(status, error.description or code))
+    if error.description != type(error).description:  # given where it was raised: ours
+        message = error.description or message
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if status == 413 and limit:
-        message = f"the request is larger than the limit of {limit} bytes"
+        message = _("the request is larger than the limit of %(limit)s bytes", limit=limit)
     response, status = error_response(status, code, message)
     if status == 405 and error.get_response().headers.get("Allow"):
         response.headers["Allow"] = error.get_response().headers["Allow"]
@@ -106,4 +125,4 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/api/"):
             return error
         _rollback()
-        return error_response(500, "internal_error", "internal server error")
+        return error_response(500, "internal_error", _("internal server error"))

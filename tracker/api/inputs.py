@@ -10,11 +10,13 @@ import json
 from typing import Any, TypeVar
 
 from flask import request
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from tracker.api.errors import ApiError
 from tracker.errors import ValidationFailed
+from tracker.pydantic_errors import field_errors
 from tracker.tickets.schemas import validate
 
 M = TypeVar("M", bound=SQLModel)
@@ -22,24 +24,24 @@ INT_LIMIT = 2**31 - 1
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
+    raise ValueError(_("%(name)s is not allowed in JSON", name=name))
 
 
 def check_value(value: Any, where: str, errors: dict[str, str]) -> None:
     """Collect field errors for text and numbers no database column could hold."""
     if isinstance(value, str):
         if "\x00" in value:
-            errors[where] = "must not contain NUL characters"
+            errors[where] = _("must not contain NUL characters")
         else:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                errors[where] = "must be valid Unicode text"
+                errors[where] = _("must be valid Unicode text")
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if abs(value) > INT_LIMIT:
-            errors[where] = "number out of range"
+            errors[where] = _("number out of range")
     elif isinstance(value, dict):
         for key, item in value.items():
             check_value(key, where, errors)
@@ -49,21 +51,38 @@ def check_value(value: Any, where: str, errors: dict[str, str]) -> None:
             check_value(item, f"{where}.{index}", errors)
 
 
+def _json_problem(error: ValueError | RecursionError) -> str:
+    """Why the body is not JSON, without the decoder's English where we can say it better."""
+    if isinstance(error, json.JSONDecodeError):
+        return _(
+            "the body is not valid JSON (line %(line)s, column %(column)s)",
+            line=error.lineno,
+            column=error.colno,
+        )
+    if isinstance(error, UnicodeDecodeError):
+        return _("the body is not UTF-8 text")
+    if isinstance(error, RecursionError):
+        return _("the body is nested too deeply")
+    return str(error)  # NaN or Infinity, from _reject_constant
+
+
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object: 400 when it is not JSON, 422 when not an object."""
     raw = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH
     if not raw.strip():
-        raise ApiError(400, "invalid_json", "a JSON body is required")
+        raise ApiError(400, "invalid_json", _("a JSON body is required"))
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "invalid_json", _json_problem(exc)) from exc
     if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object", {"body": "must be an object"})
+        raise ValidationFailed(
+            _("the body must be a JSON object"), {"body": _("must be an object")}
+        )
     errors: dict[str, str] = {}
     check_value(data, "body", errors)
     if errors:
-        raise ValidationFailed("invalid input", errors)
+        raise ValidationFailed(_("invalid input"), errors)
     return data
 
 
@@ -83,15 +102,11 @@ def query(model: type[M]) -> M:
         check_value(value, key, errors)
         data[key] = value
     if errors:
-        raise ValidationFailed("invalid query", errors)
+        raise ValidationFailed(_("invalid query"), errors)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = {}
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "query"
-            fields.setdefault(name, error["msg"])
-        raise ValidationFailed("invalid query", fields) from exc
+        raise ValidationFailed(_("invalid query"), field_errors(exc, root="query")) from exc
 
 
 def version_from(request_version: int | None) -> int:
@@ -105,5 +120,5 @@ def version_from(request_version: int | None) -> int:
     if header.isdigit() and len(header) < 10:
         return int(header)
     raise ValidationFailed(
-        "version is required (in the body or an If-Match header)", {"version": "required"}
+        _("version is required (in the body or an If-Match header)"), {"version": _("required")}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from sqlmodel import select
 
 from tracker.api.auth import api_user
@@ -36,7 +37,7 @@ def _settings() -> service.Settings:
 def visible_ticket(ticket_id: int) -> Ticket:
     """The caller's ticket, or 404 (also for another unit's ticket and for absurd ids)."""
     if not 1 <= ticket_id <= ID_MAX:
-        raise NotFound("ticket not found")
+        raise NotFound(_("ticket not found"))
     return get_visible_ticket(get_session(), api_user(), ticket_id)
 
 
@@ -57,7 +58,8 @@ def list_tickets():  # type: ignore[no-untyped-def]
         session, user, flt, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"]
     )
     if params.cursor is not None and "page" in request.args:
-        raise ValidationFailed("page and cursor", {"cursor": "give either page or cursor"})
+        message = _("give either page or cursor")
+        raise ValidationFailed(message, {"cursor": message})
     page = paginate(
         session,
         stmt,

@@ -12,6 +12,7 @@ from tracker.auth.models import ApiToken
 from tracker.clock import as_utc
 from tracker.db import keep_loaded
 from tracker.errors import NotFound, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.org.models import Unit, User
 
 TOKEN_PREFIX = "trk_"
@@ -28,7 +29,10 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
     """Make a token for `user`; returns the row and the plain token (shown once, never stored)."""
     name = name.strip()
     if len(name) > 100:
-        raise ValidationFailed("token name too long", {"name": "at most 100 characters"})
+        raise ValidationFailed(
+            _("the token name is too long"),
+            {"name": _("at most %(count)s characters", count=100)},
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -79,7 +83,7 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
     """Revoke one of `user`'s own tokens (another user's token id is simply not found)."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("token not found")
+        raise NotFound(_("token not found"))
     if token.revoked_at is None:
         token.revoked_at = now
         session.add(token)

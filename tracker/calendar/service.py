@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from tracker.calendar.models import NOTE_MAX_LENGTH, CalendarDay
 from tracker.calendar.workdays import WorkdayCalendar
 from tracker.errors import ValidationFailed
+from tracker.i18n import service_gettext as _
 
 
 def _year_filter(years: Iterable[int]) -> ColumnElement[bool]:
@@ -33,7 +34,7 @@ def set_day(session: Session, day: date, is_workday: bool, note: str = "") -> Ca
     """Create or update the override for `day`."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
-        message = f"The note may have at most {NOTE_MAX_LENGTH} characters."
+        message = _("The note may have at most %(count)s characters.", count=NOTE_MAX_LENGTH)
         raise ValidationFailed(message, {"note": message})
     row = session.get(CalendarDay, day)
     if row is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tracker.evidence.sniff import FileType
+from tracker.i18n import service_gettext as _
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
@@ -35,14 +36,16 @@ def _open(data: bytes, kind: FileType, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise BadImage("the image is too large (in pixels)") from exc
+        raise BadImage(_("the image is too large (in pixels)")) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise BadImage("the image cannot be read") from exc
+        raise BadImage(_("the image cannot be read")) from exc
     if image.format != _PIL_FORMATS[kind.key]:
-        raise BadImage("the image content does not match its type")
+        raise BadImage(_("the image content does not match its type"))
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
-        raise BadImage(f"the image is too large ({width}×{height} pixels)")
+        raise BadImage(
+            _("the image is too large (%(width)s×%(height)s pixels)", width=width, height=height)
+        )
     return image
 
 
@@ -108,4 +111,4 @@ def process_image(
     except BadImage:
         raise
     except Exception as exc:  # Pillow raises many kinds of errors on malformed input
-        raise BadImage("the image is damaged or incomplete") from exc
+        raise BadImage(_("the image is damaged or incomplete")) from exc

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlmodel import Session, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
@@ -22,6 +20,7 @@ from tracker.evidence import storage
 from tracker.evidence.images import BadImage, process_image
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
+from tracker.i18n import service_gettext as _
 from tracker.org.models import Role, User
 from tracker.tickets.history import append_event
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
@@ -30,13 +29,6 @@ from tracker.tickets.service import relations_of, touch
 from tracker.workflow.registry import active_workflow
 
 TYPES_BY_CONTENT_TYPE = {t.content_type: t for t in ACCEPTED}
-
-
-def _(text: str, **values: object) -> str:
-    """Translated inside a request; plain English elsewhere (CLI, jobs, service tests)."""
-    if has_request_context():
-        return gettext(text, **values)
-    return text % values if values else text
 
 
 @dataclass(frozen=True)
@@ -308,6 +300,6 @@ def get_visible_attachment(
     """The attachment and its ticket if `user` may see the ticket; otherwise NotFound."""
     attachment = session.get(Attachment, attachment_id)
     if attachment is None:
-        raise NotFound("attachment not found")
+        raise NotFound(_("attachment not found"))
     ticket = get_visible_ticket(session, user, attachment.ticket_id)
     return attachment, ticket

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import ColumnElement, exists, false, or_, true
 from sqlmodel import Session, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.inspections.progress import Progress, progress_by_inspection
 from tracker.inspections.schemas import InspectionCreate
@@ -33,13 +32,6 @@ TEAM_ROLES = (Role.INSPECTOR, Role.LEADER)
 NEXT_STEPS_EDITORS = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 MAX_ROUND_DAYS = 366
 MAX_FINDINGS_SHOWN = 500
-
-
-def _(text: str, **values: object) -> str:
-    """Translated inside a request; plain English elsewhere (CLI, jobs, service tests)."""
-    if has_request_context():
-        return gettext(text, **values)
-    return text % values if values else text
 
 
 @dataclass
@@ -193,7 +185,7 @@ def get_visible_inspection(session: Session, user: User, inspection_id: int) -> 
         )
     ).first()
     if inspection is None:
-        raise NotFound("inspection not found")
+        raise NotFound(_("inspection not found"))
     return inspection
 
 

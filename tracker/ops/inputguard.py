@@ -7,6 +7,7 @@ no legitimate form field, query parameter or file name contains one.
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -26,7 +27,7 @@ def _has_nul() -> bool:
 
 def _refuse_nul() -> None:
     if _has_nul():
-        abort(400, description="input contains a NUL character")
+        abort(400, description=_("input contains a NUL character"))
 
 
 def init_app(app: Flask) -> None:

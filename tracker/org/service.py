@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from tracker.errors import NotFound, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.org.models import LeaderCharge, Role, Unit, UnitKind, User, new_session_nonce
 
 MIN_PASSWORD_LENGTH = 8
@@ -17,7 +18,7 @@ MIN_PASSWORD_LENGTH = 8
 def get_unit_by_code(session: Session, code: str) -> Unit:
     unit = session.exec(select(Unit).where(Unit.code == code)).first()
     if unit is None:
-        raise NotFound(f"unknown unit code {code!r}", {"unit": "unknown unit"})
+        raise NotFound(_("unknown unit %(code)s", code=repr(code)), {"unit": _("unknown unit")})
     return unit
 
 
@@ -28,18 +29,20 @@ def create_unit(
     errors: dict[str, str] = {}
     code, name = code.strip(), name.strip()
     if not code or len(code) > 32:
-        errors["code"] = "code must be 1 to 32 characters"
+        errors["code"] = _("the code must have 1 to %(max)s characters", max=32)
     if not name or len(name) > 100:
-        errors["name"] = "name must be 1 to 100 characters"
+        errors["name"] = _("the name must have 1 to %(max)s characters", max=100)
     if kind not in {k.value for k in UnitKind}:
-        errors["kind"] = f"kind must be one of {', '.join(k.value for k in UnitKind)}"
+        errors["kind"] = _(
+            "the kind must be one of %(choices)s", choices=", ".join(k.value for k in UnitKind)
+        )
     if code and session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
-        errors["code"] = f"unit code {code!r} already exists"
+        errors["code"] = _("unit code %(code)s already exists", code=repr(code))
     parent = None
     if parent_code:
         parent = session.exec(select(Unit).where(Unit.code == parent_code)).first()
         if parent is None:
-            errors["parent"] = f"unknown parent unit {parent_code!r}"
+            errors["parent"] = _("unknown parent unit %(code)s", code=repr(parent_code))
     if errors:
         raise ValidationFailed("; ".join(errors.values()), errors)
     unit = Unit(code=code, name=name, kind=kind, parent_id=parent.id if parent else None)
@@ -75,20 +78,24 @@ def create_user(
     errors: dict[str, str] = {}
     username = username.strip()
     if not username or len(username) > 64:
-        errors["username"] = "username must be 1 to 64 characters"
+        errors["username"] = _("the username must have 1 to %(max)s characters", max=64)
     elif session.exec(select(User.id).where(User.username == username)).first() is not None:
-        errors["username"] = f"username {username!r} is taken"
+        errors["username"] = _("username %(name)s is taken", name=repr(username))
     if role not in {r.value for r in Role}:
-        errors["role"] = f"role must be one of {', '.join(r.value for r in Role)}"
+        errors["role"] = _(
+            "the role must be one of %(choices)s", choices=", ".join(r.value for r in Role)
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+        errors["password"] = _(
+            "the password must have at least %(count)s characters", count=MIN_PASSWORD_LENGTH
+        )
     unit = None
     if unit_code:
         unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
         if unit is None:
-            errors["unit"] = f"unknown unit {unit_code!r}"
+            errors["unit"] = _("unknown unit %(code)s", code=repr(unit_code))
     elif role == Role.CADRE:
-        errors["unit"] = "a cadre must belong to a unit"
+        errors["unit"] = _("a cadre must belong to a unit")
     if errors:
         raise ValidationFailed("; ".join(errors.values()), errors)
     user = User(
@@ -125,7 +132,8 @@ def set_password(user: User, password: str) -> None:
     """Change the password and end the user's other sessions."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            "password too short", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+            _("the password is too short"),
+            {"password": _("at least %(count)s characters", count=MIN_PASSWORD_LENGTH)},
         )
     user.password_hash = hash_password(password)
     user.session_nonce = new_session_nonce()

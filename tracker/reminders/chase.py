@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from tracker.errors import Forbidden, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.org.models import Role, User
 from tracker.reminders import notices
 from tracker.tickets.history import append_event
@@ -28,10 +29,13 @@ def chase_ticket(
 ) -> TicketEvent:
     """Record the chase in the history and put the mails in the outbox; the caller commits."""
     if not may_chase(session, user, ticket):
-        raise Forbidden("only inspectors and the leaders in charge may chase a finding")
+        raise Forbidden(_("only inspectors and the leaders in charge may chase a finding"))
     comment = (comment or "").strip()
     if len(comment) > 1000:
-        raise ValidationFailed("message too long", {"comment": "at most 1000 characters"})
+        raise ValidationFailed(
+            _("the message is too long"),
+            {"comment": _("at most %(count)s characters", count=1000)},
+        )
     event = append_event(
         session, ticket.id, kind=EventKind.CHASE, actor_id=user.id, now=now, comment=comment
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, User
 from tracker.reports.forms import MAX_NEXT_STEPS
@@ -15,17 +16,20 @@ BULLETIN_ROLES = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 def get_inspection(session: Session, inspection_id: int) -> Inspection:
     inspection = session.get(Inspection, inspection_id)
     if inspection is None:
-        raise NotFound("inspection not found")
+        raise NotFound(_("inspection not found"))
     return inspection
 
 
 def save_next_steps(session: Session, user: User, inspection_id: int, text: str) -> Inspection:
     """Store 三、下一步工作措施及建议 with the round; leaders, inspectors and admins may."""
     if user.role not in BULLETIN_ROLES:
-        raise Forbidden("only leaders, inspectors and admins edit the bulletin")
+        raise Forbidden(_("only leaders, inspectors and admins edit the bulletin"))
     text = text.replace("\r\n", "\n").strip()
     if len(text) > MAX_NEXT_STEPS:
-        raise ValidationFailed("too long", {"next_steps": f"at most {MAX_NEXT_STEPS} characters"})
+        raise ValidationFailed(
+            _("the next steps are too long"),
+            {"next_steps": _("at most %(count)s characters", count=MAX_NEXT_STEPS)},
+        )
     inspection = get_inspection(session, inspection_id)
     inspection.next_steps = text
     session.add(inspection)

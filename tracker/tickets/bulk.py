@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.org.models import Role, User
 from tracker.tickets.models import Ticket
 from tracker.tickets.schemas import TicketUpdate, validate
@@ -45,25 +46,24 @@ def bulk_update(
     commits; on any error it rolls back and nothing has changed.
     """
     if user.role not in BULK_ROLES:
-        raise Forbidden("only inspectors, leaders in charge and admins change findings in bulk")
+        raise Forbidden(_("only inspectors, leaders in charge and admins change findings in bulk"))
     ids = sorted(set(ticket_ids))
     if not ids:
-        raise ValidationFailed("select at least one finding", {"ids": "none selected"})
+        message = _("select at least one finding")
+        raise ValidationFailed(message, {"ids": message})
     if len(ids) > MAX_BULK:
-        raise ValidationFailed(
-            f"at most {MAX_BULK} findings at once", {"ids": f"at most {MAX_BULK}"}
-        )
+        message = _("at most %(count)s findings at once", count=MAX_BULK)
+        raise ValidationFailed(message, {"ids": message})
     if deadline is None and not responsible_unit:
-        raise ValidationFailed(
-            "give a new deadline or a responsible unit",
-            {"deadline": "required", "responsible_unit": "required"},
-        )
+        # one field only: the list page shows the field messages joined
+        message = _("give a new deadline or a responsible unit")
+        raise ValidationFailed(message, {"deadline": message})
     changes = validate(TicketUpdate, {"deadline": deadline, "responsible_unit": responsible_unit})
     tickets = session.exec(
         visible_tickets(session, user).where(Ticket.id.in_(ids)).order_by(Ticket.id)
     ).all()
     if len(tickets) != len(ids):
-        raise NotFound("some of the selected findings were not found")
+        raise NotFound(_("some of the selected findings were not found"))
     changed = 0
     for ticket in tickets:
         if update_ticket(session, ticket, user, changes, None, now, settings) is not None:

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from tracker.clock import local_date
 from tracker.errors import Forbidden, ServiceError, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
 from tracker.tickets import service
@@ -149,7 +150,7 @@ def read_rows(source: str | IO[bytes]) -> tuple[int, Iterator[tuple[int, dict[st
         workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
         raise ImportRefused(
-            "not an .xlsx spreadsheet", {"file": "expected an Excel .xlsx file"}
+            _("not an .xlsx spreadsheet"), {"file": _("expected an Excel .xlsx file")}
         ) from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
@@ -166,8 +167,8 @@ def read_rows(source: str | IO[bytes]) -> tuple[int, Iterator[tuple[int, dict[st
     if columns is None:
         workbook.close()
         raise ImportRefused(
-            "no header row with 责任单位 in the first 10 rows",
-            {"file": "the first sheet needs a header row (download the template)"},
+            _("no header row with %(column)s in the first 10 rows", column="责任单位"),
+            {"file": _("the first sheet needs a header row (download the template)")},
         )
     total = max(0, (sheet.max_row or header_row) - header_row)
 
@@ -211,12 +212,21 @@ class _Lookups:
     def unit(self, name: str, column: str, problems: list[str]) -> str | None:
         found = self.units.get(name, [])
         if not found:
-            problems.append(f"{column}: unknown unit {name!r}")
+            problems.append(_problem(column, _("unknown unit %(code)s", code=repr(name))))
             return None
         if len({u.id for u in found}) > 1:
-            problems.append(f"{column}: {name!r} names several units; use the unit code")
+            problems.append(
+                _problem(
+                    column, _("%(name)s names several units; use the unit code", name=repr(name))
+                )
+            )
             return None
         return found[0].code
+
+
+def _problem(column: str, message: str) -> str:
+    """A row's problem, named by its column (the sheet's own Chinese header)."""
+    return f"{column}: {message}"
 
 
 def _deadline(value: Any, problems: list[str]) -> dict[str, Any]:
@@ -226,7 +236,7 @@ def _deadline(value: Any, problems: list[str]) -> dict[str, Any]:
         return {"deadline": value}
     text = _text(value)
     if not text:
-        problems.append("整改时限: required (a date or N个工作日)")
+        problems.append(_problem("整改时限", _("required (a date or N working days)")))
         return {}
     if text.isdigit():
         return {"deadline_working_days": int(text)}
@@ -239,7 +249,9 @@ def _deadline(value: Any, problems: list[str]) -> dict[str, Any]:
             return {"deadline": date(*(int(part) for part in match.groups()))}
         except ValueError:
             pass
-    problems.append(f"整改时限: {text!r} is neither a date nor N个工作日")
+    problems.append(
+        _problem("整改时限", _("%(value)s is neither a date nor N working days", value=repr(text)))
+    )
     return {}
 
 
@@ -250,7 +262,16 @@ def _indicators(value: Any, problems: list[str]) -> list[dict[str, Any]]:
             continue
         match = _INDICATOR.match(part)
         if match is None:
-            problems.append(f"整改指标: {part.strip()!r} is not 名称:数量单位")
+            problems.append(
+                _problem(
+                    "整改指标",
+                    _(
+                        "%(value)s is not in the form %(form)s",
+                        value=repr(part.strip()),
+                        form="名称:数量单位",
+                    ),
+                )
+            )
             continue
         target = match.group("target")
         items.append(
@@ -269,20 +290,24 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
     title = _text(record.get("标题")) or description.split("\n", 1)[0][:200]
     data: dict[str, Any] = {"title": title, "description": description}
     if not title:
-        problems.append("问题描述: required")
+        problems.append(_problem("问题描述", _("required")))
     category = _text(record.get("问题类别"))
     if category:
         found = lookups.categories.get(category, [])
         if len(found) == 1:
             data["category"] = found[0].code
         else:
-            problems.append(f"问题类别: unknown category {category!r}")
+            problems.append(
+                _problem("问题类别", _("unknown category %(code)s", code=repr(category)))
+            )
     source = _text(record.get("问题来源"))
     if source:
         by_name = {name: key for key, name in SOURCE_NAMES.items()}
         value = by_name.get(source) or (source if source in {s.value for s in Source} else None)
         if value is None:
-            problems.append(f"问题来源: unknown source {source!r}")
+            problems.append(
+                _problem("问题来源", _("unknown source %(source)s", source=repr(source)))
+            )
         else:
             data["source"] = value
     inspection = _text(record.get("督查轮次"))
@@ -291,7 +316,9 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
         if len(found_inspections) == 1:
             data["inspection_id"] = found_inspections[0].id
         else:
-            problems.append(f"督查轮次: unknown inspection {inspection!r}")
+            problems.append(
+                _problem("督查轮次", _("unknown inspection %(id)s", id=repr(inspection)))
+            )
     location = _text(record.get("乡镇/村"))
     if location:
         data["location_unit"] = lookups.unit(location, "乡镇/村", problems)
@@ -299,11 +326,11 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
     if responsible:
         data["responsible_unit"] = lookups.unit(responsible, "责任单位", problems)
     else:
-        problems.append("责任单位: required")
+        problems.append(_problem("责任单位", _("required")))
     co_units = [p.strip() for p in _LIST_SPLIT.split(_text(record.get("协办单位"))) if p.strip()]
     data["co_units"] = [code for code in (lookups.unit(n, "协办单位", problems) for n in co_units)]
     if data.get("responsible_unit") and data["responsible_unit"] in data["co_units"]:
-        problems.append("协办单位: the responsible unit cannot also co-operate")
+        problems.append(_problem("协办单位", _("the responsible unit cannot also co-operate")))
     data["person_in_charge"] = _text(record.get("责任人"))
     data["requirement"] = _text(record.get("整改要求"))
     data.update(_deadline(record.get("整改时限"), problems))
@@ -314,7 +341,9 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
             severity if severity in {s.value for s in Severity} else None
         )
         if value is None:
-            problems.append(f"严重程度: unknown severity {severity!r}")
+            problems.append(
+                _problem("严重程度", _("unknown severity %(value)s", value=repr(severity)))
+            )
         else:
             data["severity"] = value
     data["tags"] = [t.strip() for t in re.split(r"[,，、;；]", _text(record.get("标签")))]
@@ -325,7 +354,7 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
 def _schema_problems(error: ValidationFailed) -> list[str]:
     header_of = {v: k for k, v in IMPORT_HEADERS.items()}
     return [
-        f"{header_of.get(name.split('.')[0], name)}: {message}"
+        _problem(header_of.get(name.split(".")[0], name), message)
         for name, message in error.fields.items()
     ]
 
@@ -345,7 +374,7 @@ def import_findings(
     `progress(n)` is called as rows are validated and filed (2 steps per row).
     """
     if reporter.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
-        raise Forbidden("only inspectors, leaders and admins file findings")
+        raise Forbidden(_("only inspectors, leaders and admins file findings"))
     result = ImportResult()
     lookups = _Lookups.load(session)
     today = local_date(now, settings.timezone)
@@ -367,7 +396,7 @@ def import_findings(
         if progress:
             progress(1)
     if result.rows == 0:
-        result.errors.append(RowError(0, "the sheet has no findings below its header row"))
+        result.errors.append(RowError(0, _("the sheet has no findings below its header row")))
     if result.errors:
         return result
     notes = service.FilingNotes()

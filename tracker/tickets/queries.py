@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from tracker.clock import as_utc, local_date
 from tracker.errors import ValidationFailed
 from tracker.org.models import Role, Unit, User
+from tracker.i18n import service_gettext as _
 from tracker.org.service import subtree_ids
 from tracker.tickets.models import Category, Source, Ticket, TicketCoUnit
 from tracker.tickets.scope import visibility_condition
@@ -61,7 +62,9 @@ def _parse_date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ValidationFailed(f"{name}: not a date", {name: "expected YYYY-MM-DD"}) from exc
+        raise ValidationFailed(
+            _("%(name)s: not a date", name=name), {name: _("must be a date (YYYY-MM-DD)")}
+        ) from exc
 
 
 def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: ignore[no-untyped-def]
@@ -70,21 +73,21 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
     states = [s for raw in args.getlist("state") for s in raw.split(",") if s]
     for state in states:
         if workflow.state(state) is None:
-            errors["state"] = f"unknown state {state!r}"
+            errors["state"] = _("unknown state %(state)s", state=repr(state))
     sort = args.get("sort") or "deadline"
     if sort not in SORTS:
-        errors["sort"] = f"sort must be one of {', '.join(SORTS)}"
+        errors["sort"] = _("must be one of %(choices)s", choices=", ".join(SORTS))
     rag = args.get("rag") or None
     if rag is not None and rag not in RAGS:
-        errors["rag"] = "rag must be red, amber or green"
+        errors["rag"] = _("must be one of %(choices)s", choices=", ".join(RAGS))
     source = args.get("source") or None
     if source is not None and source not in {s.value for s in Source}:
-        errors["source"] = f"unknown source {source!r}"
+        errors["source"] = _("unknown source %(source)s", source=repr(source))
     inspection = args.get("inspection") or None
     if inspection is not None and not inspection.isdigit():
-        errors["inspection"] = "must be a number"
+        errors["inspection"] = _("must be a number")
     if errors:
-        raise ValidationFailed("invalid filter", errors)
+        raise ValidationFailed(_("invalid filter"), errors)
     return TicketFilter(
         states=states,
         unit=args.get("unit") or None,
@@ -156,7 +159,9 @@ def filtered_query(
     if flt.unit:
         unit = session.exec(select(Unit).where(Unit.code == flt.unit)).first()
         if unit is None:
-            raise ValidationFailed("unknown unit", {"unit": f"unknown unit {flt.unit!r}"})
+            raise ValidationFailed(
+                _("unknown unit"), {"unit": _("unknown unit %(code)s", code=repr(flt.unit))}
+            )
         units = subtree_ids([unit])
         stmt = stmt.where(
             or_(
@@ -169,7 +174,8 @@ def filtered_query(
     if flt.category:
         category = session.exec(select(Category).where(Category.code == flt.category)).first()
         if category is None:
-            raise ValidationFailed("unknown category", {"category": "unknown category"})
+            message = _("unknown category")
+            raise ValidationFailed(message, {"category": message})
         children = select(Category.id).where(Category.parent_id == category.id)
         stmt = stmt.where(or_(Ticket.category_id == category.id, Ticket.category_id.in_(children)))
     if flt.source:

@@ -9,6 +9,8 @@ from pydantic import ValidationError, field_validator
 from sqlmodel import Field, SQLModel
 
 from tracker.errors import ValidationFailed
+from tracker.i18n import service_gettext as _
+from tracker.pydantic_errors import field_errors
 from tracker.tickets.models import Severity, Source
 
 M = TypeVar("M", bound=SQLModel)
@@ -91,8 +93,4 @@ def validate(model: type[M], data: dict) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = {}
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "body"
-            fields.setdefault(name, error["msg"])
-        raise ValidationFailed("invalid input", fields) from exc
+        raise ValidationFailed(_("invalid input"), field_errors(exc)) from exc

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from tracker.errors import NotFound
 from tracker.org.models import User
 from tracker.org.service import covers_every_unit, scope_units, subtree_ids
+from tracker.i18n import service_gettext as _
 from tracker.tickets.models import Ticket, TicketCoUnit
 
 
@@ -50,5 +51,5 @@ def get_visible_ticket(session: Session, user: User, ticket_id: int) -> Ticket:
     """The ticket if `user` may see it; otherwise NotFound, whether or not it exists."""
     ticket = session.exec(visible_tickets(session, user).where(Ticket.id == ticket_id)).first()
     if ticket is None:
-        raise NotFound("ticket not found")
+        raise NotFound(_("ticket not found"))
     return ticket

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -19,10 +18,12 @@ from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
 from tracker.clock import local_date
 from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
+from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import charged_units, is_within, units_by_ids
 from tracker.reminders import notices
+from tracker.template_helpers import input_label
 from tracker.tickets.history import append_event
 from tracker.tickets.models import (
     Category,
@@ -335,10 +336,37 @@ def file_ticket(
 def _check_version(ticket: Ticket, expected: int | None) -> None:
     if expected is not None and expected != ticket.version:
         raise Conflict(
-            f"ticket {ticket.code} changed since you loaded it (version {expected}, now "
-            f"{ticket.version}); reload and try again",
+            _(
+                "ticket %(code)s changed since you loaded it (version %(expected)s, now "
+                "%(version)s); reload and try again",
+                code=ticket.code,
+                expected=expected,
+                version=ticket.version,
+            ),
             {"version": "stale"},
         )
+
+
+def _refusal_message(refusal: TransitionNotAllowed, name: str, state: str) -> str:
+    """The engine's refusal in the reader's language (the engine itself knows no Babel)."""
+    match refusal.code:
+        case "unknown":
+            return _("unknown transition %(name)s", name=repr(name))
+        case "wrong_state":
+            return _(
+                "%(name)s cannot be taken from state %(state)s", name=repr(name), state=repr(state)
+            )
+        case "guard":
+            return _("%(name)s is not possible now", name=repr(name))
+        case "forbidden":
+            return _("you may not take %(name)s on this finding", name=repr(name))
+        case "missing_input":
+            return _(
+                "%(name)s requires: %(inputs)s",
+                name=repr(name),
+                inputs=", ".join(input_label(field) for field in refusal.fields),
+            )
+    return refusal.message
 
 
 def _future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
@@ -443,13 +471,14 @@ def apply_transition(
             workflow, ticket.state, facts_of(ticket), actor, data.transition, data.provided()
         )
     except TransitionNotAllowed as refusal:
+        message = _refusal_message(refusal, data.transition, ticket.state)
         if refusal.code == "forbidden":
-            raise Forbidden(refusal.message) from refusal
+            raise Forbidden(message) from refusal
         if refusal.code == "missing_input":
             raise ValidationFailed(
-                refusal.message, dict.fromkeys(refusal.fields, _("required"))
+                message, dict.fromkeys(refusal.fields, _("required"))
             ) from refusal
-        raise TransitionRefused(refusal.message) from refusal
+        raise TransitionRefused(message) from refusal
     attachment_ids = check_ticket_attachments(session, ticket, data.attachments)
     record: dict = {}
     # One UPDATE of the ticket (one version step): no autoflush while the changes are assembled.

@@ -1,0 +1,84 @@
+"""Refusals on the ticket pages read in the user's language: the filing form and bulk changes.
+No pydantic or service English on a Chinese page (the import's rows: test_ledger.py)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from helpers import NOW
+from sqlmodel import select
+
+from tracker.tickets.models import Ticket
+
+FILING = {
+    "title": "河湾村垃圾堆未清理",
+    "description": "房前屋后垃圾堆 5 处",
+    "source": "inspection",
+    "responsible_unit": "town-b",
+    "severity": "normal",
+    "deadline": "2099-12-31",
+}
+
+
+def field_error(page: str, name: str) -> str:
+    match = re.search(rf'id="{name}-error">(.*?)</div>', page)
+    assert match, f"no error shown for {name}"
+    return unescape(match.group(1))
+
+
+def flashes(page: str) -> str:
+    return unescape(" ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)<', page, re.S)))
+
+
+def test_an_overlong_title_is_refused_in_chinese_and_the_form_keeps_the_input(as_user, county, db):  # type: ignore[no-untyped-def]
+    client = as_user(county.inspector)  # no language chosen: the county's default, Chinese
+    title = "上庄村" + "垃圾" * 100  # 203 characters
+    response = client.post("/tickets/new", data={**FILING, "title": title})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "title") == "字段长度不能超过 200 个字符。"
+    assert f'value="{title}"' in page
+    assert "房前屋后垃圾堆 5 处" in page
+    assert db.exec(select(Ticket)).first() is None
+
+
+def test_a_limit_only_the_model_checks_shows_next_to_its_field(as_user, county, db):  # type: ignore[no-untyped-def]
+    """Too many tags pass the form (one text box) and are refused by TicketCreate."""
+    client = as_user(county.inspector)
+    tags = ",".join(f"标签{n}" for n in range(21))
+    response = client.post("/tickets/new", data={**FILING, "tags": tags})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "tags") == "最多20项"
+    assert "should have" not in page
+    assert f'value="{tags}"' in page
+    client.post("/language", data={"locale": "en"})
+    page = client.post("/tickets/new", data={**FILING, "tags": tags}).get_data(as_text=True)
+    assert field_error(page, "tags") == "at most 20 items"
+    assert db.exec(select(Ticket)).first() is None
+
+
+def test_bulk_refusals_read_in_chinese(as_user, county, make_ticket, db, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("tracker.tickets.ledger_views.utcnow", lambda: NOW)
+    ticket = make_ticket()
+    client = as_user(county.inspector)
+
+    def bulk(**data: str) -> str:
+        response = client.post(
+            "/tickets/bulk", data={"ids": [ticket.id], **data}, follow_redirects=True
+        )
+        assert response.status_code == 200
+        return flashes(response.get_data(as_text=True))
+
+    assert "未作修改:不能早于今天" in bulk(deadline="2026-06-14")  # NOW is 2026-06-15
+    assert "未作修改:请填写新的整改时限或责任单位" in bulk()
+    assert "未作修改:未知的单位 'nowhere'" in bulk(responsible_unit="nowhere")
+    assert "未作修改:最多32个字符" in bulk(responsible_unit="x" * 33)
+    assert "未作修改:请至少选择一条问题" in flashes(
+        client.post(
+            "/tickets/bulk", data={"deadline": "2026-08-01"}, follow_redirects=True
+        ).get_data(as_text=True)
+    )
+    db.refresh(ticket)
+    assert ticket.responsible_unit_id == county.town_a.id
