@@ -40,7 +40,7 @@ from tracker.db import get_engine  # noqa: E402
 from tracker.demo import DEMO_PASSWORD  # noqa: E402
 from tracker.org.models import User  # noqa: E402
 from tracker.tickets.models import Ticket  # noqa: E402
-from tracker.tickets.queries import SORTS, filtered_query, parse_filter  # noqa: E402
+from tracker.tickets.queries import SORTS, capped_count, parse_filter, scoped_query  # noqa: E402
 
 
 def catch_up_schema(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -87,14 +87,16 @@ def median_ms(fn, reps: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def bare_list(app, session: Session, user: User, args: dict[str, str]):  # type: ignore[no-untyped-def]
-    """The list's own SQL (count + one page) executed with Core: no ORM objects, no rendering."""
+    """The list's own SQL (its capped count + one page) executed with Core: no ORM objects, no
+    rendering."""
     workflow = app.extensions["workflow"]
     flt = parse_filter(MultiDict(args), workflow)
-    stmt = filtered_query(
-        session, user, flt, workflow, utcnow(), app.config["TIMEZONE"], app.config["AMBER_DAYS"]
+    config = app.config
+    query = scoped_query(
+        session, user, flt, workflow, utcnow(), config["TIMEZONE"], config["AMBER_DAYS"]
     )
-    count = select(func.count()).select_from(stmt.order_by(None).subquery())
-    page = stmt.order_by(*SORTS[flt.sort]).limit(25)
+    count = capped_count(query.count_branches, config["LIST_COUNT_CAP"])
+    page = query.rows.order_by(*SORTS[flt.sort]).limit(25)
 
     def run() -> None:
         with get_engine(app).connect() as conn:

@@ -149,3 +149,15 @@ def test_inspections(api_as, county):
         },
     )
     assert bad.status_code == 422 and "ended_on" in bad.get_json()["error"]["fields"]
+
+
+def test_count_takes_each_visible_ticket_once(app_factory, county, make_ticket, token_for):
+    """The count sums disjoint branches (own unit's tickets; co-operating ones minus those)."""
+    make_ticket(responsible_unit="town-a", co_units=["village-a"])  # in both: counted once
+    make_ticket(responsible_unit="dept", co_units=["town-a"])  # seen as co-operating unit
+    make_ticket(responsible_unit="town-b")  # out of sight
+    headers = {"Authorization": f"Bearer {token_for(county.cadre_a)}"}
+    listed = app_factory().test_client().get("/api/v1/tickets", headers=headers).get_json()
+    assert (listed["total"], len(listed["items"]), listed["total_is_capped"]) == (2, 2, False)
+    capped = app_factory(LIST_COUNT_CAP=1).test_client().get("/api/v1/tickets", headers=headers)
+    assert (capped.get_json()["total"], capped.get_json()["total_is_capped"]) == (1, True)

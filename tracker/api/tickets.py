@@ -24,7 +24,7 @@ from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.tickets import service
 from tracker.tickets.models import Ticket, TicketEvent
-from tracker.tickets.queries import filtered_query, paginate, parse_filter
+from tracker.tickets.queries import paginate, parse_filter, scoped_query
 from tracker.tickets.schemas import TicketCreate
 from tracker.tickets.scope import get_visible_ticket
 from tracker.workflow.registry import active_workflow
@@ -54,7 +54,7 @@ def list_tickets():  # type: ignore[no-untyped-def]
     flt = parse_filter(request.args, workflow)
     config = current_app.config
     now = utcnow()
-    stmt = filtered_query(
+    tickets = scoped_query(
         session, user, flt, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"]
     )
     if params.cursor is not None and "page" in request.args:
@@ -62,7 +62,7 @@ def list_tickets():  # type: ignore[no-untyped-def]
         raise ValidationFailed(message, {"cursor": message})
     page = paginate(
         session,
-        stmt,
+        tickets,
         flt.sort,
         params.page,
         page_size(params.per_page),

@@ -9,17 +9,18 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, select
 
 from tracker.clock import as_utc, local_date
 from tracker.errors import ValidationFailed
-from tracker.org.models import Role, Unit, User
 from tracker.i18n import service_gettext as _
+from tracker.org.models import Role, Unit, User
 from tracker.org.service import subtree_ids
 from tracker.tickets.models import Category, Source, Ticket, TicketCoUnit
-from tracker.tickets.scope import visibility_condition
+from tracker.tickets.scope import visibility
 from tracker.workflow.definition import WorkflowDefinition
 
 SORTS = {
@@ -139,6 +140,18 @@ def open_states(workflow: WorkflowDefinition) -> list[str]:
     return [s.key for s in workflow.states.values() if not s.terminal]
 
 
+@dataclass(frozen=True)
+class ScopedQuery:
+    """A user's filtered tickets: `rows` to order and page, `count_branches` to count.
+
+    The branches are `rows` split along the disjoint parts of the user's visibility
+    (`tracker.tickets.scope.Visibility`): the same tickets, each in exactly one branch.
+    """
+
+    rows: Any  # select(Ticket), not yet ordered or paged
+    count_branches: tuple[Any, ...]
+
+
 def filtered_query(
     session: Session,
     user: User,
@@ -151,11 +164,44 @@ def filtered_query(
     open_only: bool = False,
 ):
     """A scoped, filtered `select(Ticket)` (not yet ordered or paged)."""
-    stmt = select(Ticket).where(visibility_condition(session, user))
+    return scoped_query(session, user, flt, workflow, now, tz, amber_days, open_only=open_only).rows
+
+
+def scoped_query(
+    session: Session,
+    user: User,
+    flt: TicketFilter,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    tz: str,
+    amber_days: int,
+    *,
+    open_only: bool = False,
+) -> ScopedQuery:
+    """`user`'s tickets matching `flt`, for a page and its count (see `ScopedQuery`)."""
+    seen = visibility(session, user)
+    conditions = filter_conditions(session, flt, workflow, now, tz, amber_days, open_only)
+    return ScopedQuery(
+        select(Ticket).where(seen.condition, *conditions),
+        tuple(select(Ticket).where(branch, *conditions) for branch in seen.branches),
+    )
+
+
+def filter_conditions(
+    session: Session,
+    flt: TicketFilter,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    tz: str,
+    amber_days: int,
+    open_only: bool = False,
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of `flt` on `Ticket` (the user's scope aside)."""
+    conditions: list[ColumnElement[bool]] = []
     if open_only and not flt.states:
-        stmt = stmt.where(Ticket.state.in_(open_states(workflow)))
+        conditions.append(Ticket.state.in_(open_states(workflow)))
     if flt.states:
-        stmt = stmt.where(Ticket.state.in_(flt.states))
+        conditions.append(Ticket.state.in_(flt.states))
     if flt.unit:
         unit = session.exec(select(Unit).where(Unit.code == flt.unit)).first()
         if unit is None:
@@ -163,7 +209,7 @@ def filtered_query(
                 _("unknown unit"), {"unit": _("unknown unit %(code)s", code=repr(flt.unit))}
             )
         units = subtree_ids([unit])
-        stmt = stmt.where(
+        conditions.append(
             or_(
                 Ticket.responsible_unit_id.in_(units),
                 Ticket.id.in_(
@@ -177,32 +223,34 @@ def filtered_query(
             message = _("unknown category")
             raise ValidationFailed(message, {"category": message})
         children = select(Category.id).where(Category.parent_id == category.id)
-        stmt = stmt.where(or_(Ticket.category_id == category.id, Ticket.category_id.in_(children)))
+        conditions.append(or_(Ticket.category_id == category.id, Ticket.category_id.in_(children)))
     if flt.source:
-        stmt = stmt.where(Ticket.source == flt.source)
+        conditions.append(Ticket.source == flt.source)
     if flt.inspection is not None:
-        stmt = stmt.where(Ticket.inspection_id == flt.inspection)
+        conditions.append(Ticket.inspection_id == flt.inspection)
     if flt.awaiting:
-        stmt = stmt.where(Ticket.is_awaiting_verification)
+        conditions.append(Ticket.is_awaiting_verification)
     today = local_date(now, tz)
     if flt.followup:
-        stmt = stmt.where(Ticket.followup_due_on <= today)
+        conditions.append(Ticket.followup_due_on <= today)
     running = (Ticket.state.in_(clock_states(workflow)), ~Ticket.is_awaiting_verification)
     if flt.overdue or flt.rag == "red":
-        stmt = stmt.where(*running, Ticket.deadline < today)
+        conditions += [*running, Ticket.deadline < today]
     elif flt.rag == "amber":
-        stmt = stmt.where(
-            *running, Ticket.deadline >= today, Ticket.deadline <= today + timedelta(amber_days)
-        )
+        conditions += [
+            *running,
+            Ticket.deadline >= today,
+            Ticket.deadline <= today + timedelta(amber_days),
+        ]
     elif flt.rag == "green":
-        stmt = stmt.where(*running, Ticket.deadline > today + timedelta(amber_days))
+        conditions += [*running, Ticket.deadline > today + timedelta(amber_days)]
     if flt.due_before:
-        stmt = stmt.where(Ticket.deadline <= flt.due_before)
+        conditions.append(Ticket.deadline <= flt.due_before)
     if flt.due_after:
-        stmt = stmt.where(Ticket.deadline >= flt.due_after)
+        conditions.append(Ticket.deadline >= flt.due_after)
     if flt.q:
         pattern = f"%{escape_like(flt.q)}%"
-        stmt = stmt.where(
+        conditions.append(
             or_(
                 Ticket.title.ilike(pattern, escape="\\"),
                 Ticket.description.ilike(pattern, escape="\\"),
@@ -212,7 +260,7 @@ def filtered_query(
                 Ticket.person_in_charge.ilike(pattern, escape="\\"),
             )
         )
-    return stmt
+    return conditions
 
 
 def escape_like(text: str) -> str:
@@ -254,17 +302,26 @@ _KEYS = {
 }
 
 
-def count_capped(session: Session, stmt, cap: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
-    """COUNT the rows of `stmt`, but read at most cap + 1 of them: (total, is_capped).
+def capped_count(branches, cap: int):  # type: ignore[no-untyped-def]
+    """One statement: the sum of a COUNT per disjoint branch, each reading at most cap + 1
+    rows (a cap of 0 counts exactly).
 
     An exact COUNT(*) reads every matching row (30,000 for one township at 100,000 tickets,
     most of a list request's time); the LIMITed subquery stops at cap + 1 on an index.
-    A cap of 0 counts exactly.
     """
-    rows = stmt.with_only_columns(Ticket.id).order_by(None)
-    if cap > 0:
-        rows = rows.limit(cap + 1)
-    total = session.exec(select(func.count()).select_from(rows.subquery())).one()
+    counts = []
+    for branch in branches:
+        rows = branch.with_only_columns(Ticket.id).order_by(None)
+        if cap > 0:
+            rows = rows.limit(cap + 1)
+        counts.append(select(func.count()).select_from(rows.subquery()).scalar_subquery())
+    return select(sum(counts[1:], counts[0]))
+
+
+def count_capped(session: Session, branches, cap: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+    """(total, is_capped) of the rows of the disjoint statements `branches`; past `cap` the
+    total is the cap (see `capped_count`)."""
+    total = session.exec(capped_count(branches, cap)).one()
     if cap > 0 and total > cap:
         return cap, True
     return total, False
@@ -317,7 +374,7 @@ def after_cursor(stmt, sort: str, cursor: str):  # type: ignore[no-untyped-def]
 
 def paginate(
     session: Session,
-    stmt,  # type: ignore[no-untyped-def]
+    query: ScopedQuery,
     sort: str,
     page: int,
     per_page: int,
@@ -327,13 +384,14 @@ def paginate(
 ) -> Page:
     """A page of rows, by page number (with a COUNT capped at `count_cap`) or after `cursor`
     (keyset: no COUNT, no OFFSET). Two queries at most whatever the page size."""
+    stmt = query.rows
     if cursor is not None:
         total, capped, page = None, False, 1
         if cursor:
             stmt = after_cursor(stmt, sort, cursor)
         offset = 0
     else:
-        total, capped = count_capped(session, stmt, count_cap)
+        total, capped = count_capped(session, query.count_branches, count_cap)
         page = max(1, page)
         offset = (page - 1) * per_page
     rows = list(session.exec(stmt.order_by(*SORTS[sort]).offset(offset).limit(per_page + 1)).all())

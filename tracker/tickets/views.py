@@ -37,7 +37,7 @@ from tracker.tickets.forms import (
     TransitionForm,
 )
 from tracker.tickets.models import Category, TicketEvent
-from tracker.tickets.queries import filter_from_request, filtered_query, paginate
+from tracker.tickets.queries import filter_from_request, paginate, scoped_query
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket
@@ -64,7 +64,7 @@ def index():  # type: ignore[no-untyped-def]
     )
     try:
         flt, is_queue = filter_from_request(request.args, current_user, workflow)
-        stmt = filtered_query(
+        query = scoped_query(
             session,
             current_user,
             flt,
@@ -79,7 +79,7 @@ def index():  # type: ignore[no-untyped-def]
         return redirect(url_for("tickets.index", queue="all"))
     page = paginate(
         session,
-        stmt,
+        query,
         flt.sort,
         request.args.get("page", 1, type=int),
         per_page,
