@@ -118,3 +118,18 @@ def test_user_text_is_escaped(as_user, county, make_ticket):  # type: ignore[no-
     assert "&lt;script&gt;" in page
     assert "<img src=x" not in page
     assert not re.search(r"<script>(?!</script>)[^<]", page.split("</main>")[0])
+
+
+def _filter_units(page: str) -> set[str]:
+    """The unit codes the list's unit filter offers."""
+    select_html = page.split('name="unit"', 1)[1].split("</select>", 1)[0]
+    return set(re.findall(r'<option value="([^"]+)"', select_html))
+
+
+def test_unit_filter_offers_the_viewers_own_scope(as_user, county):  # type: ignore[no-untyped-def]
+    cadre_page = as_user(county.cadre_a).get("/tickets?queue=all").get_data(as_text=True)
+    assert _filter_units(cadre_page) == {"town-a", "village-a"}
+    leader_page = as_user(county.leader_b).get("/tickets?queue=all").get_data(as_text=True)
+    assert _filter_units(leader_page) == {"town-b", "village-b"}
+    admin_page = as_user(county.admin).get("/tickets?queue=all").get_data(as_text=True)
+    assert {"county", "town-a", "town-b", "dept"} <= _filter_units(admin_page)

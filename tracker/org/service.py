@@ -198,6 +198,16 @@ def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
     return session.exec(others).one() == 0
 
 
+def units_in_scope(session: Session, user: User) -> list[Unit]:
+    """Active units in `user`'s scope, in tree order (every unit for admins and inspectors):
+    what a list's unit filter offers, so a township cadre is not handed a province's units."""
+    stmt = select(Unit).where(Unit.is_active).order_by(Unit.path)
+    roots = scope_units(session, user)
+    if roots is not None:
+        stmt = stmt.where(in_subtrees(Unit.path, roots))
+    return list(session.exec(stmt))
+
+
 def is_within(unit: Unit, roots: Sequence[Unit]) -> bool:
     return any(unit.path.startswith(root.path) for root in roots)
 

@@ -26,6 +26,7 @@ from tracker.evidence import service as evidence
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
+from tracker.org.service import units_in_scope
 from tracker.tickets import service
 from tracker.tickets.bulk import BULK_ROLES
 from tracker.tickets.forms import (
@@ -89,7 +90,13 @@ def index():  # type: ignore[no-untyped-def]
     categories = session.exec(
         select(Category).where(Category.is_active).order_by(Category.position)
     ).all()
-    units = session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+    can_bulk = current_user.role in BULK_ROLES
+    # Bulk reassignment may hand tickets to any unit; the filter offers the user's own scope.
+    all_units = (
+        session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+        if can_bulk
+        else []
+    )
     inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
     return render_template(
         "tickets/list.html",
@@ -98,11 +105,12 @@ def index():  # type: ignore[no-untyped-def]
         flt=flt,
         is_queue=is_queue,
         categories=categories,
-        units=units,
+        filter_units=units_in_scope(session, current_user),
+        units=all_units,
         inspections=inspections,
         sources=SOURCE_LABELS,
         sorts=SORT_LABELS,
-        can_bulk=current_user.role in BULK_ROLES,
+        can_bulk=can_bulk,
         workflow=workflow,
     )
 
