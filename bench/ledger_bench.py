@@ -17,9 +17,13 @@ import shlex
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 
 from openpyxl import Workbook
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tracker import create_app, migrate
@@ -72,6 +76,21 @@ def sheet(rows: int, villages: list[str], townships: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+@contextmanager
+def count_statements(engine: Engine) -> Iterator[list[int]]:
+    """Count the statements (each executemany batch once) `engine` runs inside the block."""
+    counted = [0]
+
+    def count(*_args: object) -> None:
+        counted[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10000)
@@ -94,15 +113,18 @@ def main() -> None:
         print(f"sheet: {args.rows} rows, {len(data) / 1e6:.1f} MB")
 
         imports, exports = [], []
+        statements = []
         for _ in range(args.repeat):
             with Session(get_engine(app), expire_on_commit=False) as session:
                 started = time.perf_counter()
                 _total, rows = ledger.read_rows(BytesIO(data))
-                result = ledger.import_findings(
-                    session, inspector, rows, workflow, utcnow(), settings
-                )
-                session.flush()
+                with count_statements(get_engine(app)) as counted:
+                    result = ledger.import_findings(
+                        session, inspector, rows, workflow, utcnow(), settings
+                    )
+                    session.flush()
                 imports.append(time.perf_counter() - started)
+                statements.append(counted[0])
                 assert result.ok, result.errors[:3]
                 started = time.perf_counter()
                 stmt = filtered_query(
@@ -131,6 +153,7 @@ def main() -> None:
             f"import {args.rows} rows: median {statistics.median(imports):.1f} s "
             f"({args.rows / statistics.median(imports):.0f} rows/s) over {args.repeat} runs"
         )
+        print(f"import statements: {statements[0]} ({statements[0] / args.rows:.3f} per row)")
         print(
             f"export {count} rows: median {statistics.median(exports):.2f} s "
             f"({len(out.getvalue()) / 1e6:.1f} MB .xlsx)"

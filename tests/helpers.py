@@ -37,3 +37,37 @@ def count_queries(app) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def database_rows(session) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
+    """Every row of every table, ordered by primary key: two databases that went through the
+    same steps compare equal, ids, hashes and outbox keys included."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    session.flush()
+    return {
+        table.name: [
+            tuple(row)
+            for row in session.execute(select(table).order_by(*table.primary_key.columns))
+        ]
+        for table in SQLModel.metadata.sorted_tables
+    }
+
+
+def restart_ids(session) -> None:  # type: ignore[no-untyped-def]
+    """After a rollback, let PostgreSQL hand out the same ids again, as SQLite does."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in SQLModel.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+                )
+            )
+    session.commit()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from datetime import date
 from io import BytesIO
 
 import pytest
-from helpers import NOW, later
+from helpers import NOW, database_rows, later, restart_ids
 from openpyxl import Workbook, load_workbook
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
-from tracker.tickets import ledger
+from tracker.db import get_engine
+from tracker.ops import audit
+from tracker.ops.cli import audit_group
+from tracker.org.models import User
+from tracker.tickets import filing, ledger, service
 from tracker.tickets.ledger_cli import export_command, import_command
 from tracker.tickets.models import Indicator, Ticket, TicketCoUnit
 from tracker.tickets.queries import TicketFilter, filtered_query
@@ -65,7 +70,7 @@ def count(db, model) -> int:  # type: ignore[no-untyped-def]
     return db.exec(select(func.count()).select_from(model)).one()
 
 
-def test_thousand_rows_import_in_one_go(db, county, workflow, settings):
+def test_thousand_rows_import_in_one_go(app, db, county, workflow, settings):
     data = sheet_bytes([finding(i) for i in range(1, 1001)], title_row=True)
     result = run_import(db, county.inspector, workflow, settings, data)
     assert result.ok, result.errors[:3]
@@ -77,6 +82,84 @@ def test_thousand_rows_import_in_one_go(db, county, workflow, settings):
     assert ticket.deadline == date(2026, 6, 30)
     assert ticket.source == "unannounced"
     assert ticket.location_unit_id == county.village_a.id
+    audited = app.test_cli_runner().invoke(audit_group, ["verify"])
+    assert audited.exit_code == 0, audited.output
+    assert "1000 events of 1000 tickets, every chain intact" in audited.output
+
+
+def test_an_import_leaves_the_same_rows_as_filing_its_rows_one_by_one(
+    db, county, workflow, settings, monkeypatch
+):
+    """The sheet is imported (one batch, chunks of 7); then, from the same state, the very
+    findings the import validated are filed one at a time, as the web form files them."""
+    monkeypatch.setattr(filing, "CHUNK", 7)
+    validated: list = []
+    batch = service.file_tickets
+
+    def spy(session, reporter, items, *args, **kwargs):  # type: ignore[no-untyped-def]
+        validated.extend(items)
+        return batch(session, reporter, items, *args, **kwargs)
+
+    monkeypatch.setattr(service, "file_tickets", spy)
+    steps: list[int] = []
+    _total, rows = ledger.read_rows(BytesIO(sheet_bytes([finding(i) for i in range(1, 31)])))
+    result = ledger.import_findings(
+        db, county.inspector, rows, workflow, NOW, settings, progress=steps.append
+    )
+    assert result.ok, result.errors
+    imported = database_rows(db)
+    db.rollback()
+    restart_ids(db)
+    monkeypatch.setattr(service, "file_tickets", batch)
+
+    codes = [
+        service.file_ticket(db, county.inspector, item, workflow, NOW, settings).code
+        for item in validated
+    ]
+    assert database_rows(db) == imported
+    assert codes == result.codes == [f"DC-2026-{n:06d}" for n in range(1, 31)]
+    assert len(imported["ticket_co_unit"]) == 10 and len(imported["outbox_message"]) == 40
+    # 2 steps a row, as before: each row as it is checked, then the filing chunk by chunk
+    assert steps == [1] * 30 + [7, 7, 7, 7, 2]
+
+
+def test_two_imports_at_once_get_disjoint_code_ranges(app, db, county, workflow, settings):
+    """Two sheets imported in two transactions at the same moment (PostgreSQL): the second
+    waits for the first's code range, then takes the next one."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("concurrent transactions: PostgreSQL (SQLite has a single writer)")
+    data = sheet_bytes([finding(i) for i in range(1, 301)])
+    both_read = threading.Barrier(2, timeout=30)
+    codes: list[list[str]] = [[], []]
+    failures: list[BaseException] = []
+
+    def run(slot: int) -> None:
+        try:
+            with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
+                reporter = session.get(User, county.inspector.id)
+                _total, rows = ledger.read_rows(BytesIO(data))
+                rows = list(rows)
+                both_read.wait()
+                result = ledger.import_findings(session, reporter, rows, workflow, NOW, settings)
+                assert result.ok, result.errors[:3]
+                session.commit()
+                codes[slot] = result.codes
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "an import hung"
+    assert not failures, failures
+    numbers = [[int(code.rsplit("-", 1)[1]) for code in batch] for batch in codes]
+    for batch in numbers:
+        assert batch == list(range(batch[0], batch[0] + 300))  # consecutive
+    assert sorted(numbers[0] + numbers[1]) == list(range(1, 601))  # disjoint, no gap
+    assert sorted(db.exec(select(Ticket.code)).all()) == sorted(codes[0] + codes[1])
+    assert audit.verify_chain(db).ok
 
 
 def test_two_bad_rows_import_nothing_and_are_both_named(db, county, workflow, settings):

@@ -6,12 +6,11 @@ Each function works inside the caller's transaction and flushes; the caller comm
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from tracker.calendar.service import load_calendar
@@ -24,6 +23,7 @@ from tracker.org.models import Role, Unit, User
 from tracker.org.service import charged_units, is_within, units_by_ids
 from tracker.reminders import notices
 from tracker.template_helpers import input_label
+from tracker.tickets import filing
 from tracker.tickets.history import append_event
 from tracker.tickets.models import (
     Category,
@@ -31,7 +31,6 @@ from tracker.tickets.models import (
     Indicator,
     Resolution,
     Ticket,
-    TicketCodeCounter,
     TicketCoUnit,
     TicketEvent,
 )
@@ -109,20 +108,6 @@ def transitions_for(
 
 
 # --- filing --------------------------------------------------------------------------------
-
-
-def next_code(session: Session, prefix: str, year: int) -> str:
-    """Hand out the next readable code for `year` atomically (safe under concurrent filing)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.exec(insert(TicketCodeCounter).values(year=year, last=0).on_conflict_do_nothing())
-    number = session.exec(
-        update(TicketCodeCounter)
-        .where(TicketCodeCounter.year == year)
-        .values(last=TicketCodeCounter.last + 1)
-        .returning(TicketCodeCounter.last)
-    ).scalar_one()
-    return f"{prefix}-{year}-{number:06d}"
 
 
 def _by_code(session: Session, model: type[Unit] | type[Category], code: str):  # type: ignore[no-untyped-def]
@@ -267,6 +252,92 @@ def resolve_deadline(
     raise ValidationFailed(_("a deadline is required"), {"deadline": _("required")})
 
 
+FILED_BY = (Role.INSPECTOR, Role.ADMIN, Role.LEADER)
+
+
+def check_may_file(user: User) -> None:
+    """Only inspectors, leaders and admins file findings (one at a time or from a sheet)."""
+    if user.role not in FILED_BY:
+        raise Forbidden(_("only inspectors, leaders and admins file findings"))
+
+
+def _new_ticket(
+    session: Session,
+    reporter: User,
+    data: TicketCreate,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    today: date,
+    calendar: WorkdayCalendar | None,
+    notes: FilingNotes | None,
+) -> filing.NewTicket:
+    """Check one finding's references and deadline; the ticket it becomes, not yet written."""
+    refs = _resolve_references(session, data)
+    deadline = resolve_deadline(data, today, calendar, notes)
+    columns = {
+        "title": data.title,
+        "description": data.description,
+        "category_id": refs.get("category_id"),
+        "source": data.source,
+        "inspection_id": data.inspection_id,
+        "location_unit_id": refs.get("location_unit_id"),
+        "responsible_unit_id": refs["responsible_unit_id"],
+        "assignee_id": refs.get("assignee_id"),
+        "person_in_charge": data.person_in_charge,
+        "requirement": data.requirement,
+        "severity": data.severity,
+        "tags": ",".join(t.strip() for t in data.tags if t.strip()),
+        "reporter_id": reporter.id,
+        "state": workflow.initial,
+        "deadline": deadline,
+        "original_deadline": deadline,
+        "created_at": now,
+        "updated_at": now,
+        "last_activity_at": now,
+        "version": 1,
+    }
+    return filing.NewTicket(
+        columns=columns,
+        co_unit_ids=tuple(refs.get("co_unit_ids", ())),
+        indicators=tuple(item.model_dump() for item in data.indicators),
+        event_data={"deadline": deadline.isoformat()},
+    )
+
+
+def file_tickets(
+    session: Session,
+    reporter: User,
+    items: Sequence[TicketCreate],
+    workflow: WorkflowDefinition,
+    now: datetime,
+    settings: Settings,
+    *,
+    notes: FilingNotes | None = None,
+    calendar: WorkdayCalendar | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Ticket]:
+    """File findings: each starts in the workflow's initial state, handed to its unit.
+
+    All or nothing: every item is checked (references, deadline) before anything is written,
+    and the first bad one raises. Then the codes are reserved at once and the tickets, their
+    co-units, indicators, `created` events and notices written in bulk (tracker/tickets/filing.py).
+    `notes` collects warnings (a deadline counted Monday–Friday); pass `calendar` if already
+    loaded; `progress(n)` is told as each chunk of n tickets is written.
+    """
+    check_may_file(reporter)
+    today = local_date(now, settings.timezone)
+    if calendar is None and any(d.deadline_working_days is not None for d in items):
+        calendar = deadline_calendar(session, today)
+    new = [
+        _new_ticket(session, reporter, data, workflow, now, today, calendar, notes)
+        for data in items
+    ]
+    if not new:
+        return []
+    codes = filing.reserve_codes(session, settings.code_prefix, today.year, len(new))
+    return filing.write_tickets(session, reporter, new, codes, now, progress)
+
+
 def file_ticket(
     session: Session,
     reporter: User,
@@ -278,55 +349,10 @@ def file_ticket(
     notes: FilingNotes | None = None,
     calendar: WorkdayCalendar | None = None,
 ) -> Ticket:
-    """File a finding: it starts in the workflow's initial state, handed to its unit.
-
-    `notes` collects warnings (a deadline counted Monday–Friday); pass `calendar` when filing
-    many at once so it is loaded once.
-    """
-    if reporter.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
-        raise Forbidden(_("only inspectors, leaders and admins file findings"))
-    refs = _resolve_references(session, data)
-    today = local_date(now, settings.timezone)
-    if data.deadline_working_days is not None and calendar is None:
-        calendar = deadline_calendar(session, today)
-    deadline = resolve_deadline(data, today, calendar, notes)
-    ticket = Ticket(
-        code=next_code(session, settings.code_prefix, today.year),
-        title=data.title,
-        description=data.description,
-        category_id=refs.get("category_id"),
-        source=data.source,
-        inspection_id=data.inspection_id,
-        location_unit_id=refs.get("location_unit_id"),
-        responsible_unit_id=refs["responsible_unit_id"],
-        assignee_id=refs.get("assignee_id"),
-        person_in_charge=data.person_in_charge,
-        requirement=data.requirement,
-        severity=data.severity,
-        tags=",".join(t.strip() for t in data.tags if t.strip()),
-        reporter_id=reporter.id,
-        state=workflow.initial,
-        deadline=deadline,
-        original_deadline=deadline,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
+    """File one finding (the web form, the API): `file_tickets` with one item."""
+    [ticket] = file_tickets(
+        session, reporter, [data], workflow, now, settings, notes=notes, calendar=calendar
     )
-    session.add(ticket)
-    session.flush()
-    for unit_id in refs.get("co_unit_ids", []):
-        session.add(TicketCoUnit(ticket_id=ticket.id, unit_id=unit_id))
-    _add_indicators(session, ticket, data.indicators)
-    event = append_event(
-        session,
-        ticket.id,
-        kind=EventKind.CREATED,
-        actor_id=reporter.id,
-        now=now,
-        to_state=ticket.state,
-        data={"deadline": deadline.isoformat()},
-    )
-    notices.notify_filed(session, ticket, event, now)  # outbox rows only, same transaction
     return ticket
 
 
