@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 
@@ -24,6 +24,14 @@ def package_covers(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+@lru_cache(maxsize=8192)
+def _package_is_workday(day: date) -> bool:
+    """`chinese_calendar.is_workday`, remembered: the package checks each date against the
+    bounds of its whole holiday table on every call, which made working-day deadlines the
+    largest cost of a SQLite import (bench/RESULTS.md). Its answer for a date never changes."""
+    return chinese_calendar.is_workday(day)
 
 
 def _as_date(day: date) -> date:
@@ -47,7 +55,7 @@ class WorkdayCalendar:
         if override is not None:
             return override
         if package_covers(day.year):
-            return chinese_calendar.is_workday(day)
+            return _package_is_workday(day)
         if day.year not in self._override_years:
             self.fallback_years.add(day.year)
         # The year is unknown to the package: plain Monday–Friday (with or without overrides).
