@@ -64,6 +64,7 @@ def _register_commands() -> None:
     from tracker.ops.cli import audit_group, backup_command, restore_command
     from tracker.org.cli import unit_group, user_group
     from tracker.reminders.cli import reminders_group, scheduler_command
+    from tracker.reports.cli import reports_group
     from tracker.tickets.ledger_cli import export_command, import_command
     from tracker.workflow.cli import workflow_group
 
@@ -72,7 +73,7 @@ def _register_commands() -> None:
     cli.add_command(reminders_group)
     cli.add_command(scheduler_command)
     cli.add_command(workflow_group)
-    for command in (backup_command, restore_command, audit_group):
+    for command in (backup_command, restore_command, audit_group, reports_group):
         cli.add_command(command)
 
 

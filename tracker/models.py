@@ -8,6 +8,7 @@ from tracker.evidence.models import Attachment
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.reminders.models import OutboxMessage
+from tracker.reports.models import TicketFlowRollup, TicketRollup
 from tracker.tickets.models import (
     Category,
     Indicator,
@@ -34,6 +35,8 @@ __all__ = [
     "TicketCoUnit",
     "TicketCodeCounter",
     "TicketEvent",
+    "TicketFlowRollup",
+    "TicketRollup",
     "Unit",
     "User",
     "metadata",

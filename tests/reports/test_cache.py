@@ -12,13 +12,16 @@ from tracker.reports import cache
 from tracker.reports.queries import dashboard_stats
 from tracker.tickets.models import Ticket
 
+SOURCES = ("ticket", "ticket_rollup")
+
 
 def _count_aggregates(app):  # type: ignore[no-untyped-def]
-    """A list that collects the aggregate scans run on the app's engine (and its remover)."""
+    """A list that collects the per-unit aggregates (over tickets or their rollup) run on the
+    app's engine (and its remover)."""
     scans: list[str] = []
 
     def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        if "GROUP BY ticket.responsible_unit_id" in statement:
+        if any(f"GROUP BY {table}.responsible_unit_id" in statement for table in SOURCES):
             scans.append(statement)
 
     engine = get_engine(app)

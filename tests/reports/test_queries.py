@@ -9,6 +9,7 @@ from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from tracker.db import get_engine
+from tracker.reports import cache
 from tracker.reports.queries import dashboard_stats
 from tracker.tickets.queries import TicketFilter
 
@@ -110,6 +111,9 @@ def test_query_count_is_bounded(db, app, county, scenario, make_ticket) -> None:
         statements.append(args[2])
 
     engine = get_engine(app)
+    _stats(db, app, county.leader)  # the session remembers the leader's charges from here on
+    db.commit()
+    cache.clear()
     event.listen(engine, "before_cursor_execute", count)
     try:
         _stats(db, app, county.leader)
@@ -120,5 +124,5 @@ def test_query_count_is_bounded(db, app, county, scenario, make_ticket) -> None:
         _stats(db, app, county.leader)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert first <= 10  # SQLite 8; PostgreSQL adds SET LOCAL jit = off
+    assert first <= 9  # SQLite 8; PostgreSQL adds SET LOCAL jit = off
     assert len(statements) == first

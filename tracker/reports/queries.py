@@ -8,19 +8,19 @@ Python, so the cost is a handful of queries whatever the number of tickets.
 Cost at 10^6 tickets (bench/RESULTS.md): the dates compared with deadlines are the stored local
 dates `completed_on`/`closed_on` (no per-row time-zone conversion), durations are summed as
 intervals and converted once, and the aggregate rows are cached until the data changes
-(tracker/reports/cache.py).
+(tracker/reports/cache.py). When the filter is at most a round and a unit, the per-unit rows
+are read from the rollup table kept by triggers instead (tracker/reports/rollup.py): a cold
+view no longer scans the tickets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, text
+from sqlalchemy import or_, text
 from sqlmodel import Session, select
 
 from tracker.clock import local_date
@@ -28,8 +28,22 @@ from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, UnitKind, User
 from tracker.org.service import scope_units
 from tracker.reports.cache import cached_rows, data_version
-from tracker.reports.sqlfn import total_days
-from tracker.tickets.models import Resolution, Ticket
+from tracker.reports.counters import (
+    COUNTERS,
+    counter_columns,
+    flow_columns,
+    ticket_source,
+    week_edges,
+    week_starts,
+)
+from tracker.reports.rollup import (
+    RollupScope,
+    co_operated_only,
+    figure_rows_from_rollup,
+    rollup_scope,
+    weekly_row_from_rollup,
+)
+from tracker.tickets.models import Ticket
 from tracker.tickets.queries import (
     TicketFilter,
     clock_states,
@@ -41,22 +55,6 @@ from tracker.workflow.definition import WorkflowDefinition
 from tracker.workflow.registry import active_workflow
 
 WEEKS = 12
-
-# Additive per-unit counters, in the order the SQL selects them.
-COUNTERS = (
-    "total",
-    "open",
-    "overdue",
-    "amber",
-    "green",
-    "closed",
-    "done",
-    "withdrawn",
-    "closed_on_time_original",
-    "closed_on_time_extended",
-    "rejections",
-    "rebounds",
-)
 
 
 @dataclass
@@ -97,11 +95,6 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _n(condition) -> Any:  # type: ignore[no-untyped-def]
-    """How many rows meet `condition` (0, never NULL)."""
-    return func.count().filter(condition)
-
-
 @dataclass(frozen=True)
 class Context:
     """What every query needs: the scoped statement, the workflow, the clock and the zone."""
@@ -118,6 +111,10 @@ class Context:
     cache_seconds: float = 0.0
     # Set once JIT is off for this context's transaction (PostgreSQL).
     jit_off: list[bool] = field(default_factory=list)
+    # What the rollup (tracker/reports/rollup.py) answers of the figures; None: count tickets.
+    rollup: RollupScope | None = None
+    # Results shared by the aggregates of this context (the co-operated tickets' part).
+    memo: dict = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -143,6 +140,7 @@ def make_context(
     base = filtered_query(session, user, flt, workflow, now, tz, amber)
     dialect = session.get_bind().dialect.name
     ttl = float(config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
+    rollup = rollup_scope(session, user, flt) if config.get("DASHBOARD_ROLLUP") else None
     key = None
     if ttl > 0:
         roots = scope_units(session, user)
@@ -156,22 +154,25 @@ def make_context(
             tuple(open_states(workflow)),
             tuple(clock_states(workflow)),
         )
-    return Context(base, workflow, now, tz, amber, dialect, key, ttl)
+    return Context(base, workflow, now, tz, amber, dialect, key, ttl, rollup=rollup)
 
 
-def _rows(session: Session, ctx: Context, name: str, build: Callable[[], Any]) -> list[tuple]:
-    """The rows of the statement `build()` makes (the aggregate `name` of this context), from
-    the cache when the context has a key; the statement is only built on a miss."""
-
-    def compute() -> list[tuple]:
-        stmt = build()
-        if ctx.dialect == "postgresql" and not ctx.jit_off:
-            without_jit(session)
-            ctx.jit_off.append(True)
-        return [tuple(row) for row in session.execute(stmt)]
-
+def _cached(ctx: Context, name: str, compute: Callable[[], list[tuple]]) -> list[tuple]:
+    """`compute()`'s rows for the aggregate `name` of this context, cached when it has a key."""
     key = None if ctx.cache_key is None else (*ctx.cache_key, name)
     return cached_rows(key, ctx.cache_seconds, compute)
+
+
+def _execute(session: Session, ctx: Context, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
+    _jit_off(session, ctx)
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def _jit_off(session: Session, ctx: Context) -> None:
+    """JIT off once per context's transaction on PostgreSQL (see `without_jit`)."""
+    if ctx.dialect == "postgresql" and not ctx.jit_off:
+        without_jit(session)
+        ctx.jit_off.append(True)
 
 
 def without_jit(session: Session) -> None:
@@ -189,30 +190,9 @@ def _aggregate(ctx: Context, *columns):  # type: ignore[no-untyped-def]
     return ctx.base.with_only_columns(*columns, maintain_column_froms=True)
 
 
-def counter_columns(ctx: Context) -> list:
-    """The SQL for each name in COUNTERS (and the sum of days to close after them)."""
-    today = ctx.today
-    running = and_(Ticket.state.in_(clock_states(ctx.workflow)), ~Ticket.is_awaiting_verification)
-    is_open = Ticket.state.in_(open_states(ctx.workflow))
-    done = and_(~is_open, Ticket.resolution == Resolution.DONE.value)
-    # Local dates stored by the ticket service when the event happened.
-    finished = func.coalesce(Ticket.completed_on, Ticket.closed_on)
-    soon = today + timedelta(days=ctx.amber_days)
-    return [
-        func.count(Ticket.id),
-        _n(is_open),
-        _n(and_(running, Ticket.deadline < today)),
-        _n(and_(running, Ticket.deadline >= today, Ticket.deadline <= soon)),
-        _n(and_(running, Ticket.deadline > soon)),
-        _n(~is_open),
-        _n(done),
-        _n(and_(~is_open, Ticket.resolution == Resolution.WITHDRAWN.value)),
-        _n(and_(done, finished <= Ticket.original_deadline)),
-        _n(and_(done, finished <= Ticket.deadline)),
-        func.coalesce(func.sum(Ticket.rejection_count), 0),
-        func.coalesce(func.sum(Ticket.rebound_count), 0),
-        func.coalesce(total_days(Ticket.created_at, Ticket.closed_at, done, ctx.dialect), 0),
-    ]
+def live_counter_columns(ctx: Context) -> list:
+    """The SQL for each name in COUNTERS (and the sum of days to close), counting tickets."""
+    return counter_columns(ticket_source(ctx.dialect), ctx.workflow, ctx.today, ctx.amber_days)
 
 
 def group_of(unit: Unit, units: Mapping[int, Unit]) -> Unit:
@@ -234,23 +214,32 @@ def load_units(session: Session) -> dict[int, Unit]:
 
 
 def figure_rows(session: Session, ctx: Context) -> list[tuple]:
-    """The per-unit and per-round aggregates, from one scan of the scoped tickets.
+    """The per-unit and per-round aggregates, from the rollup or from one scan of the tickets.
 
     One row per (responsible unit, inspection round): the unit id, the round's id, the
-    COUNTERS and the sum of days to close. Every column is additive, so units and rounds are
-    folded from these few dozen rows in Python (one scan instead of two: bench/RESULTS.md).
+    COUNTERS and the sum of days to close, in (unit, round) order. Every column is additive, so
+    units and rounds are folded from these few dozen rows in Python (one scan instead of two:
+    bench/RESULTS.md). Both sources give the same rows (tests/reports/test_rollup.py).
     """
 
-    def build():  # type: ignore[no-untyped-def]
-        unit = Ticket.responsible_unit_id
-        if ctx.dialect == "sqlite":
-            # `+ 0` keeps SQLite from walking ix_ticket_responsible_state and fetching every row
-            # by rowid in index order; a table scan and a sort is 3x faster (bench/RESULTS.md).
-            unit = unit + 0
-        keys = (unit, Ticket.inspection_id)
-        return _aggregate(ctx, *keys, *counter_columns(ctx)).group_by(*keys)
+    def compute() -> list[tuple]:
+        rows = None
+        if ctx.rollup is not None:
+            _jit_off(session, ctx)
+            rows = figure_rows_from_rollup(session, ctx, lambda: co_operated(session, ctx)[0])
+        if rows is None:
+            unit = Ticket.responsible_unit_id
+            if ctx.dialect == "sqlite":
+                # `+ 0` keeps SQLite from walking ix_ticket_responsible_state and fetching every
+                # row by rowid in index order; a table scan and a sort is 3x faster
+                # (bench/RESULTS.md).
+                unit = unit + 0
+            keys = (unit, Ticket.inspection_id)
+            stmt = _aggregate(ctx, *keys, *live_counter_columns(ctx)).group_by(*keys)
+            rows = _execute(session, ctx, stmt)
+        return sorted(rows, key=lambda row: (row[0], row[1] or 0))
 
-    return _rows(session, ctx, "figures", build)
+    return _cached(ctx, "figures", compute)
 
 
 def unit_figures(
@@ -306,36 +295,59 @@ def inspection_progress(
     return result
 
 
-def week_starts(today: date, weeks: int) -> list[date]:
-    """Mondays of the last `weeks` weeks, oldest first, the current week last."""
-    monday = today - timedelta(days=today.weekday())
-    return [monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+def co_operated(
+    session: Session, ctx: Context, weeks: int = WEEKS
+) -> tuple[list[tuple], tuple[int, ...]]:
+    """The `figure_rows` and the weekly flow of the tickets the context's rollup scope sees
+    only as a co-operating unit (tracker/reports/rollup.py), from one scan of them.
+
+    One scan for both: these tickets are scattered over the table (at 10^6 tickets, 25,000 of
+    them for a township cost ~150 ms to fetch, bench: /tmp/rollup_results.md). Kept on the
+    context, which both aggregates share.
+    """
+    key = ("co_operated", weeks)
+    if key not in ctx.memo:
+        flow = flow_columns(week_edges(ctx.today, ctx.tz, weeks))
+        where = co_operated_only(session, ctx.rollup) if ctx.rollup is not None else None
+        rows = []
+        if where is not None:
+            keys = (Ticket.responsible_unit_id, Ticket.inspection_id)
+            figures = live_counter_columns(ctx)
+            stmt = select(*keys, *figures, *flow).where(*where).group_by(*keys)
+            rows = _execute(session, ctx, stmt)
+        width = len(rows[0]) - len(flow) if rows else 0
+        ctx.memo[key] = (
+            [row[:width] for row in rows],
+            tuple(sum(int(row[width + i]) for row in rows) for i in range(len(flow))),
+        )
+    return ctx.memo[key]
 
 
 def weekly_flow(session: Session, ctx: Context, weeks: int = WEEKS) -> list[dict[str, Any]]:
     """Tickets opened and closed per local week (Monday to Sunday), in one query.
 
-    A query of its own: its WHERE keeps only the recent tickets, which is far cheaper than
-    evaluating 2 × `weeks` filters on every row of the per-unit scan (SQLite: 73 ms against
-    1.4 s at 10^5 tickets).
+    From the flow rollup when the context allows (tracker/reports/rollup.py). Otherwise a query
+    of its own: its WHERE keeps only the recent tickets, which is far cheaper than evaluating
+    2 × `weeks` filters on every row of the per-unit scan (SQLite: 73 ms against 1.4 s at 10^5
+    tickets) — as long as the recent tickets are few (at 10^6 filed within 12 weeks it is a
+    scan of them all, bench/RESULTS.md).
     """
+    edges = week_edges(ctx.today, ctx.tz, weeks)
+
+    def compute() -> list[tuple]:
+        row = None
+        if ctx.rollup is not None:
+            _jit_off(session, ctx)
+            row = weekly_row_from_rollup(
+                session, ctx, edges, lambda: co_operated(session, ctx, weeks)[1]
+            )
+        if row is None:
+            recent = or_(Ticket.created_at >= edges[0], Ticket.closed_at >= edges[0])
+            (row,) = _execute(session, ctx, _aggregate(ctx, *flow_columns(edges)).where(recent))
+        return [row]
+
+    (row,) = _cached(ctx, f"weekly-{weeks}", compute)
     starts = week_starts(ctx.today, weeks)
-
-    def build():  # type: ignore[no-untyped-def]
-        zone = ZoneInfo(ctx.tz)
-        edges = [
-            datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-            for day in [*starts, starts[-1] + timedelta(weeks=1)]
-        ]
-        columns = []
-        for low, high in pairwise(edges):
-            columns.append(_n(and_(Ticket.created_at >= low, Ticket.created_at < high)))
-            columns.append(_n(and_(Ticket.closed_at >= low, Ticket.closed_at < high)))
-        return _aggregate(ctx, *columns).where(
-            or_(Ticket.created_at >= edges[0], Ticket.closed_at >= edges[0])
-        )
-
-    (row,) = _rows(session, ctx, f"weekly-{weeks}", build)
     return [
         {"week_start": day.isoformat(), "opened": int(row[2 * i]), "closed": int(row[2 * i + 1])}
         for i, day in enumerate(starts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, cast, func
+from sqlalchemy import Float, Numeric, cast, func, literal_column
 from sqlalchemy.sql import ColumnElement
 
 
@@ -17,3 +17,15 @@ def total_days(start, end, condition, dialect: str) -> ColumnElement:  # type: i
         total = func.sum(end - start).filter(condition)
         return cast(func.extract("epoch", total), Float) / 86400.0
     return func.sum(func.julianday(end) - func.julianday(start)).filter(condition)
+
+
+def days_from_microseconds(total_us, dialect: str) -> ColumnElement:  # type: ignore[no-untyped-def]
+    """A sum of microseconds in (fractional) days, as `total_days` gives it.
+
+    PostgreSQL: the exact seconds (a numeric, like the epoch of a summed interval) made a float
+    and divided, so the value is the very float `total_days` gives for the same tickets.
+    """
+    if dialect == "postgresql":
+        seconds = total_us * literal_column("0.000001", Numeric)
+        return cast(seconds, Float) / 86400.0
+    return total_us / 86_400_000_000.0

@@ -67,6 +67,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_state_deadline", "state", "deadline", "id"),
         Index("ix_ticket_responsible_state", "responsible_unit_id", "state", "deadline"),
         Index("ix_ticket_created_at", "created_at"),
+        # With ix_ticket_created_at, a BitmapOr for "filed or closed since" (the dashboard's
+        # weekly flow when counted from the tickets).
+        Index("ix_ticket_closed_at", "closed_at"),
         # Sorting the whole visible list (leaders, admins) by deadline or by last change, and the
         # due_before/due_after filters without a state: EXPLAIN evidence in bench/RESULTS.md.
         Index("ix_ticket_deadline_id", "deadline", "id"),

@@ -1,0 +1,77 @@
+"""The dashboard's rollups of tickets: additive counters per group, kept by database triggers.
+
+Why: a cold dashboard at 10^6 tickets is a scan of every ticket in scope (1.0–1.6 s on two
+cores, bench/RESULTS.md); the rollups hold a few thousand rows. What a group is and how the
+triggers keep it exact: tracker/reports/rollup_ddl.py. How the figures are read back:
+tracker/reports/rollup.py. Derived data: `tracker reports rebuild-rollup` recomputes both.
+No foreign keys: only the triggers write the rows, `tracker reports check-rollup` checks them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import DDL, BigInteger, Table, event
+from sqlmodel import Field, SQLModel
+
+from tracker.reports import rollup_ddl
+from tracker.reports.rollup_ddl import FIGURES, FLOW, Rollup
+from tracker.tickets.models import Ticket
+
+_KEY = {"primary_key": True, "sa_column_kwargs": {"autoincrement": False}}
+
+
+class TicketRollup(SQLModel, table=True):
+    """Counters of the tickets of one group (unit, round, state, ..., running deadline)."""
+
+    __tablename__ = FIGURES.table
+
+    responsible_unit_id: int = Field(**_KEY)
+    inspection_id: int = Field(**_KEY)  # 0: no inspection round
+    state: str = Field(max_length=32, **_KEY)
+    is_awaiting_verification: bool = Field(**_KEY)
+    resolution: str = Field(max_length=32, **_KEY)  # '': none
+    deadline: date = Field(**_KEY)  # rollup_ddl.NO_DEADLINE once the ticket is closed
+    tickets: int = 0
+    on_time_original: int = 0
+    on_time_extended: int = 0
+    rejections: int = 0
+    rebounds: int = 0
+    close_us: int = Field(default=0, sa_type=BigInteger)  # filing to closing, microseconds
+
+    def __repr__(self) -> str:
+        return f"<TicketRollup {self.responsible_unit_id} {self.state} {self.tickets}>"
+
+
+class TicketFlowRollup(SQLModel, table=True):
+    """Tickets of a unit and round filed and closed in one 15-minute UTC slot."""
+
+    __tablename__ = FLOW.table
+
+    slot: int = Field(**_KEY)  # seconds since 1970 (UTC) // rollup_ddl.SLOT_SECONDS
+    responsible_unit_id: int = Field(**_KEY)
+    inspection_id: int = Field(**_KEY)  # 0: no inspection round
+    opened: int = 0
+    closed: int = 0
+
+    def __repr__(self) -> str:
+        return f"<TicketFlowRollup {self.slot} {self.responsible_unit_id} +{self.opened}>"
+
+
+def _attach_ddl(table: Table, rollup: Rollup) -> None:
+    """Triggers (and the fill) when `create_all` makes the table; gone before it is dropped.
+
+    The table is made after `ticket`, which its triggers and functions refer to. DDL() formats
+    its text with `%`: a literal one is doubled.
+    """
+    table.add_is_dependent_on(Ticket.__table__)  # type: ignore[attr-defined]
+    for dialect in ("postgresql", "sqlite"):
+        for statement in rollup_ddl.install(rollup, dialect):
+            ddl = DDL(statement.replace("%", "%%")).execute_if(dialect=dialect)
+            event.listen(table, "after_create", ddl)
+        for statement in rollup_ddl.uninstall(rollup, dialect):
+            event.listen(table, "before_drop", DDL(statement).execute_if(dialect=dialect))
+
+
+_attach_ddl(TicketRollup.__table__, FIGURES)  # type: ignore[attr-defined]
+_attach_ddl(TicketFlowRollup.__table__, FLOW)  # type: ignore[attr-defined]
