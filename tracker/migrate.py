@@ -8,6 +8,7 @@ from flask import Flask
 
 from tracker.db import get_engine
 from tracker.resources import resource_dir
+from tracker.tickets import search
 
 
 def alembic_config(app: Flask) -> Config:
@@ -46,3 +47,13 @@ def current_revision(app: Flask) -> str | None:
 
     with get_engine(app).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+# Schema objects made by hand-written DDL, not by the models (see tracker/tickets/search.py):
+# autogenerate would otherwise offer to drop them.
+DDL_MANAGED_INDEXES = frozenset({search.INDEX_NAME})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Alembic's `include_object` hook: leave the DDL-managed objects out of comparisons."""
+    return not (type_ == "index" and name in DDL_MANAGED_INDEXES)

@@ -9,6 +9,7 @@ from tracker.inspections.models import Inspection, InspectionMember, InspectionU
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.reminders.models import OutboxMessage
 from tracker.reports.models import TicketFlowRollup, TicketRollup
+from tracker.tickets import search  # noqa: F401  (the search index's DDL on `ticket`)
 from tracker.tickets.models import (
     Category,
     Indicator,

@@ -32,7 +32,10 @@ def test_upgrade_from_empty_is_idempotent_and_matches_models(empty_app):  # type
     tables = set(inspect(engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        context = MigrationContext.configure(
+            connection, opts={"include_object": migrate.include_object}
+        )
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 
 

@@ -21,6 +21,7 @@ from tracker.org.models import Role, Unit, User
 from tracker.org.service import subtree_ids
 from tracker.tickets.models import Category, Source, Ticket, TicketCoUnit
 from tracker.tickets.scope import visibility
+from tracker.tickets.search import search_condition
 from tracker.workflow.definition import WorkflowDefinition
 
 SORTS = {
@@ -249,22 +250,8 @@ def filter_conditions(
     if flt.due_after:
         conditions.append(Ticket.deadline >= flt.due_after)
     if flt.q:
-        pattern = f"%{escape_like(flt.q)}%"
-        conditions.append(
-            or_(
-                Ticket.title.ilike(pattern, escape="\\"),
-                Ticket.description.ilike(pattern, escape="\\"),
-                Ticket.code.ilike(pattern, escape="\\"),
-                Ticket.tags.ilike(pattern, escape="\\"),
-                Ticket.requirement.ilike(pattern, escape="\\"),
-                Ticket.person_in_charge.ilike(pattern, escape="\\"),
-            )
-        )
+        conditions.append(search_condition(flt.q, session.get_bind().dialect.name))
     return conditions
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass
