@@ -32,7 +32,7 @@ from tracker.db import get_engine
 from tracker.demo import load_demo
 from tracker.org.models import Unit, User
 from tracker.tickets import ledger, service
-from tracker.tickets.queries import TicketFilter, filtered_query
+from tracker.tickets.queries import TicketFilter, scoped_query
 
 HEADERS = [
     "问题描述",
@@ -127,7 +127,7 @@ def main() -> None:
                 statements.append(counted[0])
                 assert result.ok, result.errors[:3]
                 started = time.perf_counter()
-                stmt = filtered_query(
+                stmt = scoped_query(
                     session,
                     inspector,
                     TicketFilter(),
@@ -135,7 +135,7 @@ def main() -> None:
                     utcnow(),
                     settings.timezone,
                     app.config["AMBER_DAYS"],
-                )
+                ).rows
                 out = BytesIO()
                 count = ledger.write_ledger(
                     session,

@@ -9,7 +9,7 @@ import pytest
 from helpers import NOW, count_queries, later
 from sqlalchemy import text
 
-from tracker.tickets.queries import TicketFilter, filtered_query
+from tracker.tickets.queries import TicketFilter, scoped_query
 from tracker.workflow.registry import active_workflow
 
 
@@ -184,9 +184,9 @@ def test_search_can_use_the_trigram_index(app, db, make_ticket, county, as_user)
     make_ticket(title="河湾村厕所未改造")
     db.commit()
     with app.app_context():
-        stmt = filtered_query(
+        stmt = scoped_query(
             db, county.admin, TicketFilter(q="垃圾堆积"), active_workflow(), NOW, "Asia/Shanghai", 3
-        )
+        ).rows
         compiled = stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
         db.exec(text("SET LOCAL enable_seqscan = off"))  # type: ignore[call-overload]
         plan = "\n".join(row[0] for row in db.exec(text(f"EXPLAIN {compiled}")))  # type: ignore[call-overload]

@@ -20,7 +20,7 @@ from tracker.org.models import User
 from tracker.tickets import filing, ledger, service
 from tracker.tickets.ledger_cli import export_command, import_command
 from tracker.tickets.models import Indicator, Ticket, TicketCoUnit
-from tracker.tickets.queries import TicketFilter, filtered_query
+from tracker.tickets.queries import TicketFilter, scoped_query
 
 HEADERS = list(ledger.IMPORT_HEADERS)
 
@@ -319,9 +319,9 @@ def test_export_one_row_per_visible_ticket_with_overdue_highlight(
 
 
 def test_write_ledger_counts_rows(db, county, ledger_tickets, workflow):
-    stmt = filtered_query(
+    stmt = scoped_query(
         db, county.leader_a, TicketFilter(), workflow, later(30), "Asia/Shanghai", 3
-    )
+    ).rows
     buffer = BytesIO()
     assert (
         ledger.write_ledger(db, stmt, "deadline", workflow, later(30), "Asia/Shanghai", 3, buffer)

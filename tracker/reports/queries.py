@@ -47,9 +47,9 @@ from tracker.tickets.models import Ticket
 from tracker.tickets.queries import (
     TicketFilter,
     clock_states,
-    filtered_query,
     open_states,
     parse_filter,
+    scoped_query,
 )
 from tracker.workflow.definition import WorkflowDefinition
 from tracker.workflow.registry import active_workflow
@@ -137,7 +137,7 @@ def make_context(
     else:
         flt = parse_filter(filters, workflow)
     tz, amber = config["TIMEZONE"], int(config["AMBER_DAYS"])
-    base = filtered_query(session, user, flt, workflow, now, tz, amber)
+    base = scoped_query(session, user, flt, workflow, now, tz, amber).rows
     dialect = session.get_bind().dialect.name
     ttl = float(config.get("DASHBOARD_CACHE_SECONDS", 0) or 0)
     rollup = rollup_scope(session, user, flt) if config.get("DASHBOARD_ROLLUP") else None

@@ -51,7 +51,7 @@ class RollupScope:
 def rollup_scope(session: Session, user: User, flt: TicketFilter) -> RollupScope | None:
     """What the rollup can answer of `user`'s dashboard filtered by `flt`; None if nothing.
 
-    `flt.unit` exists (tracker.tickets.queries.filtered_query has checked it). A subtree that
+    `flt.unit` exists (tracker.tickets.queries.filter_conditions has checked it). A subtree that
     holds every unit (a county leader's) limits nothing and is left out.
     """
     if not replace(flt, unit=None, inspection=None).is_empty():

@@ -85,16 +85,19 @@ class Rollup:
     source_columns: tuple[str, ...]  # an UPDATE changing none of these leaves the table alone
 
 
+# The figures' key columns carry the names of the ticket columns they come from.
+_FIGURES_KEY = (
+    "responsible_unit_id",
+    "inspection_id",
+    "state",
+    "is_awaiting_verification",
+    "resolution",
+    "deadline",
+)
+
 FIGURES = Rollup(
     table="ticket_rollup",
-    key_columns=(
-        "responsible_unit_id",
-        "inspection_id",
-        "state",
-        "is_awaiting_verification",
-        "resolution",
-        "deadline",
-    ),
+    key_columns=_FIGURES_KEY,
     key_types=("integer", "integer", "varchar", "boolean", "varchar", "date"),
     # The on-time flags are those the live figures count (tracker/reports/counters.py), kept
     # for every ticket: the read side counts them for done tickets only. `close_us`: the time
@@ -130,12 +133,7 @@ FIGURES = Rollup(
         ),
     ),
     source_columns=(
-        "responsible_unit_id",
-        "inspection_id",
-        "state",
-        "is_awaiting_verification",
-        "resolution",
-        "deadline",
+        *_FIGURES_KEY,
         "original_deadline",
         "created_at",
         "closed_at",

@@ -38,7 +38,7 @@ from tracker.reports.queries import (
 )
 from tracker.reports.ranking import PARTS, Weights, rank_townships
 from tracker.tickets.models import Ticket
-from tracker.tickets.queries import TicketFilter, filtered_query, open_states, parse_filter
+from tracker.tickets.queries import TicketFilter, open_states, parse_filter, scoped_query
 from tracker.tickets.related import load_related
 from tracker.workflow.registry import active_workflow
 
@@ -113,7 +113,7 @@ def overdue():  # type: ignore[no-untyped-def]
     """Overdue findings in the viewer's charge, grouped by township, most overdue first."""
     session = get_session()
     config, now = current_app.config, utcnow()
-    stmt = filtered_query(
+    stmt = scoped_query(
         session,
         current_user,
         TicketFilter(overdue=True),
@@ -121,7 +121,7 @@ def overdue():  # type: ignore[no-untyped-def]
         now,
         config["TIMEZONE"],
         config["AMBER_DAYS"],
-    )
+    ).rows
     tickets = session.exec(
         stmt.order_by(Ticket.deadline.asc(), Ticket.id.asc()).limit(OVERDUE_LIMIT + 1)
     ).all()

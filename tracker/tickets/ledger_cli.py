@@ -16,7 +16,7 @@ from tracker.db import session_scope
 from tracker.errors import ServiceError
 from tracker.org.models import Role, User
 from tracker.tickets import ledger, service
-from tracker.tickets.queries import filtered_query, parse_filter
+from tracker.tickets.queries import parse_filter, scoped_query
 from tracker.workflow.registry import active_workflow
 
 
@@ -111,9 +111,9 @@ def export_command(path: Path, username: str | None, **filters) -> None:  # type
             user = _user(session, username) if username else User(role=Role.ADMIN, username="")
             workflow = active_workflow()
             flt = parse_filter(args, workflow)
-            stmt = filtered_query(
+            stmt = scoped_query(
                 session, user, flt, workflow, now, app.config["TIMEZONE"], app.config["AMBER_DAYS"]
-            )
+            ).rows
             count = ledger.write_ledger(
                 session,
                 stmt,

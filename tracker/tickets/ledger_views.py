@@ -30,7 +30,7 @@ from tracker.errors import ServiceError
 from tracker.org.models import Role
 from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update
-from tracker.tickets.queries import filter_from_request, filtered_query
+from tracker.tickets.queries import filter_from_request, scoped_query
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("ledger", __name__)
@@ -113,7 +113,7 @@ def export():  # type: ignore[no-untyped-def]
     now = utcnow()
     try:
         flt, is_queue = filter_from_request(request.args, current_user, workflow)
-        stmt = filtered_query(
+        stmt = scoped_query(
             session,
             current_user,
             flt,
@@ -122,7 +122,7 @@ def export():  # type: ignore[no-untyped-def]
             config["TIMEZONE"],
             config["AMBER_DAYS"],
             open_only=is_queue,
-        )
+        ).rows
     except ServiceError as error:
         flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
         return redirect(url_for("tickets.index", queue="all"))

@@ -153,21 +153,6 @@ class ScopedQuery:
     count_branches: tuple[Any, ...]
 
 
-def filtered_query(
-    session: Session,
-    user: User,
-    flt: TicketFilter,
-    workflow: WorkflowDefinition,
-    now: datetime,
-    tz: str,
-    amber_days: int,
-    *,
-    open_only: bool = False,
-):
-    """A scoped, filtered `select(Ticket)` (not yet ordered or paged)."""
-    return scoped_query(session, user, flt, workflow, now, tz, amber_days, open_only=open_only).rows
-
-
 def scoped_query(
     session: Session,
     user: User,
