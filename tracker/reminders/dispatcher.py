@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_mail import Connection, Message
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,7 @@ from tracker.reminders.messages import TicketView, build_message, ticket_view
 from tracker.reminders.models import (
     DEADLINE_RULES,
     OPTIONAL_RULES,
-    SENDABLE,
+    SENDABLE_SQL,
     OutboxMessage,
     OutboxStatus,
     Rule,
@@ -90,23 +90,27 @@ class DispatchResult:
         self.cancelled += other.cancelled
 
 
+def claimable(now: datetime, limit: int):  # type: ignore[no-untyped-def]
+    """The ids of the earliest `limit` sendable rows due at `now`, locked, skipping rows another
+    dispatcher holds (PostgreSQL; SQLite takes the whole database with BEGIN IMMEDIATE)."""
+    return (
+        select(OutboxMessage.id)
+        .where(
+            text(SENDABLE_SQL),  # literal: see ix_outbox_message_sendable
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def claim(engine: Engine, now: datetime, policy: Policy, limit: int | None = None) -> list[int]:
     """Reserve up to `limit` due rows for this dispatcher; return their ids (committed)."""
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
-            ids = list(
-                conn.execute(
-                    select(OutboxMessage.id)
-                    .where(
-                        col(OutboxMessage.status).in_([s.value for s in SENDABLE]),
-                        OutboxMessage.next_attempt_at <= now,
-                    )
-                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                    .limit(limit or policy.batch_size)
-                    .with_for_update(skip_locked=True)
-                ).scalars()
-            )
+            ids = list(conn.execute(claimable(now, limit or policy.batch_size)).scalars())
             if ids:
                 conn.execute(
                     update(OutboxMessage)

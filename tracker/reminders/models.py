@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -21,6 +21,10 @@ class OutboxStatus(StrEnum):
 
 
 SENDABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+# The same condition as literal SQL, for the partial index that serves the dispatcher's claim
+# and for the claim itself: both databases use a partial index only when the query's condition
+# visibly implies the index's, and bound parameters hide it.
+SENDABLE_SQL = "status IN (" + ", ".join(f"'{status.value}'" for status in SENDABLE) + ")"
 
 
 class Rule(StrEnum):
@@ -52,6 +56,15 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
+        # The claim: the earliest sendable rows, in order, without reading the whole backlog
+        # (a sort of 10^6 pending rows took 0.54 s per batch of 100: bench/RESULTS.md).
+        Index(
+            "ix_outbox_message_sendable",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text(SENDABLE_SQL),
+            sqlite_where=text(SENDABLE_SQL),
+        ),
         Index("ix_outbox_message_ticket_id", "ticket_id"),
     )
 
