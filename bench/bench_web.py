@@ -33,7 +33,7 @@ from werkzeug.datastructures import MultiDict
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tracker import create_app  # noqa: E402
+from tracker import create_app, migrate  # noqa: E402
 from tracker.auth.tokens import create_token  # noqa: E402
 from tracker.clock import utcnow  # noqa: E402
 from tracker.db import get_engine  # noqa: E402
@@ -41,39 +41,6 @@ from tracker.demo import DEMO_PASSWORD  # noqa: E402
 from tracker.org.models import User  # noqa: E402
 from tracker.tickets.models import Ticket  # noqa: E402
 from tracker.tickets.queries import SORTS, capped_count, parse_filter, scoped_query  # noqa: E402
-
-
-def catch_up_schema(app) -> list[str]:  # type: ignore[no-untyped-def]
-    """Add tables, columns and indexes the models have and the database lacks.
-
-    Only for benchmarking a tree whose Alembic migrations lag the models; a real site runs
-    `tracker db upgrade`. Added columns are nullable (no defaults), which is enough to read.
-    """
-    from sqlalchemy import inspect
-    from sqlmodel import SQLModel
-
-    import tracker.models  # noqa: F401  (every table)
-
-    engine = get_engine(app)
-    SQLModel.metadata.create_all(engine)
-    added = []
-    with engine.begin() as conn:
-        inspector = inspect(conn)
-        for table in SQLModel.metadata.sorted_tables:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have:
-                    kind = column.type.compile(engine.dialect)
-                    conn.exec_driver_sql(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
-                    )
-                    added.append(f"{table.name}.{column.name}")
-            indexes = {i["name"] for i in inspector.get_indexes(table.name)}
-            for index in table.indexes:
-                if index.name not in indexes:
-                    index.create(conn)
-                    added.append(str(index.name))
-    return added
 
 
 def median_ms(fn, reps: int) -> float:  # type: ignore[no-untyped-def]
@@ -271,9 +238,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     app = create_app({"LOGIN_RATE_LIMIT": 0, "LOG_FORMAT": "plain", "WTF_CSRF_ENABLED": False})
-    added = catch_up_schema(app)
-    if added:
-        print(f"schema caught up with the models: {', '.join(added)}")
+    migrate.upgrade(app)  # what a site runs after an update; a no-op on a current database
     rows: list[tuple[str, float, float | None]] = []
     info = in_process(app, args.reps, rows)
     url = app.config["DATABASE_URL"]
