@@ -11,6 +11,7 @@ from helpers import NOW
 from sqlmodel import select
 
 from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, fmt_number, to_docx
+from tracker.reports.forms import MAX_NEXT_STEPS
 from tracker.tickets.models import Indicator, Ticket
 
 
@@ -118,3 +119,17 @@ def test_bulletin_by_date_range_page_and_errors(client, as_user, county, scenari
     as_user(county.cadre_a)
     assert client.get("/bulletin").status_code == 403
     assert client.post(f"/bulletin/{scenario.round1.id}/next-steps", data={}).status_code == 403
+
+
+def test_refused_next_steps_come_back_with_the_text(client, as_user, county, scenario) -> None:
+    as_user(county.leader)
+    too_long = "一要紧盯短板弱项。" + "补" * MAX_NEXT_STEPS
+    response = client.post(
+        f"/bulletin/{scenario.round1.id}/next-steps", data={"next_steps": too_long}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "一要紧盯短板弱项。补补补" in page  # the text is kept in the form
+    assert "is-invalid" in page and "alert-danger" in page
+    saved = client.get(f"/bulletin?inspection={scenario.round1.id}").get_data(as_text=True)
+    assert "补补补" not in saved  # nothing was saved

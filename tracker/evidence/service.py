@@ -120,11 +120,9 @@ def _read_limited(file_storage: Any, max_bytes: int) -> bytes:
     stream = getattr(file_storage, "stream", file_storage)
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
+        megabytes = f"{max_bytes / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
         raise FileTooLarge(
-            _(
-                "The file is too large: at most %(size)s MB.",
-                size=f"{max_bytes / 1024 / 1024:.1f}".rstrip("0").rstrip("."),
-            ),
+            _("The file is too large: at most %(size)s MB.", size=megabytes),
             {"file": "too large"},
         )
     if not data:

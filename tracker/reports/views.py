@@ -199,14 +199,20 @@ def _selection() -> tuple[Selection | None, str | None]:
 @login_required
 def bulletin():  # type: ignore[no-untyped-def]
     _require_bulletin_role()
-    session = get_session()
     selection, error = _selection()
     if error:
         flash(error, "danger")
-    document = form = None
+    return _bulletin_page(selection, None, 400 if error else 200)
+
+
+def _bulletin_page(selection: Selection | None, form: NextStepsForm | None, status: int):  # type: ignore[no-untyped-def]
+    """The preview of `selection`'s bulletin; `form` is a refused next-steps form to show again
+    with its text and errors (None: the round's saved text)."""
+    session = get_session()
+    document = None
     if selection is not None:
         document = build_bulletin(session, current_user, selection, utcnow(), current_app.config)
-        if selection.inspection is not None:
+        if form is None and selection.inspection is not None:
             form = NextStepsForm(next_steps=selection.inspection.next_steps)
     inspections = session.exec(
         select(Inspection).order_by(Inspection.started_on.desc(), Inspection.id.desc())
@@ -218,7 +224,7 @@ def bulletin():  # type: ignore[no-untyped-def]
         form=form,
         inspections=inspections,
         args=request.args,
-    ), (400 if error else 200)
+    ), status
 
 
 @bp.route("/bulletin.docx")
@@ -243,20 +249,26 @@ def bulletin_docx():  # type: ignore[no-untyped-def]
 @bp.post("/bulletin/<int:inspection_id>/next-steps")
 @login_required
 def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
+    """Save 三、; a refused text comes back in the form with the reason, never lost."""
     _require_bulletin_role()
     session = get_session()
     form = NextStepsForm()
-    if not form.validate_on_submit():
-        flash(_("The text could not be saved: %(detail)s", detail=form.errors), "danger")
-        return redirect(url_for("reports.bulletin", inspection=inspection_id))
-    try:
-        service.save_next_steps(session, current_user, inspection_id, form.next_steps.data or "")
-        session.commit()
-    except ServiceError as error:
-        session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(error.message, "danger")
-    else:
-        flash(_("Next steps saved with the inspection round."), "success")
-    return redirect(url_for("reports.bulletin", inspection=inspection_id) + "#next-steps")
+    if form.validate_on_submit():
+        try:
+            service.save_next_steps(
+                session, current_user, inspection_id, form.next_steps.data or ""
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            if error.status == 404:
+                abort(404)
+            form.next_steps.errors = [error.message]
+        else:
+            flash(_("Next steps saved with the inspection round."), "success")
+            return redirect(url_for("reports.bulletin", inspection=inspection_id) + "#next-steps")
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        abort(404)
+    flash(_("The text could not be saved; it is kept in the form below."), "danger")
+    return _bulletin_page(Selection(inspection=inspection), form, 422)
