@@ -57,11 +57,25 @@ def main() -> None:
         f"{wall / args.reps * 1000:.2f} ms wall per request (client CPU included)"
     )
     profile = cProfile.Profile()
+    profiled = args.reps // 4 or 1
     profile.enable()
-    for _ in range(args.reps // 4 or 1):
+    for _ in range(profiled):
         client.get(args.path, headers=headers)
     profile.disable()
-    pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+    stats = pstats.Stats(profile)
+    # Counts, unlike times, do not move with the machine's load: Python calls, and how often
+    # psycopg waited for the server (one wait per round trip).
+    calls = sum(entry[1] for entry in stats.stats.values())  # type: ignore[attr-defined]
+    waits = sum(
+        entry[1]
+        for (path, _line, name), entry in stats.stats.items()  # type: ignore[attr-defined]
+        if name == "wait" and "psycopg" in path
+    )
+    print(
+        f"per request: {calls / profiled:,.0f} Python calls, "
+        f"{waits / profiled:.1f} waits on the database server"
+    )
+    stats.sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":
