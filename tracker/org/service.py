@@ -198,11 +198,18 @@ def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
     return session.exec(others).one() == 0
 
 
-def units_in_scope(session: Session, user: User) -> list[Unit]:
+def units_in_scope(
+    session: Session, user: User, active_units: Sequence[Unit] | None = None
+) -> list[Unit]:
     """Active units in `user`'s scope, in tree order (every unit for admins and inspectors):
-    what a list's unit filter offers, so a township cadre is not handed a province's units."""
-    stmt = select(Unit).where(Unit.is_active).order_by(Unit.path)
+    what a list's unit filter offers, so a township cadre is not handed a province's units.
+
+    `active_units`, when the caller has already loaded every active unit in tree order, is
+    filtered instead of querying again."""
     roots = scope_units(session, user)
+    if active_units is not None:
+        return [u for u in active_units if roots is None or is_within(u, roots)]
+    stmt = select(Unit).where(Unit.is_active).order_by(Unit.path)
     if roots is not None:
         stmt = stmt.where(in_subtrees(Unit.path, roots))
     return list(session.exec(stmt))

@@ -284,6 +284,11 @@ def _indicators(value: Any, problems: list[str]) -> list[dict[str, Any]]:
     return items
 
 
+def _only(found: list[Any]) -> Any | None:
+    """The one record a name in the sheet refers to; None when it names none or several."""
+    return found[0] if len(found) == 1 else None
+
+
 def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str]) -> dict:
     """Map one row's cells to TicketCreate input; names become codes; problems collected."""
     description = _text(record.get("问题描述"))
@@ -293,9 +298,9 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
         problems.append(_problem("问题描述", _("required")))
     category = _text(record.get("问题类别"))
     if category:
-        found = lookups.categories.get(category, [])
-        if len(found) == 1:
-            data["category"] = found[0].code
+        found = _only(lookups.categories.get(category, []))
+        if found is not None:
+            data["category"] = found.code
         else:
             problems.append(
                 _problem("问题类别", _("unknown category %(code)s", code=repr(category)))
@@ -312,9 +317,9 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
             data["source"] = value
     inspection = _text(record.get("督查轮次"))
     if inspection:
-        found_inspections = lookups.inspections.get(inspection, [])
-        if len(found_inspections) == 1:
-            data["inspection_id"] = found_inspections[0].id
+        found_inspection = _only(lookups.inspections.get(inspection, []))
+        if found_inspection is not None:
+            data["inspection_id"] = found_inspection.id
         else:
             problems.append(
                 _problem("督查轮次", _("unknown inspection %(id)s", id=repr(inspection)))

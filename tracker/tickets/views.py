@@ -91,12 +91,14 @@ def index():  # type: ignore[no-untyped-def]
         select(Category).where(Category.is_active).order_by(Category.position)
     ).all()
     can_bulk = current_user.role in BULK_ROLES
-    # Bulk reassignment may hand tickets to any unit; the filter offers the user's own scope.
+    # Bulk reassignment may hand tickets to any unit; the filter offers the user's own scope
+    # (taken from the same rows when they are loaded anyway).
     all_units = (
-        session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+        list(session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)))
         if can_bulk
-        else []
+        else None
     )
+    filter_units = units_in_scope(session, current_user, all_units)
     inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
     return render_template(
         "tickets/list.html",
@@ -105,8 +107,8 @@ def index():  # type: ignore[no-untyped-def]
         flt=flt,
         is_queue=is_queue,
         categories=categories,
-        filter_units=units_in_scope(session, current_user),
-        units=all_units,
+        filter_units=filter_units,
+        units=all_units or [],
         inspections=inspections,
         sources=SOURCE_LABELS,
         sorts=SORT_LABELS,
