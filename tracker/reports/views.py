@@ -261,8 +261,8 @@ def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
             session.commit()
         except ServiceError as error:
             session.rollback()
-            if error.status == 404:
-                abort(404)
+            if error.status in (403, 404):  # not a problem with the text: no form to show
+                abort(error.status)
             form.next_steps.errors = [error.message]
         else:
             flash(_("Next steps saved with the inspection round."), "success")
