@@ -35,7 +35,9 @@ BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
 def _worker_suffix() -> str:
-    return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    """This run's worker, plus TRACKER_TEST_DB_TAG so that several checkouts can test at once."""
+    tag = os.environ.get("TRACKER_TEST_DB_TAG", "")
+    return re.sub(r"\W", "", tag + os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
 def pg_database(suffix: str) -> str:
