@@ -152,11 +152,11 @@ def free_port() -> int:
 
 
 def http_run(
-    token: str, seconds: float, connections: int, workers: int
+    token: str, seconds: float, connections: int, workers: int, port: int = 0
 ) -> tuple[float, float, list[tuple[float, float]]]:
     """gunicorn, `connections` keep-alive clients for `seconds`: req/s, median ms, and each
-    worker's (RSS, peak RSS) in MB."""
-    port = free_port()
+    worker's (RSS, peak RSS) in MB. `port` 0 picks a free one."""
+    port = port or free_port()
     env = dict(
         os.environ,
         GUNICORN_BIND=f"127.0.0.1:{port}",
@@ -236,6 +236,7 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: a free one)")
     args = parser.parse_args()
     app = create_app({"LOGIN_RATE_LIMIT": 0, "LOG_FORMAT": "plain", "WTF_CSRF_ENABLED": False})
     migrate.upgrade(app)  # what a site runs after an update; a no-op on a current database
@@ -250,7 +251,7 @@ def main() -> None:
         print(f"| {name} | {ms:.1f} | {'' if bare is None else f'{bare:.1f}'} | {ratio} |")
     if args.http_seconds > 0:
         rps, med, rss = http_run(
-            str(info["token"]), args.http_seconds, args.connections, args.workers
+            str(info["token"]), args.http_seconds, args.connections, args.workers, args.port
         )
         print(
             f"\ngunicorn {args.workers} workers, {args.connections} connections, "

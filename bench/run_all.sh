@@ -13,7 +13,7 @@ step() { echo "=== $(date +%T) $1 (load $(cut -d' ' -f1-3 /proc/loadavg))"; }
 step "A: PG 20k web"
 TRACKER_DATABASE_URL=$PG/bench_list_20k .venv/bin/python bench/bench_web.py --reps 21 --http-seconds 15 > $OUT/web_pg20k.log 2>&1
 step "A2: wrk PG 20k"
-TRACKER_DATABASE_URL=$PG/bench_list_20k bash bench/wrk_list.sh > $OUT/wrk_pg20k.log 2>&1
+TRACKER_DATABASE_URL=$PG/bench_list_20k bash bench/wrk_list.sh --port "${PORT:-8711}" > $OUT/wrk_pg20k.log 2>&1
 step "B: PG 1M web"
 TRACKER_DATABASE_URL=$PG/bench_1m .venv/bin/python bench/bench_web.py --reps 21 --http-seconds 15 > $OUT/web_pg1m.log 2>&1
 step "C: SQLite 100k build"

@@ -41,7 +41,14 @@ def main() -> None:
         for number in range(len(townships) + 1, args.townships + 1):
             code = f"extra-{number:02d}"
             unit = create_unit(session, code, f"第{number}乡", "township", "county")
-            create_user(session, f"cadre-{code}", "cadre", DEMO_PASSWORD, unit_code=code)
+            create_user(
+                session,
+                f"cadre-{code}",
+                "cadre",
+                DEMO_PASSWORD,
+                unit_code=code,
+                email=f"cadre-{code}@example.org",  # digests go to every township
+            )
             townships.append(unit)
         ids = [u.id for u in townships]
         old = ",".join(str(u.id) for u in townships[:4])
