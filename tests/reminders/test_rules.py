@@ -149,8 +149,11 @@ def test_opt_out_spares_reminders_not_escalations(
 
 
 def test_chase_goes_through_history_and_outbox(app, db, county, smtp, make_ticket, client, as_user):  # type: ignore[no-untyped-def]
-    ticket = make_ticket(now=FILED, deadline=date(2026, 7, 30))
-    _quiet(app, smtp)
+    # The chase is stamped by the request's real clock, so the ticket lives on that clock too:
+    # filed now with a deadline weeks ahead, nothing but the chase is due when the sweep runs.
+    filed = datetime.now(UTC)
+    ticket = make_ticket(now=filed, deadline=(filed + timedelta(days=60)).date())
+    _quiet(app, smtp, filed)
     as_user(county.cadre_a)
     assert client.post(f"/tickets/{ticket.id}/chase").status_code == 403
     as_user(county.leader_b)  # not in charge of town A: cannot even see it
@@ -163,7 +166,7 @@ def test_chase_goes_through_history_and_outbox(app, db, county, smtp, make_ticke
     events = db.exec(select(TicketEvent).where(TicketEvent.kind == EventKind.CHASE)).all()
     assert len(events) == 1 and events[0].actor_id == county.leader_a.id
     assert smtp.messages == []  # nothing sent during the request
-    jobs.sweep(app, datetime.now(UTC))
+    jobs.sweep(app, datetime.now(UTC) + timedelta(minutes=1))
     assert smtp.received() == {("cadre-a", "chase")}
     assert "请本周内完成" in smtp.messages[0].get_body(("plain",)).get_content()
 
