@@ -29,6 +29,7 @@ from tracker.reports.queries import (
     unit_figures,
     without_jit,
 )
+from tracker.safe_text import xml_text
 from tracker.tickets.models import Category, Indicator, Severity, Ticket
 from tracker.tickets.queries import open_states
 from tracker.tickets.scope import visibility_condition
@@ -288,19 +289,19 @@ def to_docx(bulletin: Bulletin) -> bytes:
     normal.font.name = "SimSun"
     normal.font.size = Pt(14)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    document.add_heading(bulletin.title, level=0)
-    document.add_paragraph(bulletin.intro)
+    document.add_heading(xml_text(bulletin.title), level=0)
+    document.add_paragraph(xml_text(bulletin.intro))
     document.add_heading(HEADINGS[0], level=1)
     for section in bulletin.townships:
-        document.add_paragraph(section.sentence())
+        document.add_paragraph(xml_text(section.sentence()))
     if not bulletin.townships:
         document.add_paragraph("本期无交办问题。")
     document.add_heading(HEADINGS[1], level=1)
     for index, group in enumerate(bulletin.problems, start=1):
-        document.add_paragraph(group.sentence(index))
+        document.add_paragraph(xml_text(group.sentence(index)))
     document.add_heading(HEADINGS[2], level=1)
     for line in bulletin.next_steps or ["（尚未填写）"]:
-        document.add_paragraph(line)
+        document.add_paragraph(xml_text(line))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -26,6 +26,7 @@ from tracker.errors import ServiceError, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
+from tracker.safe_text import cell_value
 from tracker.tickets import service
 from tracker.tickets.models import Category, Severity, Source, Ticket, TicketEvent
 from tracker.tickets.queries import SORTS
@@ -573,7 +574,7 @@ def _ledger_row(sheet, number, ticket, related, progress, status, workflow, tz):
     ]
     cells = []
     for value in values:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=cell_value(value))
         cell.alignment = _WRAP
         if status.is_overdue:
             cell.fill = OVERDUE_FILL
