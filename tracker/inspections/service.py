@@ -178,6 +178,17 @@ def list_inspections(
     return [InspectionSummary(i, progress[i.id], unit_counts.get(i.id, 0)) for i in inspections]
 
 
+def visible_inspections(session: Session, user: User) -> list[Inspection]:
+    """The rounds `user` may see, newest first, for filters and pickers (no progress)."""
+    return list(
+        session.exec(
+            select(Inspection)
+            .where(inspection_visibility(session, user))
+            .order_by(Inspection.started_on.desc(), Inspection.id.desc())
+        )
+    )
+
+
 def get_visible_inspection(session: Session, user: User, inspection_id: int) -> Inspection:
     inspection = session.exec(
         select(Inspection).where(

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.errors import Forbidden, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
+from tracker.inspections.service import get_visible_inspection
 from tracker.org.models import Role, User
 from tracker.reports.forms import MAX_NEXT_STEPS
 
 BULLETIN_ROLES = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 
 
-def get_inspection(session: Session, inspection_id: int) -> Inspection:
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None:
-        raise NotFound(_("inspection not found"))
-    return inspection
+def get_inspection(session: Session, user: User, inspection_id: int) -> Inspection:
+    """The round, if `user` may see it; NotFound (404) otherwise, as on /inspections/<id>."""
+    return get_visible_inspection(session, user, inspection_id)
 
 
-def save_next_steps(session: Session, user: User, inspection_id: int, text: str) -> Inspection:
-    """Store 三、下一步工作措施及建议 with the round; leaders, inspectors and admins may."""
+def save_next_steps(
+    session: Session, user: User, inspection_id: int, text: str, now: datetime
+) -> Inspection:
+    """Store 三、下一步工作措施及建议 with the round, and who wrote it when."""
     if user.role not in BULLETIN_ROLES:
         raise Forbidden(_("only leaders, inspectors and admins edit the bulletin"))
     text = text.replace("\r\n", "\n").strip()
@@ -30,8 +33,10 @@ def save_next_steps(session: Session, user: User, inspection_id: int, text: str)
             _("the next steps are too long"),
             {"next_steps": _("at most %(count)s characters", count=MAX_NEXT_STEPS)},
         )
-    inspection = get_inspection(session, inspection_id)
+    inspection = get_inspection(session, user, inspection_id)
     inspection.next_steps = text
+    inspection.next_steps_updated_at = now
+    inspection.next_steps_updated_by_id = user.id
     session.add(inspection)
     session.flush()
     return inspection

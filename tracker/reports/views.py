@@ -19,12 +19,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from tracker.clock import local_date, utcnow
 from tracker.db import get_session
 from tracker.errors import ServiceError
 from tracker.inspections.models import Inspection
+from tracker.inspections.service import visible_inspections
 from tracker.reports import charts, service
 from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, to_docx
 from tracker.reports.forms import NextStepsForm
@@ -92,7 +92,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         [(i["title"], i["closed"], i["total"]) for i in stats["inspections"]],
         _("Progress to zero per inspection round"),
     )
-    inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
+    inspections = visible_inspections(session, current_user)
     return render_template(
         "reports/dashboard.html",
         stats=stats,
@@ -173,13 +173,18 @@ def _require_bulletin_role() -> None:
         abort(403)
 
 
+def _visible_round(inspection_id: int) -> Inspection:
+    """The round if the viewer may see it (as on /inspections/<id>), else 404."""
+    try:
+        return service.get_inspection(get_session(), current_user, inspection_id)
+    except ServiceError as error:
+        abort(error.status)
+
+
 def _selection() -> tuple[Selection | None, str | None]:
     """The round (`inspection`) or date range (`start`, `end`) asked for; an error message."""
-    session = get_session()
     if request.args.get("inspection", "").isdigit():
-        inspection = session.get(Inspection, int(request.args["inspection"]))
-        if inspection is None:
-            abort(404)
+        inspection = _visible_round(int(request.args["inspection"]))
         return Selection(inspection=inspection), None
     start_text, end_text = request.args.get("start"), request.args.get("end")
     if not start_text and not end_text:
@@ -214,15 +219,12 @@ def _bulletin_page(selection: Selection | None, form: NextStepsForm | None, stat
         document = build_bulletin(session, current_user, selection, utcnow(), current_app.config)
         if form is None and selection.inspection is not None:
             form = NextStepsForm(next_steps=selection.inspection.next_steps)
-    inspections = session.exec(
-        select(Inspection).order_by(Inspection.started_on.desc(), Inspection.id.desc())
-    ).all()
     return render_template(
         "reports/bulletin.html",
         bulletin=document,
         headings=HEADINGS,
         form=form,
-        inspections=inspections,
+        inspections=visible_inspections(session, current_user),
         args=request.args,
     ), status
 
@@ -256,7 +258,7 @@ def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             service.save_next_steps(
-                session, current_user, inspection_id, form.next_steps.data or ""
+                session, current_user, inspection_id, form.next_steps.data or "", utcnow()
             )
             session.commit()
         except ServiceError as error:
@@ -267,8 +269,6 @@ def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Next steps saved with the inspection round."), "success")
             return redirect(url_for("reports.bulletin", inspection=inspection_id) + "#next-steps")
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None:
-        abort(404)
+    inspection = _visible_round(inspection_id)
     flash(_("The text could not be saved; it is kept in the form below."), "danger")
     return _bulletin_page(Selection(inspection=inspection), form, 422)

@@ -25,6 +25,7 @@ from tracker.errors import Conflict, ServiceError
 from tracker.evidence import service as evidence
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
+from tracker.inspections.service import visible_inspections
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import units_in_scope
 from tracker.tickets import service
@@ -99,7 +100,7 @@ def index():  # type: ignore[no-untyped-def]
         else None
     )
     filter_units = units_in_scope(session, current_user, all_units)
-    inspections = session.exec(select(Inspection).order_by(Inspection.started_on.desc())).all()
+    inspections = visible_inspections(session, current_user)
     return render_template(
         "tickets/list.html",
         page=page,
