@@ -5,12 +5,16 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from helpers import later
+
+from tracker.reminders import jobs
 
 REMINDER_SETTINGS = {
     "BEFORE_DAYS": [3, 1],
@@ -38,10 +42,27 @@ def free_port() -> int:
 
 
 class Collector:
+    """Keeps what it receives; `refuse` answers RCPT for an address with a reply such as
+    "550 5.1.1 no such user"; `drop_at` closes the connection instead of answering the n-th
+    DATA (1-based, counted over the server's life), as a server going away mid-batch does."""
+
     def __init__(self) -> None:
         self.envelopes: list = []
+        self.refuse: dict[str, str] = {}
+        self.drop_at: set[int] = set()
+        self.data_commands = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.data_commands += 1
+        if self.data_commands in self.drop_at:
+            server.transport.close()
+            return "421 closing"
         self.envelopes.append(envelope)
         return "250 OK"
 
@@ -153,3 +174,20 @@ def mail_app(app_factory):  # type: ignore[no-untyped-def]
         return app_factory(**{**mail_settings(port), **overrides})
 
     return build
+
+
+@pytest.fixture
+def four_tickets(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
+    """Four tickets filed 20 days before NOW; the filing notices are swept away before the
+    test. At NOW, a sweep sends 8 mails: 3 of them to the county leader."""
+    filed = later(-20)  # 2026-05-26 10:00 local
+    tickets = {
+        "soon": make_ticket(now=filed, deadline=date(2026, 6, 18)),  # 3 days left at NOW
+        "late_b": make_ticket(now=filed, deadline=date(2026, 6, 13), responsible_unit="town-b"),
+        "very_late": make_ticket(now=filed, deadline=date(2026, 6, 5)),  # 10 days overdue
+        "far": make_ticket(now=filed, deadline=date(2026, 7, 30)),
+    }
+    jobs.sweep(app, filed)
+    assert ("cadre-a", "notice") in smtp.received()
+    smtp.clear()
+    return tickets

@@ -200,7 +200,7 @@ def test_killed_dispatch_loses_nothing(app, db, county, smtp, make_ticket, workf
     conn.close()
     # 2. a dispatcher claims rows, then dies before sending them
     policy = Policy.from_config(app.config)
-    claimed = claim(engine, NOW, policy, limit=2)
+    claimed = claim(engine, NOW, policy, "dead-dispatcher", limit=2)
     assert len(claimed) == 2
     first = dispatch(engine, NOW, app.config, workflow)
     assert first.sent == planned - 2  # the others go out; the claimed two wait for their lease

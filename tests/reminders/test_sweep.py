@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 
 from helpers import NOW, later
 from sqlmodel import select
@@ -11,25 +10,8 @@ from sqlmodel import select
 from tracker.reminders import jobs
 from tracker.reminders.models import OutboxMessage, OutboxStatus
 
-FILED = later(-20)  # 2026-05-26 10:00 local
 
-
-def _setup(app, smtp, make_ticket):  # type: ignore[no-untyped-def]
-    """Four tickets filed 20 days ago; the filing notices are swept away before the test."""
-    tickets = {
-        "soon": make_ticket(now=FILED, deadline=date(2026, 6, 18)),  # 3 days left at NOW
-        "late_b": make_ticket(now=FILED, deadline=date(2026, 6, 13), responsible_unit="town-b"),
-        "very_late": make_ticket(now=FILED, deadline=date(2026, 6, 5)),  # 10 days overdue
-        "far": make_ticket(now=FILED, deadline=date(2026, 7, 30)),
-    }
-    jobs.sweep(app, FILED)
-    assert ("cadre-a", "notice") in smtp.received()
-    smtp.clear()
-    return tickets
-
-
-def test_right_people_get_right_mails(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
+def test_right_people_get_right_mails(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     result = jobs.sweep(app, NOW)
     assert smtp.received() == {
         ("cadre-a", "before"),  # soon: 3 days left, to the unit's cadres
@@ -45,8 +27,7 @@ def test_right_people_get_right_mails(app, db, county, smtp, make_ticket):  # ty
     assert result.dispatch.failed == 0
 
 
-def test_sweeping_twice_sends_nothing_more(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
+def test_sweeping_twice_sends_nothing_more(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     jobs.sweep(app, NOW)
     first = len(smtp.messages)
     again = jobs.sweep(app, NOW)
@@ -56,8 +37,7 @@ def test_sweeping_twice_sends_nothing_more(app, db, county, smtp, make_ticket): 
     assert len(set(smtp.keys())) == first
 
 
-def test_next_day_overdue_reminders_continue(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
+def test_next_day_overdue_reminders_continue(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     jobs.sweep(app, NOW)
     smtp.clear()
     jobs.sweep(app, later(1))
@@ -65,8 +45,7 @@ def test_next_day_overdue_reminders_continue(app, db, county, smtp, make_ticket)
     assert smtp.received() == {("cadre-a", "overdue"), ("cadre-b", "overdue")}
 
 
-def test_no_mail_at_night(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
+def test_no_mail_at_night(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     night = later(0.5)  # 22:00 local
     result = jobs.sweep(app, night)
     assert result.plan.added > 0 and smtp.messages == []
@@ -74,8 +53,7 @@ def test_no_mail_at_night(app, db, county, smtp, make_ticket):  # type: ignore[n
     assert smtp.messages
 
 
-def test_smtp_down_loses_nothing(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
+def test_smtp_down_loses_nothing(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     smtp.stop()
     result = jobs.sweep(app, NOW)  # does not raise
     assert result.dispatch.sent == 0 and result.dispatch.failed == 8
@@ -90,8 +68,7 @@ def test_smtp_down_loses_nothing(app, db, county, smtp, make_ticket):  # type: i
     assert len(set(smtp.keys())) == 8
 
 
-def test_given_up_after_max_attempts(app, db, county, smtp, make_ticket, client, as_user):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
+def test_given_up_after_max_attempts(app, db, county, smtp, four_tickets, client, as_user):  # type: ignore[no-untyped-def]
     smtp.stop()
     for hours in (0, 1, 2, 3):
         jobs.sweep(app, later(hours / 24))
@@ -111,9 +88,8 @@ def test_given_up_after_max_attempts(app, db, county, smtp, make_ticket, client,
 
 
 def test_hanging_server_does_not_hang_the_sweep(
-    app, mail_app, db, county, smtp, make_ticket, hanging_smtp
+    app, mail_app, db, county, smtp, four_tickets, hanging_smtp
 ):  # type: ignore[no-untyped-def]
-    _setup(app, smtp, make_ticket)
     stuck = mail_app(hanging_smtp, MAIL_TIMEOUT=1)
     started = time.monotonic()
     result = jobs.sweep(stuck, NOW)

@@ -3,7 +3,10 @@
 Claiming is a short transaction (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite `BEGIN IMMEDIATE`)
 that moves the rows' `next_attempt_at` a lease ahead and counts the attempt, so two dispatchers
 never take the same row and a dispatcher that dies releases its rows when the lease ends. Each mail
-is marked sent in its own transaction right after the server accepted it.
+is marked sent in its own transaction right after the server accepted it; before it is sent its
+lease is checked and extended under the claim's token (`_hold`). A dispatcher killed between the
+server's acceptance and the mark sends that one mail again after the lease: at most one
+duplicate per killed dispatcher.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +32,7 @@ from tracker.reminders.messages import TicketView, build_message, ticket_view
 from tracker.reminders.models import (
     DEADLINE_RULES,
     OPTIONAL_RULES,
+    SENDABLE,
     SENDABLE_SQL,
     OutboxMessage,
     OutboxStatus,
@@ -105,8 +111,11 @@ def claimable(now: datetime, limit: int):  # type: ignore[no-untyped-def]
     )
 
 
-def claim(engine: Engine, now: datetime, policy: Policy, limit: int | None = None) -> list[int]:
-    """Reserve up to `limit` due rows for this dispatcher; return their ids (committed)."""
+def claim(
+    engine: Engine, now: datetime, policy: Policy, token: str, limit: int | None = None
+) -> list[int]:
+    """Reserve up to `limit` due rows for this dispatcher under its claim `token`; return their
+    ids (committed). Another dispatcher's later claim replaces the token: see `_hold`."""
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
@@ -118,6 +127,7 @@ def claim(engine: Engine, now: datetime, policy: Policy, limit: int | None = Non
                     .values(
                         next_attempt_at=now + timedelta(minutes=policy.lease_minutes),
                         attempts=OutboxMessage.attempts + 1,
+                        claim_token=token,
                     )
                 )
     return ids
@@ -251,6 +261,50 @@ def _prepare(
     return batch
 
 
+@dataclass
+class Hooks:
+    """Fault hooks for tests: called with the row id right before its lease check and right
+    after the server accepted it (before it is marked sent)."""
+
+    before_send: Callable[[int], None] | None = None
+    after_send: Callable[[int], None] | None = None
+
+
+def _hold(engine: Engine, row_id: int, token: str, until: datetime) -> bool:
+    """Extend this dispatcher's lease on a row; False if another dispatcher claimed it since
+    (its token replaced ours) or it is no longer sendable."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == row_id,
+                col(OutboxMessage.claim_token) == token,
+                col(OutboxMessage.status).in_([s.value for s in SENDABLE]),
+            )
+            .values(next_attempt_at=until)
+        )
+    return result.rowcount == 1
+
+
+class _Smtp:
+    """One SMTP connection for a batch, opened on first use and reopened once after a drop."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.conn: TimeoutConnection | None = None
+
+    def send(self, message: Message) -> None:
+        if self.conn is None:
+            conn = TimeoutConnection(current_app.extensions["mail"], self.timeout)
+            self.conn = conn.__enter__()
+        self.conn.send(message)
+
+    def drop(self) -> None:
+        if self.conn is not None:
+            self.conn.__exit__(None, None, None)
+            self.conn = None
+
+
 def dispatch_batch(
     engine: Engine,
     now: datetime,
@@ -258,54 +312,107 @@ def dispatch_batch(
     policy: Policy,
     counter: DayCounter,
     ids: Sequence[int],
+    token: str,
+    clock: Callable[[], datetime] | None = None,
+    hooks: Hooks | None = None,
 ) -> tuple[DispatchResult, bool]:
-    """Send the claimed rows `ids`; return the counts and whether the server was reachable."""
+    """Send the claimed rows `ids`; return the counts and whether the server was reachable.
+
+    Each row is held (lease checked and extended under our claim `token`) right before it is
+    sent, so a batch slower than the lease never sends a row another dispatcher has claimed.
+    A refusal of one recipient fails that row only: for good on a 5xx, with a back-off on a
+    4xx. A dropped connection is reopened once and the batch goes on; if the server cannot be
+    reached the rest of the batch backs off.
+    """
+    clock = clock or _clock_from(now)
+    hooks = hooks or Hooks()
     result = DispatchResult()
     with Session(engine, expire_on_commit=False) as session:
         batch = _prepare(session, ids, workflow, policy, counter)
     for row_id, reason in batch.cancelled:
         _mark(engine, [row_id], status=OutboxStatus.CANCELLED, last_error=reason)
         result.cancelled += 1
-    if not batch.ready:
-        return result, True
-    mail_state = current_app.extensions["mail"]
+    smtp = _Smtp(policy.mail_timeout)
     remaining = list(batch.ready)
+    reconnected = False
     try:
-        with TimeoutConnection(mail_state, policy.mail_timeout) as conn:
-            while remaining:
-                row, message = remaining[0]
-                message.extra_headers = {**(message.extra_headers or {}), "X-Tracker-Key": row.key}
-                try:
-                    conn.send(message)
-                except (smtplib.SMTPServerDisconnected, OSError):
+        while remaining:
+            row, message = remaining[0]
+            if hooks.before_send:
+                hooks.before_send(row.id)
+            if not _hold(engine, row.id, token, clock() + timedelta(minutes=policy.lease_minutes)):
+                remaining.pop(0)  # another dispatcher owns it now
+                continue
+            message.extra_headers = {**(message.extra_headers or {}), "X-Tracker-Key": row.key}
+            try:
+                smtp.send(message)
+            except smtplib.SMTPServerDisconnected:
+                smtp.drop()
+                if reconnected:
                     raise
-                except smtplib.SMTPException as error:  # this recipient refused: go on
-                    _mark_failed(
-                        engine, [row], f"{type(error).__name__}: {error}", now, policy, result
-                    )
-                else:
-                    _mark(
-                        engine,
-                        [row.id],
-                        status=OutboxStatus.SENT,
-                        sent_at=now,
-                        subject=message.subject[:300],
-                        last_error="",
-                    )
-                    result.sent += 1
-                remaining.pop(0)
+                reconnected = True  # reopen once and send this row again
+                continue
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+                _refused(engine, row, error, clock(), policy, result)
+            else:
+                if hooks.after_send:
+                    hooks.after_send(row.id)
+                _mark(
+                    engine,
+                    [row.id],
+                    status=OutboxStatus.SENT,
+                    sent_at=clock(),
+                    subject=message.subject[:300],
+                    last_error="",
+                )
+                result.sent += 1
+            reconnected = False
+            remaining.pop(0)
     except (smtplib.SMTPException, OSError) as error:
         log.warning("SMTP unavailable (%s); %d mails will be retried", error, len(remaining))
         _mark_failed(
             engine,
             [r for r, _ in remaining],
             f"{type(error).__name__}: {error}",
-            now,
+            clock(),
             policy,
             result,
         )
         return result, False
+    finally:
+        smtp.drop()
     return result, True
+
+
+def _clock_from(now: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `now` and runs with real time (leases of a slow batch)."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+def refusal_is_permanent(error: smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError) -> bool:
+    """5xx is a refusal for good; 4xx (mailbox busy, greylisting) may pass later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+    else:
+        codes = [error.smtp_code]
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
+def _refused(
+    engine: Engine,
+    row: OutboxMessage,
+    error: smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError,
+    now: datetime,
+    policy: Policy,
+    result: DispatchResult,
+) -> None:
+    reason = f"{type(error).__name__}: {error}"
+    if refusal_is_permanent(error):
+        _mark(engine, [row.id], status=OutboxStatus.GIVEN_UP, last_error=reason[:1000])
+        result.given_up += 1
+    else:
+        _mark_failed(engine, [row], reason, now, policy, result)
 
 
 def dispatch(
@@ -315,8 +422,14 @@ def dispatch(
     workflow: WorkflowDefinition,
     calendar: WorkdayCalendar | None = None,
     max_batches: int = 1000,
+    clock: Callable[[], datetime] | None = None,
+    hooks: Hooks | None = None,
 ) -> DispatchResult:
-    """Send every due mail, batch by batch, until none is left or the server is unreachable."""
+    """Send every due mail, batch by batch, until none is left or the server is unreachable.
+
+    `clock` (default: `now` running on with real time) times leases and marks; tests pass a
+    clock they move, and `hooks` to stop or race the dispatcher at a chosen row.
+    """
     policy = Policy.from_config(config)
     if calendar is None and policy.working_days:
         with Session(engine) as session:
@@ -324,11 +437,15 @@ def dispatch(
     else:
         counter = DayCounter(policy, now, calendar)
     total = DispatchResult()
+    clock = clock or _clock_from(now)
     for _ in range(max_batches):
-        ids = claim(engine, now, policy)
+        token = uuid.uuid4().hex
+        ids = claim(engine, now, policy, token)
         if not ids:
             break
-        result, reachable = dispatch_batch(engine, now, workflow, policy, counter, ids)
+        result, reachable = dispatch_batch(
+            engine, now, workflow, policy, counter, ids, token, clock, hooks
+        )
         total.add(result)
         if not reachable:
             break

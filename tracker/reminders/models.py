@@ -78,7 +78,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=16)
     attempts: int = 0
-    next_attempt_at: datetime
+    next_attempt_at: datetime  # also the end of a dispatcher's lease while claimed
+    claim_token: str = Field(default="", max_length=32)  # the claiming dispatcher's batch
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     subject: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=created_now)

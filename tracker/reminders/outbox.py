@@ -38,6 +38,7 @@ COLUMNS = (
     "last_error",
     "subject",
     "created_at",
+    "claim_token",
 )
 
 
@@ -171,6 +172,7 @@ class _Writer:
                 "",
                 "",
                 self.now,
+                "",
             )
             if self.positional:
                 params.append(tuple(values[i] for i in self.order) if self.reorder else values)
