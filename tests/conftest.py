@@ -28,7 +28,7 @@ from tracker.org.service import create_unit, create_user
 from tracker.tickets import service
 from tracker.tickets.models import Ticket
 from tracker.tickets.schemas import TicketCreate, TransitionIn
-from tracker.tickets.taxonomy import ensure_categories
+from tracker.tickets.taxonomy import ensure_taxonomy
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
@@ -179,7 +179,7 @@ class County:
 
 @pytest.fixture
 def county(db) -> County:  # type: ignore[no-untyped-def]
-    ensure_categories(db)
+    ensure_taxonomy(db)
     c = create_unit(db, "county", "示范县", "county")
     ta = create_unit(db, "town-a", "青山乡", "township", "county")
     va = create_unit(db, "village-a", "上庄村", "village", "town-a")

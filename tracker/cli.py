@@ -65,6 +65,7 @@ def _register_commands() -> None:
     from tracker.org.cli import unit_group, user_group
     from tracker.reminders.cli import reminders_group, scheduler_command
     from tracker.reports.cli import reports_group
+    from tracker.tickets.category_cli import category_group
     from tracker.tickets.ledger_cli import export_command, import_command
     from tracker.workflow.cli import workflow_group
 
@@ -73,7 +74,7 @@ def _register_commands() -> None:
     cli.add_command(reminders_group)
     cli.add_command(scheduler_command)
     cli.add_command(workflow_group)
-    for command in (backup_command, restore_command, audit_group, reports_group):
+    for command in (backup_command, restore_command, audit_group, reports_group, category_group):
         cli.add_command(command)
 
 

@@ -25,7 +25,7 @@ from tracker.org.service import create_unit, create_user
 from tracker.tickets import service
 from tracker.tickets.models import Category, Indicator
 from tracker.tickets.schemas import IndicatorIn, TicketCreate, TransitionIn
-from tracker.tickets.taxonomy import ensure_categories
+from tracker.tickets.taxonomy import ensure_taxonomy
 from tracker.workflow.registry import active_workflow
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -306,7 +306,7 @@ def load_demo(
 ) -> DemoPeople:
     """Create the demo county and `tickets` findings spread over the last 60 days."""
     rng = random.Random(seed)
-    ensure_categories(session)
+    ensure_taxonomy(session)
     people = _build_org(session)
     settings = service.Settings.from_config(current_app.config)
     workflow = active_workflow()

@@ -13,6 +13,7 @@ from tracker.tickets import search  # noqa: F401  (the search index's DDL on `ti
 from tracker.tickets.models import (
     Category,
     Indicator,
+    StandardIndicator,
     Ticket,
     TicketCodeCounter,
     TicketCoUnit,
@@ -32,6 +33,7 @@ __all__ = [
     "InspectionUnit",
     "LeaderCharge",
     "OutboxMessage",
+    "StandardIndicator",
     "Ticket",
     "TicketCoUnit",
     "TicketCodeCounter",

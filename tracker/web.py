@@ -21,6 +21,7 @@ def _blueprints():  # type: ignore[no-untyped-def]
     from tracker.org.views import bp as org_bp
     from tracker.reminders.views import bp as reminders_bp
     from tracker.reports.views import bp as reports_bp
+    from tracker.tickets.category_views import bp as categories_bp
     from tracker.tickets.ledger_views import bp as ledger_bp
     from tracker.tickets.views import bp as tickets_bp
     from tracker.workflow.views import bp as workflow_bp
@@ -38,6 +39,7 @@ def _blueprints():  # type: ignore[no-untyped-def]
         reports_bp,
         inspections_bp,
         evidence_bp,
+        categories_bp,
     ]
 
 

@@ -1,4 +1,4 @@
-"""Reference data and figures: units, categories, inspections, the workflow, statistics."""
+"""Reference data and figures: units, inspections, the workflow, statistics."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from tracker.api.blueprint import bp, page_size, respond
 from tracker.api.inputs import json_object, query
 from tracker.api.present import local_moment
 from tracker.api.schemas import (
-    CategoryList,
-    CategoryOut,
     InspectionOut,
     InspectionPage,
     Paging,
@@ -27,7 +25,6 @@ from tracker.inspections import service as inspections
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import InspectionSummary
 from tracker.org.models import Unit
-from tracker.tickets.models import Category
 from tracker.workflow.registry import active_workflow
 
 
@@ -48,27 +45,6 @@ def units():  # type: ignore[no-untyped-def]
                     is_active=u.is_active,
                 )
                 for u in rows
-            ]
-        )
-    )
-
-
-@bp.get("/categories")
-def categories():  # type: ignore[no-untyped-def]
-    rows = get_session().exec(select(Category).order_by(Category.position)).all()
-    codes = {c.id: c.code for c in rows}
-    return respond(
-        CategoryList(
-            items=[
-                CategoryOut(
-                    id=c.id,
-                    code=c.code,
-                    name_zh=c.name_zh,
-                    name_en=c.name_en,
-                    parent=codes.get(c.parent_id) if c.parent_id else None,
-                    is_active=c.is_active,
-                )
-                for c in rows
             ]
         )
     )

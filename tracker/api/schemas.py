@@ -188,10 +188,44 @@ class CategoryOut(SQLModel):
     name_en: str
     parent: str | None
     is_active: bool
+    position: int = 0
 
 
 class CategoryList(SQLModel):
     items: list[CategoryOut]
+
+
+class CategoryCreate(SQLModel):
+    """A new category; `parent` is a top category's code, `position` defaults to last."""
+
+    code: str = Field(min_length=1, max_length=32)
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+    parent: str | None = Field(default=None, max_length=32)
+    position: int | None = Field(default=None, ge=0, le=ID_MAX)
+
+
+class CategoryPatch(SQLModel):
+    """Fields to change; `is_active: false` disables (old tickets keep the category)."""
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=100)
+    position: int | None = Field(default=None, ge=0, le=ID_MAX)
+    is_active: bool | None = None
+
+
+class StandardIndicatorOut(SQLModel):
+    id: int
+    group: str
+    name: str
+    unit: str
+    is_paired: bool
+    position: int
+    is_active: bool
+
+
+class StandardIndicatorList(SQLModel):
+    items: list[StandardIndicatorOut]
 
 
 class InspectionOut(SQLModel):

@@ -201,7 +201,7 @@ class _Lookups:
             if unit.name != unit.code:
                 units.setdefault(unit.name, []).append(unit)
         categories: dict[str, list[Category]] = {}
-        for category in session.exec(select(Category).where(Category.is_active)):
+        for category in session.exec(select(Category)):
             for key in {category.code, category.name_zh, category.name_en}:
                 categories.setdefault(key, []).append(category)
         inspections: dict[str, list[Inspection]] = {}
@@ -300,7 +300,14 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
     category = _text(record.get("问题类别"))
     if category:
         found = _only(lookups.categories.get(category, []))
-        if found is not None:
+        if found is not None and not found.is_active:
+            problems.append(
+                _problem(
+                    "问题类别",
+                    _("category %(code)s is disabled: choose another", code=repr(category)),
+                )
+            )
+        elif found is not None:
             data["category"] = found.code
         else:
             problems.append(

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, Text
+from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -195,3 +195,25 @@ class TicketCodeCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last: int = 0
+
+
+class StandardIndicator(SQLModel, table=True):
+    """A standard rectification figure (标准整改指标) offered when reporting and ordering bulletins.
+
+    One row per (name, unit). A row with `is_paired` is written right after the row of the same
+    name before it, as one phrase: 拆除废弃房屋14间420平方米.
+    """
+
+    __tablename__ = "standard_indicator"
+    __table_args__ = (UniqueConstraint("name", "unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_name: str = Field(default="", max_length=50)
+    name: str = Field(max_length=100)
+    unit: str = Field(default="", max_length=16)
+    is_paired: bool = False
+    position: int = 0
+    is_active: bool = True
+
+    def __repr__(self) -> str:
+        return f"<StandardIndicator {self.name} {self.unit}>"

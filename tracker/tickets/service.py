@@ -136,8 +136,12 @@ def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> 
     resolved: dict = {}
     if data.category is not None:
         category = _by_code(session, Category, data.category)
-        if category is None or not category.is_active:
+        if category is None:
             errors["category"] = _("unknown category %(code)s", code=repr(data.category))
+        elif not category.is_active:
+            errors["category"] = _(
+                "category %(code)s is disabled: choose another", code=repr(data.category)
+            )
         else:
             resolved["category_id"] = category.id
     if data.responsible_unit is not None:

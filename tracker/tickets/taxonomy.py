@@ -1,10 +1,14 @@
-"""The starting category taxonomy (from the bulletin's domain), loaded idempotently."""
+"""The standard taxonomy (categories and indicators of the domain), loaded idempotently.
+
+Migration 0005 seeds a fresh database with a frozen copy of these lists; the demo and the tests
+(which build the schema from the models) load them with `ensure_taxonomy`.
+"""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from tracker.tickets.models import Category
+from tracker.tickets.models import Category, StandardIndicator
 
 # (code, 中文, English, children)
 TAXONOMY: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
@@ -47,6 +51,62 @@ TAXONOMY: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
     ("epidemic", "疫情防控", "Epidemic prevention", []),
     ("resumption", "复工复产", "Resumption of work", []),
 ]
+
+
+# (group, name, units): in the bulletin's order. "+" joins a paired measure written as one
+# phrase (拆除废弃房屋14间420平方米); "|" separates alternative units of the same figure.
+INDICATORS: list[tuple[str, str, str]] = [
+    ("庭院与三堆", "整治农牧户庭院", "户"),
+    ("庭院与三堆", "清理垃圾堆", "堆|处"),
+    ("庭院与三堆", "清理柴草堆", "堆|处"),
+    ("庭院与三堆", "清理粪土堆", "堆|处"),
+    ("庭院与三堆", "规整柴草", "堆"),
+    ("废弃物", "清除废旧农膜", "吨"),
+    ("废弃物", "处置病死畜禽", "只"),
+    ("废弃物", "清除畜禽废物", "吨"),
+    ("废弃物", "清理农牧业投入品", "吨"),
+    ("房屋与墙体", "拆除废弃房屋", "间+平方米"),
+    ("房屋与墙体", "修缮破旧房屋", "间"),
+    ("房屋与墙体", "拆除残垣断壁", "米|处"),
+    ("房屋与墙体", "拆除废弃棚圈", "处"),
+    ("房屋与墙体", "改造文化院墙", "平方米|米"),
+    ("房屋与墙体", "改造彩钢围墙", "平方米|米"),
+    ("改厕", "新建户厕选址", "座"),
+    ("改厕", "改建卫生厕所", "座"),
+    ("绿化", "绿化美化村庄景观带", "亩"),
+    ("绿化", "栽植苗木", "株|万株"),
+    ("绿化", "栽植花卉", "株|万株|亩"),
+]
+
+
+def indicator_rows() -> list[dict[str, object]]:
+    """INDICATORS as table rows: one per (name, unit), positions in steps of 10."""
+    rows: list[dict[str, object]] = []
+    for group, name, units in INDICATORS:
+        paired = "+" in units
+        for index, unit in enumerate(units.replace("+", "|").split("|")):
+            rows.append(
+                {
+                    "group_name": group,
+                    "name": name,
+                    "unit": unit,
+                    "is_paired": paired and index > 0,
+                    "position": (len(rows) + 1) * 10,
+                }
+            )
+    return rows
+
+
+def ensure_taxonomy(session: Session) -> int:
+    """Add the standard categories and indicators that are missing; return how many were added."""
+    added = ensure_categories(session)
+    existing = set(session.exec(select(StandardIndicator.name, StandardIndicator.unit)).all())
+    for row in indicator_rows():
+        if (row["name"], row["unit"]) not in existing:
+            session.add(StandardIndicator(**row))
+            added += 1
+    session.flush()
+    return added
 
 
 def ensure_categories(session: Session) -> int:

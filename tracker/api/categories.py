@@ -1,0 +1,86 @@
+"""The taxonomy through the API: categories (read by all, changed by admins) and indicators."""
+
+from __future__ import annotations
+
+from tracker.api.auth import api_user
+from tracker.api.blueprint import bp, respond
+from tracker.api.inputs import body, json_object
+from tracker.api.schemas import (
+    CategoryCreate,
+    CategoryList,
+    CategoryOut,
+    CategoryPatch,
+    StandardIndicatorList,
+    StandardIndicatorOut,
+)
+from tracker.db import get_session
+from tracker.tickets import categories
+from tracker.tickets.indicator_catalog import IndicatorCatalog
+from tracker.tickets.models import Category, StandardIndicator
+from tracker.tickets.schemas import validate
+
+
+def _out(row: Category, codes: dict[int, str]) -> CategoryOut:
+    return CategoryOut(
+        id=row.id,
+        code=row.code,
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        parent=codes.get(row.parent_id) if row.parent_id else None,
+        is_active=row.is_active,
+        position=row.position,
+    )
+
+
+def _codes() -> dict[int, str]:
+    return {row.id: row.code for row in categories.list_categories(get_session())}
+
+
+@bp.get("/categories")
+def list_categories():  # type: ignore[no-untyped-def]
+    """Every category, disabled ones included (old tickets carry them), parents first."""
+    rows = categories.list_categories(get_session())
+    codes = {row.id: row.code for row in rows}
+    return respond(CategoryList(items=[_out(row, codes) for row in rows]))
+
+
+@bp.post("/categories")
+def create_category():  # type: ignore[no-untyped-def]
+    categories.require_taxonomy_manager(api_user())
+    data = body(CategoryCreate)
+    session = get_session()
+    row = categories.create_category(
+        session, data.code, data.name_zh, data.name_en, data.parent, data.position
+    )
+    session.commit()
+    return respond(_out(row, _codes()), 201)
+
+
+@bp.patch("/categories/<code>")
+def update_category(code: str):  # type: ignore[no-untyped-def]
+    categories.require_taxonomy_manager(api_user())
+    raw = json_object()
+    changes = validate(CategoryPatch, raw).model_dump(include=set(raw))
+    session = get_session()
+    row = categories.update_category(session, code, changes)
+    session.commit()
+    return respond(_out(row, _codes()))
+
+
+def _indicator_out(row: StandardIndicator) -> StandardIndicatorOut:
+    return StandardIndicatorOut(
+        id=row.id,
+        group=row.group_name,
+        name=row.name,
+        unit=row.unit,
+        is_paired=row.is_paired,
+        position=row.position,
+        is_active=row.is_active,
+    )
+
+
+@bp.get("/indicators")
+def list_indicators():  # type: ignore[no-untyped-def]
+    """The standard indicators in the bulletin's order (offered when reporting figures)."""
+    catalog = IndicatorCatalog.load(get_session())
+    return respond(StandardIndicatorList(items=[_indicator_out(r) for r in catalog.active]))

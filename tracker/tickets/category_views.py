@@ -1,0 +1,110 @@
+"""/admin/categories: the taxonomy page (categories and standard indicators), admins only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from tracker.db import get_session
+from tracker.errors import ServiceError
+from tracker.form_errors import show_service_errors
+from tracker.org.views import admin_required
+from tracker.tickets import categories
+from tracker.tickets.category_forms import CategoryForm, IndicatorForm
+from tracker.tickets.indicator_catalog import IndicatorCatalog
+from tracker.tickets.models import StandardIndicator
+
+bp = Blueprint("categories", __name__, url_prefix="/admin/categories")
+
+
+@bp.app_template_global()
+def standard_indicator_names() -> list[str]:
+    """The active standard indicators' names, in order: suggestions when reporting figures."""
+    catalog = IndicatorCatalog.load(get_session())
+    return list(dict.fromkeys(row.name for row in catalog.active))
+
+
+def _category_form() -> CategoryForm:
+    form = CategoryForm(prefix="category")
+    tops = [c for c in categories.list_categories(get_session()) if c.parent_id is None]
+    form.parent.choices = [("", "—"), *((c.code, f"{c.name_zh} ({c.code})") for c in tops)]
+    return form
+
+
+def _render(category_form: CategoryForm, indicator_form: IndicatorForm, status: int = 200):  # type: ignore[no-untyped-def]
+    session = get_session()
+    return render_template(
+        "tickets/categories.html",
+        categories=categories.list_categories(session),
+        indicators=categories.list_indicators(session),
+        category_form=category_form,
+        indicator_form=indicator_form,
+    ), status
+
+
+@bp.get("")
+@admin_required
+def index():  # type: ignore[no-untyped-def]
+    return _render(_category_form(), IndicatorForm(prefix="indicator"))
+
+
+@bp.post("")
+@admin_required
+def create():  # type: ignore[no-untyped-def]
+    form, session = _category_form(), get_session()
+    if form.validate_on_submit():
+        try:
+            row = categories.create_category(
+                session, form.code.data, form.name_zh.data, form.name_en.data, form.parent.data
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            show_service_errors(form, error)
+        else:
+            flash(_("Category %(name)s added.", name=row.name_zh), "success")
+            return redirect(url_for("categories.index"))
+    return _render(form, IndicatorForm(prefix="indicator"), 422)
+
+
+@bp.post("/<code>/<any(enable, disable):action>")
+@admin_required
+def toggle(code: str, action: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    row = categories.set_category_active(session, code, action == "enable")
+    session.commit()
+    if row.is_active:
+        flash(_("Category %(name)s enabled.", name=row.name_zh), "success")
+    else:
+        flash(_("Category %(name)s disabled.", name=row.name_zh), "success")
+    return redirect(url_for("categories.index"))
+
+
+@bp.post("/indicators")
+@admin_required
+def create_indicator():  # type: ignore[no-untyped-def]
+    form, session = IndicatorForm(prefix="indicator"), get_session()
+    if form.validate_on_submit():
+        try:
+            row = categories.create_indicator(
+                session, form.name.data, form.unit.data, form.group_name.data or ""
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            show_service_errors(form, error)
+        else:
+            flash(_("Indicator %(name)s added.", name=f"{row.name} ({row.unit})"), "success")
+            return redirect(url_for("categories.index"))
+    return _render(_category_form(), form, 422)
+
+
+@bp.post("/indicators/<int:indicator_id>/<any(enable, disable):action>")
+@admin_required
+def toggle_indicator(indicator_id: int, action: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    row: StandardIndicator = categories.set_indicator_active(
+        session, indicator_id, action == "enable"
+    )
+    session.commit()
+    return redirect(url_for("categories.index", _anchor=f"indicator-{row.id}"))
