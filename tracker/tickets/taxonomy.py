@@ -1,6 +1,6 @@
 """The standard taxonomy (categories and indicators of the domain), loaded idempotently.
 
-Migration 0005 seeds a fresh database with a frozen copy of these lists; the demo and the tests
+Migration standard_taxonomy seeds a fresh database with a frozen copy of these lists; the demo and the tests
 (which build the schema from the models) load them with `ensure_taxonomy`.
 """
 

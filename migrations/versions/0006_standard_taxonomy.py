@@ -1,7 +1,7 @@
 """standard taxonomy: the indicator table, and the standard categories and indicators seeded
 
 Revision ID: standard_taxonomy
-Revises: 0004
+Revises: outbox_claim_token
 Create Date: 2026-12-03 04:10:00
 
 A fresh install could import nothing: categories came only with `tracker demo`. The standard
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "standard_taxonomy"
-down_revision = "0004"
+down_revision = "outbox_claim_token"
 branch_labels = None
 depends_on = None
 
