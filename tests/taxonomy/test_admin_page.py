@@ -17,7 +17,7 @@ def test_admin_manages_the_taxonomy_on_the_page(as_user, county, db):  # type: i
     dup = client.post(
         "/admin/categories", data={"category-code": "toilet", "category-name_zh": "厕所"}
     )
-    assert dup.status_code == 422 and "already exists" in dup.text
+    assert dup.status_code == 422 and "已存在" in dup.text
     added = client.post(
         "/admin/categories",
         data={

@@ -1,7 +1,7 @@
 """The standard taxonomy (categories and indicators of the domain), loaded idempotently.
 
-Migration standard_taxonomy seeds a fresh database with a frozen copy of these lists; the demo and the tests
-(which build the schema from the models) load them with `ensure_taxonomy`.
+Migration standard_taxonomy seeds a fresh database with a frozen copy of these lists; the demo
+and the tests (which build the schema from the models) load them with `ensure_taxonomy`.
 """
 
 from __future__ import annotations
