@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.clock import utcnow
+from tracker.policy import Permission, offers
 from tracker.tickets.models import Ticket
 from tracker.tickets.status import TicketStatus, ticket_status
 from tracker.workflow.registry import active_workflow
@@ -83,17 +84,24 @@ def local_date_filter(value: date | datetime | None, fmt: str = "medium") -> str
     return format_date(value, fmt)
 
 
-def register_nav(app: Flask, endpoint: str, label, roles: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
-    """Add a link to the main menu (for the roles given, or everyone signed in)."""
-    app.extensions.setdefault("nav_links", []).append((endpoint, label, roles))
+def register_nav(app: Flask, endpoint: str, label, permission: Permission | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Add a link to the main menu (for the roles holding `permission`, or everyone signed in)."""
+    app.extensions.setdefault("nav_links", []).append((endpoint, label, permission))
 
 
 def nav_links() -> list[tuple[str, str]]:
     links = current_app.extensions.get("nav_links", [])
-    role = getattr(current_user, "role", None)
     return [
-        (endpoint, str(label)) for endpoint, label, roles in links if not roles or role in roles
+        (endpoint, str(label))
+        for endpoint, label, permission in links
+        if permission is None
+        or (current_user.is_authenticated and offers(current_user, permission))
     ]
+
+
+def offered(permission: str) -> bool:
+    """Whether the signed-in user's role holds `permission` (tracker.policy), for templates."""
+    return current_user.is_authenticated and offers(current_user, Permission(permission))
 
 
 def page_url(number: int) -> str:
@@ -113,6 +121,7 @@ def init_app(app: Flask) -> None:
         RAG_CLASSES=RAG_CLASSES,
         nav_links=nav_links,
         page_url=page_url,
+        offered=offered,
         role_label=role_label,
         relation_label=relation_label,
         input_label=input_label,

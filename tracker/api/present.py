@@ -1,7 +1,7 @@
 """Turn tickets and their history into API models, with a fixed number of queries per page.
 
-Relations (responsible unit, leader in charge...) are worked out from batch-loaded data, the same
-way as `tracker.tickets.service.relations_of`, so a list never queries once per ticket.
+Relations (responsible unit, leader in charge...) are worked out from batch-loaded data by
+`tracker.tickets.relations.Viewpoint`, so a list never queries once per ticket.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 
 from tracker.api.schemas import EventOut, IndicatorOut, TicketOut, TransitionOut
 from tracker.clock import as_utc
-from tracker.org.models import Role, Unit, User
-from tracker.org.service import charged_units, is_within
+from tracker.org.models import Unit, User
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.related import Related, load_related
+from tracker.tickets.relations import Viewpoint
 from tracker.tickets.service import facts_of
 from tracker.tickets.status import ticket_status
 from tracker.workflow.definition import WorkflowDefinition
@@ -61,39 +61,6 @@ class Context:
         )
 
 
-@dataclass
-class Caller:
-    """The API user with what their relations depend on, loaded once per request."""
-
-    user: User
-    own_unit: Unit | None
-    charged: list[Unit]
-
-    @classmethod
-    def load(cls, session: Session, user: User) -> Caller:
-        own = session.get(Unit, user.unit_id) if user.role == Role.CADRE and user.unit_id else None
-        charged = charged_units(session, user) if user.role == Role.LEADER else []
-        return cls(user=user, own_unit=own, charged=charged)
-
-    def relations(self, ticket: Ticket, related: Related) -> frozenset[str]:
-        """As `service.relations_of`, from preloaded units."""
-        relations: set[str] = set()
-        if ticket.reporter_id == self.user.id:
-            relations.add("reporter")
-        responsible = related.unit(ticket.responsible_unit_id)
-        if responsible is None:
-            return frozenset(relations)
-        if self.own_unit is not None:
-            co_units = [related.unit(i) for i in related.co_units.get(ticket.id, [])]
-            if is_within(responsible, [self.own_unit]):
-                relations.update({"responsible_unit", "involved_unit"})
-            elif any(u is not None and is_within(u, [self.own_unit]) for u in co_units):
-                relations.add("involved_unit")
-        if self.charged and is_within(responsible, self.charged):
-            relations.add("leader_in_charge")
-        return frozenset(relations)
-
-
 def _code(unit: Unit | None) -> str | None:
     return unit.code if unit else None
 
@@ -101,14 +68,14 @@ def _code(unit: Unit | None) -> str | None:
 def ticket_out(
     ticket: Ticket,
     related: Related,
-    caller: Caller,
+    caller: Viewpoint,
     workflow: WorkflowDefinition,
     now: datetime,
     context: Context | None = None,
 ) -> TicketOut:
     ctx = context or Context.current()
     status = ticket_status(ticket, workflow, now, ctx.timezone, ctx.amber_days)
-    actor = Actor(role=caller.user.role, relations=caller.relations(ticket, related))
+    actor = Actor(role=caller.user.role, relations=caller.relations_in(ticket, related))
     category = related.category(ticket.category_id)
     assignee, reporter = related.user(ticket.assignee_id), related.user(ticket.reporter_id)
     return TicketOut(
@@ -181,7 +148,7 @@ def tickets_out(
 ) -> list[TicketOut]:
     """Present a page of tickets: a fixed number of queries whatever its length."""
     related = load_related(session, tickets, inspections=False)
-    caller = Caller.load(session, user)
+    caller = Viewpoint.load(session, user)
     context = Context.current()
     return [ticket_out(t, related, caller, workflow, now, context) for t in tickets]
 

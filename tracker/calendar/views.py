@@ -79,6 +79,7 @@ def delete(day: str):  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask) -> None:
+    from tracker.policy import Permission
     from tracker.template_helpers import register_nav
 
-    register_nav(app, "calendar.index", _l("Calendar"), ("admin",))
+    register_nav(app, "calendar.index", _l("Calendar"), Permission.ADMINISTER)

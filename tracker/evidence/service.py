@@ -21,11 +21,13 @@ from tracker.evidence.images import BadImage, process_image
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
 from tracker.i18n import service_gettext as _
-from tracker.org.models import Role, User
+from tracker.org.models import User
+from tracker.policy import Permission, may, offers
 from tracker.tickets.history import append_event
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
+from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
-from tracker.tickets.service import relations_of, touch
+from tracker.tickets.service import touch
 from tracker.workflow.registry import active_workflow
 
 TYPES_BY_CONTENT_TYPE = {t.content_type: t for t in ACCEPTED}
@@ -68,16 +70,11 @@ def can_upload(session: Session, user: User, ticket: Ticket) -> bool:
     """Inspectors and admins; cadres of the lead or a co-operating unit (协办 units add their own
     evidence); leaders in charge. Units stop adding files once the ticket is closed; inspectors
     still can (follow-up checks, 回头看)."""
-    if user.role in (Role.ADMIN, Role.INSPECTOR):
+    if may(user, Permission.ADD_EVIDENCE_WHEN_CLOSED):
         return True
-    if _is_terminal(ticket):
+    if not offers(user, Permission.ADD_EVIDENCE) or _is_terminal(ticket):
         return False
-    relations = relations_of(session, user, ticket)
-    if user.role == Role.CADRE:
-        return "involved_unit" in relations
-    if user.role == Role.LEADER:
-        return "leader_in_charge" in relations
-    return False
+    return may(user, Permission.ADD_EVIDENCE, relations_of(session, user, ticket))
 
 
 # --- names ---------------------------------------------------------------------------------

@@ -22,14 +22,12 @@ from tracker.inspections.progress import Progress, progress_by_inspection
 from tracker.inspections.schemas import InspectionCreate
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import scope_units, subtree_ids
+from tracker.policy import Permission, offers
 from tracker.tickets.models import Ticket
 from tracker.tickets.schemas import validate
 from tracker.tickets.scope import visibility_condition
 from tracker.workflow.definition import WorkflowDefinition
 
-CREATORS = (Role.INSPECTOR, Role.ADMIN)
-TEAM_ROLES = (Role.INSPECTOR, Role.LEADER)
-NEXT_STEPS_EDITORS = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 MAX_ROUND_DAYS = 366
 MAX_FINDINGS_SHOWN = 500
 
@@ -61,7 +59,7 @@ def create_inspection(
     now: datetime,
 ) -> Inspection:
     """Record a round with its team and the units it covered; every problem is a field error."""
-    if actor.role not in CREATORS:
+    if not offers(actor, Permission.CREATE_INSPECTION):
         raise Forbidden(_("Only inspectors and administrators create inspection rounds."))
     if not isinstance(data, InspectionCreate):
         data = validate(InspectionCreate, dict(data))
@@ -79,7 +77,11 @@ def create_inspection(
         members = list(session.exec(select(User).where(User.username.in_(team_names))))
     found = {u.username: u for u in members}
     unknown = [n for n in team_names if n not in found]
-    wrong_role = [u.username for u in members if u.role not in TEAM_ROLES or not u.is_enabled]
+    wrong_role = [
+        u.username
+        for u in members
+        if not offers(u, Permission.JOIN_INSPECTION_TEAM) or not u.is_enabled
+    ]
     if unknown:
         errors["team"] = _("Unknown users: %(names)s.", names=", ".join(unknown))
     elif wrong_role:
@@ -120,7 +122,7 @@ def update_next_steps(
     session: Session, actor: User, inspection: Inspection, text: str, now: datetime
 ) -> Inspection:
     """Set 三、下一步工作措施及建议 (the bulletin's next steps); leaders and inspectors."""
-    if actor.role not in NEXT_STEPS_EDITORS:
+    if not offers(actor, Permission.EDIT_NEXT_STEPS):
         raise Forbidden(_("Only leaders and inspectors write the next steps."))
     text = (text or "").strip()
     if len(text) > 10000:

@@ -13,13 +13,12 @@ from tracker.errors import NotFound, ServiceError
 from tracker.form_errors import show_service_errors
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
-from tracker.org.models import Role, Unit, User
+from tracker.org.models import Unit, User
+from tracker.policy import Permission, offers, roles_with
 from tracker.tickets.related import load_related
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
-
-FILERS = (Role.INSPECTOR, Role.ADMIN, Role.LEADER)  # who may file findings (tickets.new)
 
 
 @bp.route("")
@@ -33,7 +32,7 @@ def index():  # type: ignore[no-untyped-def]
         "inspections/list.html",
         rounds=rounds,
         kinds=KIND_LABELS,
-        can_create=current_user.role in service.CREATORS,
+        can_create=offers(current_user, Permission.CREATE_INSPECTION),
     )
 
 
@@ -41,7 +40,7 @@ def _fill_choices(form: InspectionForm) -> None:
     session = get_session()
     people = session.exec(
         select(User)
-        .where(User.role.in_(service.TEAM_ROLES), User.is_enabled)
+        .where(User.role.in_(roles_with(Permission.JOIN_INSPECTION_TEAM)), User.is_enabled)
         .order_by(User.role, User.username)
     ).all()
     form.team.choices = [(u.username, f"{u.name} ({u.username})") for u in people]
@@ -52,7 +51,7 @@ def _fill_choices(form: InspectionForm) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():  # type: ignore[no-untyped-def]
-    if current_user.role not in service.CREATORS:
+    if not offers(current_user, Permission.CREATE_INSPECTION):
         abort(403)
     form = InspectionForm()
     _fill_choices(form)
@@ -97,7 +96,7 @@ def _render_detail(inspection_id: int, form: NextStepsForm | None = None, status
         )
     except NotFound:
         abort(404)
-    can_edit = current_user.role in service.NEXT_STEPS_EDITORS
+    can_edit = offers(current_user, Permission.EDIT_NEXT_STEPS)
     if can_edit and form is None:
         form = NextStepsForm(next_steps=detail.inspection.next_steps)
     editor = (
@@ -111,7 +110,7 @@ def _render_detail(inspection_id: int, form: NextStepsForm | None = None, status
         related=load_related(session, detail.tickets, details=False),
         kinds=KIND_LABELS,
         workflow=active_workflow(),
-        can_file=current_user.role in FILERS,
+        can_file=offers(current_user, Permission.FILE_FINDINGS),
         form=form if can_edit else None,
         editor=editor,
     ), status
@@ -131,7 +130,7 @@ def next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
         inspection = service.get_visible_inspection(session, current_user, inspection_id)
     except NotFound:
         abort(404)
-    if current_user.role not in service.NEXT_STEPS_EDITORS:
+    if not offers(current_user, Permission.EDIT_NEXT_STEPS):
         abort(403)
     form = NextStepsForm()
     if not form.validate_on_submit():

@@ -219,19 +219,6 @@ def is_within(unit: Unit, roots: Sequence[Unit]) -> bool:
     return any(unit.path.startswith(root.path) for root in roots)
 
 
-def leaders_in_charge_of(session: Session, unit: Unit) -> list[User]:
-    """Enabled leaders whose charge covers `unit` (its own or an ancestor's)."""
-    ancestor_ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    return list(
-        session.exec(
-            select(User)
-            .join(LeaderCharge, LeaderCharge.user_id == User.id)
-            .where(LeaderCharge.unit_id.in_(ancestor_ids), User.is_enabled)
-            .distinct()
-        )
-    )
-
-
 def units_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Unit]:
     if not ids:
         return {}

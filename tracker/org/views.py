@@ -14,7 +14,8 @@ from tracker.errors import ServiceError
 from tracker.form_errors import show_service_errors
 from tracker.org import service
 from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
-from tracker.org.models import LeaderCharge, Role, Unit, User
+from tracker.org.models import LeaderCharge, Unit, User
+from tracker.policy import Permission, offers
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -25,7 +26,7 @@ def admin_required(view):  # type: ignore[no-untyped-def]
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if current_user.role != Role.ADMIN:
+        if not offers(current_user, Permission.ADMINISTER):
             abort(403)
         return view(*args, **kwargs)
 

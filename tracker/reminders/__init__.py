@@ -30,9 +30,10 @@ def level_label(level: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from tracker.policy import Permission
     from tracker.template_helpers import register_nav
 
-    register_nav(app, "reminders.outbox", _l("Outbox"), ("admin",))
+    register_nav(app, "reminders.outbox", _l("Outbox"), Permission.ADMINISTER)
     register_nav(app, "reminders.notifications", _l("Mail settings"))
     app.jinja_env.globals.update(escalation_for=escalation_for, level_label=level_label)
     settings = {str(k).upper(): v for k, v in app.config.get("REMINDERS", {}).items()}

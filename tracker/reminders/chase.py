@@ -8,20 +8,19 @@ from sqlmodel import Session
 
 from tracker.errors import Forbidden, ValidationFailed
 from tracker.i18n import service_gettext as _
-from tracker.org.models import Role, User
+from tracker.org.models import User
+from tracker.policy import Permission, may, offers
 from tracker.reminders import notices
 from tracker.tickets.history import append_event
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
-from tracker.tickets.service import relations_of
-
-CHASERS = (Role.LEADER, Role.INSPECTOR)
+from tracker.tickets.relations import relations_of
 
 
 def may_chase(session: Session, user: User, ticket: Ticket) -> bool:
     """Inspectors may chase any ticket; leaders those in their charge."""
-    if user.role == Role.INSPECTOR:
-        return True
-    return user.role == Role.LEADER and "leader_in_charge" in relations_of(session, user, ticket)
+    return offers(user, Permission.CHASE) and may(
+        user, Permission.CHASE, relations_of(session, user, ticket)
+    )
 
 
 def chase_ticket(

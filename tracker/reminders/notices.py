@@ -15,12 +15,12 @@ from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
 from tracker.org.models import Role, Unit, User
-from tracker.org.service import leaders_in_charge_of
 from tracker.reminders.models import Rule
 from tracker.reminders.outbox import Planned, enqueue
 from tracker.reminders.policy import Policy
 from tracker.reminders.recipients import mailable
-from tracker.tickets.models import Ticket, TicketCoUnit, TicketEvent
+from tracker.tickets.models import Ticket, TicketEvent
+from tracker.tickets.relations import co_unit_ids, leaders_in_charge, unit_cadres
 
 
 def _policy(config: Mapping | None) -> Policy:
@@ -29,32 +29,19 @@ def _policy(config: Mapping | None) -> Policy:
     return Policy.from_config(config or {})
 
 
-def _unit_cadres(session: Session, unit_ids: Iterable[int]) -> list[User]:
-    ids = list(unit_ids)
-    if not ids:
-        return []
-    return list(
-        session.exec(
-            select(User).where(User.unit_id.in_(ids), User.role == Role.CADRE, User.is_enabled)
-        )
-    )
-
-
 def recipients_for(session: Session, ticket: Ticket, targets: Iterable[str]) -> list[User]:
-    """The people a transition's `notify` list names, for this ticket."""
+    """The people a transition's `notify` list names, for this ticket (by the rules of
+    `tracker.tickets.relations`, as the reminder planner's `Directory`)."""
     people: list[User] = []
     for target in targets:
         if target == "responsible_unit":
-            people += _unit_cadres(session, [ticket.responsible_unit_id])
+            people += unit_cadres(session, [ticket.responsible_unit_id])
             if ticket.assignee_id:
                 assignee = session.get(User, ticket.assignee_id)
                 if assignee:
                     people.append(assignee)
         elif target == "co_units":
-            co_ids = session.exec(
-                select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == ticket.id)
-            ).all()
-            people += _unit_cadres(session, co_ids)
+            people += unit_cadres(session, co_unit_ids(session, ticket))
         elif target == "reporter" and ticket.reporter_id:
             reporter = session.get(User, ticket.reporter_id)
             if reporter:
@@ -62,7 +49,7 @@ def recipients_for(session: Session, ticket: Ticket, targets: Iterable[str]) -> 
         elif target == "leaders_in_charge":
             unit = session.get(Unit, ticket.responsible_unit_id)
             if unit:
-                people += leaders_in_charge_of(session, unit)
+                people += leaders_in_charge(session, unit)
         elif target == "inspectors":
             people += session.exec(
                 select(User).where(User.role == Role.INSPECTOR, User.is_enabled)
@@ -132,7 +119,7 @@ def notify_filed(
     co-operating units, as `recipients_for` would, with one query for the cadres of them all."""
     units = {f.ticket.responsible_unit_id for f in filed}.union(*(f.co_unit_ids for f in filed))
     cadres: dict[int, list[User]] = defaultdict(list)
-    for cadre in sorted(_unit_cadres(session, units), key=lambda user: user.id):
+    for cadre in unit_cadres(session, sorted(units)):
         cadres[cadre.unit_id].append(cadre)  # type: ignore[index]
     assignee_ids = {f.ticket.assignee_id for f in filed} - {None}
     assignees: dict[int, User] = {}

@@ -12,9 +12,12 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from tracker.org.models import LeaderCharge, Role, Unit, User
+from tracker.tickets.relations import ancestor_ids, counts_as_cadre, counts_as_leader
 
 
 class Directory:
+    """Recipients by the rules of `tracker.tickets.relations`, from data loaded once."""
+
     def __init__(self, session: Session) -> None:
         self.units: dict[int, Unit] = {u.id: u for u in session.exec(select(Unit))}
         users = session.exec(select(User).where(User.is_enabled)).all()
@@ -22,15 +25,15 @@ class Directory:
         self.cadres_by_unit: dict[int, list[User]] = defaultdict(list)
         self.inspectors: list[User] = []
         for user in users:
-            if user.role == Role.CADRE and user.unit_id:
-                self.cadres_by_unit[user.unit_id].append(user)
+            if counts_as_cadre(user):
+                self.cadres_by_unit[user.unit_id].append(user)  # type: ignore[index]
             elif user.role == Role.INSPECTOR:
                 self.inspectors.append(user)
         self.leaders_by_unit: dict[int, list[User]] = defaultdict(list)
         self.charges: dict[int, list[int]] = defaultdict(list)
         for charge in session.exec(select(LeaderCharge)):
             leader = self.users.get(charge.user_id)
-            if leader is not None and leader.role == Role.LEADER:
+            if leader is not None and counts_as_leader(leader):
                 self.leaders_by_unit[charge.unit_id].append(leader)
                 self.charges[leader.id].append(charge.unit_id)
         self._leaders_cache: dict[int, list[User]] = {}
@@ -74,7 +77,7 @@ class Directory:
         cached = self._leaders_cache.get(unit_id)
         if cached is None:
             unit = self.units.get(unit_id)
-            ancestors = [int(p) for p in unit.path.strip("/").split("/") if p] if unit else []
+            ancestors = ancestor_ids(unit) if unit else []
             seen: dict[int, User] = {}
             for ancestor in ancestors:
                 for leader in self.leaders_by_unit.get(ancestor, ()):

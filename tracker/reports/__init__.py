@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Menu links: every role sees the dashboard of its scope; leaders' pages for the others."""
+    from tracker.policy import Permission
     from tracker.template_helpers import register_nav
 
     register_nav(app, "reports.dashboard", _l("Dashboard"))
-    leaders = ("leader", "inspector", "admin")
-    register_nav(app, "reports.overdue", _l("Overdue"), leaders)
-    register_nav(app, "reports.ranking", _l("Ranking"), leaders)
-    register_nav(app, "reports.bulletin", _l("Bulletin"), leaders)
+    register_nav(app, "reports.overdue", _l("Overdue"), Permission.READ_LEADER_REPORTS)
+    register_nav(app, "reports.ranking", _l("Ranking"), Permission.READ_LEADER_REPORTS)
+    register_nav(app, "reports.bulletin", _l("Bulletin"), Permission.EDIT_BULLETIN)

@@ -10,10 +10,9 @@ from tracker.errors import Forbidden, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import get_visible_inspection
-from tracker.org.models import Role, User
+from tracker.org.models import User
+from tracker.policy import Permission, offers
 from tracker.reports.forms import MAX_NEXT_STEPS
-
-BULLETIN_ROLES = (Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 
 
 def get_inspection(session: Session, user: User, inspection_id: int) -> Inspection:
@@ -25,7 +24,7 @@ def save_next_steps(
     session: Session, user: User, inspection_id: int, text: str, now: datetime
 ) -> Inspection:
     """Store 三、下一步工作措施及建议 with the round, and who wrote it when."""
-    if user.role not in BULLETIN_ROLES:
+    if not offers(user, Permission.EDIT_BULLETIN):
         raise Forbidden(_("only leaders, inspectors and admins edit the bulletin"))
     text = text.replace("\r\n", "\n").strip()
     if len(text) > MAX_NEXT_STEPS:

@@ -25,6 +25,7 @@ from tracker.db import get_session
 from tracker.errors import ServiceError
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
+from tracker.policy import Permission, offers
 from tracker.reports import charts, service
 from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, to_docx
 from tracker.reports.forms import NextStepsForm
@@ -169,7 +170,7 @@ def ranking():  # type: ignore[no-untyped-def]
 
 
 def _require_bulletin_role() -> None:
-    if current_user.role not in service.BULLETIN_ROLES:
+    if not offers(current_user, Permission.EDIT_BULLETIN):
         abort(403)
 
 

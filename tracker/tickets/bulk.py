@@ -13,13 +13,13 @@ from sqlmodel import Session
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
-from tracker.org.models import Role, User
+from tracker.org.models import User
+from tracker.policy import Permission, offers
 from tracker.tickets.models import Ticket
 from tracker.tickets.schemas import TicketUpdate, validate
 from tracker.tickets.scope import visible_tickets
 from tracker.tickets.service import Settings, update_ticket
 
-BULK_ROLES = (Role.INSPECTOR, Role.LEADER, Role.ADMIN)
 MAX_BULK = 500
 
 
@@ -45,7 +45,7 @@ def bulk_update(
     A leader may change only tickets in their charge (`update_ticket` checks each). The caller
     commits; on any error it rolls back and nothing has changed.
     """
-    if user.role not in BULK_ROLES:
+    if not offers(user, Permission.EDIT_FINDINGS):
         raise Forbidden(_("only inspectors, leaders in charge and admins change findings in bulk"))
     ids = sorted(set(ticket_ids))
     if not ids:

@@ -27,7 +27,7 @@ from tracker.calendar.messages import fallback_message
 from tracker.clock import local_date, utcnow
 from tracker.db import get_session
 from tracker.errors import ServiceError
-from tracker.org.models import Role
+from tracker.policy import Permission, offers
 from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update
 from tracker.tickets.queries import filter_from_request, scoped_query
@@ -43,7 +43,6 @@ def _ledger():  # type: ignore[no-untyped-def]
     return ledger
 
 
-IMPORT_ROLES = (Role.INSPECTOR, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -57,7 +56,7 @@ class ImportForm(FlaskForm):
 @bp.route("/tickets/import", methods=["GET", "POST"])
 @login_required
 def import_page():  # type: ignore[no-untyped-def]
-    if current_user.role not in IMPORT_ROLES:
+    if not offers(current_user, Permission.FILE_FINDINGS):
         abort(403)
     form = ImportForm()
     result = None

@@ -19,8 +19,8 @@ from tracker.clock import local_date
 from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
-from tracker.org.models import Role, Unit, User
-from tracker.org.service import charged_units, is_within, units_by_ids
+from tracker.org.models import Unit, User
+from tracker.policy import Permission, may, offers
 from tracker.reminders import notices
 from tracker.template_helpers import input_label
 from tracker.tickets import filing
@@ -34,6 +34,7 @@ from tracker.tickets.models import (
     TicketCoUnit,
     TicketEvent,
 )
+from tracker.tickets.relations import co_unit_ids, relations_of
 from tracker.tickets.schemas import IndicatorIn, TicketCreate, TicketUpdate, TransitionIn
 from tracker.workflow.definition import Transition, WorkflowDefinition
 from tracker.workflow.engine import Actor, Facts, TransitionNotAllowed, available, decide
@@ -56,7 +57,7 @@ class Settings:
         )
 
 
-# --- facts and relations -------------------------------------------------------------------
+# --- facts and actors -------------------------------------------------------------------
 
 
 def facts_of(ticket: Ticket) -> Facts:
@@ -66,34 +67,6 @@ def facts_of(ticket: Ticket) -> Facts:
         followup_pending=ticket.followup_due_on is not None,
         resolved_done=ticket.resolution == Resolution.DONE,
     )
-
-
-def co_unit_ids(session: Session, ticket: Ticket) -> list[int]:
-    return list(
-        session.exec(select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == ticket.id))
-    )
-
-
-def relations_of(session: Session, user: User, ticket: Ticket) -> frozenset[str]:
-    """How `user` relates to `ticket`, in the workflow's terms."""
-    relations: set[str] = set()
-    if ticket.reporter_id == user.id:
-        relations.add("reporter")
-    if user.role not in (Role.CADRE, Role.LEADER):
-        return frozenset(relations)
-    co_ids = co_unit_ids(session, ticket)
-    units = units_by_ids(session, [ticket.responsible_unit_id, *co_ids])
-    responsible = units[ticket.responsible_unit_id]
-    co_units = [units[i] for i in co_ids]
-    if user.role == Role.CADRE and user.unit_id:
-        own = session.get(Unit, user.unit_id)
-        if own and is_within(responsible, [own]):
-            relations.update({"responsible_unit", "involved_unit"})
-        elif own and any(is_within(u, [own]) for u in co_units):
-            relations.add("involved_unit")
-    if user.role == Role.LEADER and is_within(responsible, charged_units(session, user)):
-        relations.add("leader_in_charge")
-    return frozenset(relations)
 
 
 def actor_for(session: Session, user: User, ticket: Ticket) -> Actor:
@@ -256,12 +229,9 @@ def resolve_deadline(
     raise ValidationFailed(_("a deadline is required"), {"deadline": _("required")})
 
 
-FILED_BY = (Role.INSPECTOR, Role.ADMIN, Role.LEADER)
-
-
 def check_may_file(user: User) -> None:
     """Only inspectors, leaders and admins file findings (one at a time or from a sheet)."""
-    if user.role not in FILED_BY:
+    if not offers(user, Permission.FILE_FINDINGS):
         raise Forbidden(_("only inspectors, leaders and admins file findings"))
 
 
@@ -562,9 +532,6 @@ def add_comment(
     )
 
 
-EDITABLE_BY = (Role.INSPECTOR, Role.ADMIN, Role.LEADER)
-
-
 def update_ticket(
     session: Session,
     ticket: Ticket,
@@ -576,9 +543,9 @@ def update_ticket(
 ) -> TicketEvent | None:
     """Change a ticket's fields (not its state); each change is recorded with old and new."""
     _check_version(ticket, expected_version)
-    if user.role not in EDITABLE_BY:
+    if not offers(user, Permission.EDIT_FINDINGS):
         raise Forbidden(_("only inspectors, leaders and admins edit findings"))
-    if user.role == Role.LEADER and "leader_in_charge" not in relations_of(session, user, ticket):
+    if not may(user, Permission.EDIT_FINDINGS, relations_of(session, user, ticket)):
         raise Forbidden(_("this ticket is not in your charge"))
     refs = _resolve_references(session, data)
     changes: dict[str, list] = {}

@@ -26,10 +26,10 @@ from tracker.evidence import service as evidence
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
-from tracker.org.models import Role, Unit, User
+from tracker.org.models import Unit, User
 from tracker.org.service import units_in_scope
+from tracker.policy import Permission, offers
 from tracker.tickets import service
-from tracker.tickets.bulk import BULK_ROLES
 from tracker.tickets.forms import (
     MEASURE_UNITS,
     SORT_LABELS,
@@ -91,7 +91,7 @@ def index():  # type: ignore[no-untyped-def]
     categories = session.exec(
         select(Category).where(Category.is_active).order_by(Category.position)
     ).all()
-    can_bulk = current_user.role in BULK_ROLES
+    can_bulk = offers(current_user, Permission.EDIT_FINDINGS)
     # Bulk reassignment may hand tickets to any unit; the filter offers the user's own scope
     # (taken from the same rows when they are loaded anyway).
     all_units = (
@@ -136,7 +136,7 @@ def _fill_choices(form: TicketForm) -> None:
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
 def new():  # type: ignore[no-untyped-def]
-    if current_user.role not in (Role.INSPECTOR, Role.ADMIN, Role.LEADER):
+    if not offers(current_user, Permission.FILE_FINDINGS):
         abort(403)
     form = TicketForm()
     _fill_choices(form)

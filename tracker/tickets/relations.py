@@ -1,0 +1,149 @@
+"""How a user relates to a ticket, and who is told about one: each rule written once.
+
+Relations, in the workflow's terms (a transition's `relations` list names them):
+- `reporter`: the user filed the ticket;
+- `responsible_unit`: a cadre whose unit's subtree holds the ticket's responsible unit;
+- `involved_unit`: the same, or a co-operating unit in that subtree;
+- `leader_in_charge`: a leader whose charge covers the responsible unit.
+
+`Viewpoint.sees` is the Python twin of the SQL in `tickets/scope.visibility` (admins and inspectors
+see everything; cadres and leaders what lies in the subtrees they work on, as the responsible or a
+co-operating unit); tests/tickets/test_relations.py checks they agree.
+
+Recipients: the people of a unit are its own enabled cadres (not its parents' or children's) plus
+the ticket's assignee; the leaders in charge of a unit are enabled users with the *leader* role and
+a charge on the unit or an ancestor. A user whose role changed keeps their `LeaderCharge` rows, and
+those no longer count (for relations, visibility, notices and reminders alike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import Session, select
+
+from tracker.org.models import LeaderCharge, Role, Unit, User
+from tracker.org.service import is_within, scope_units, units_by_ids
+from tracker.tickets.models import Ticket, TicketCoUnit
+from tracker.tickets.related import Related
+
+REPORTER = "reporter"
+RESPONSIBLE_UNIT = "responsible_unit"
+INVOLVED_UNIT = "involved_unit"
+LEADER_IN_CHARGE = "leader_in_charge"
+RELATIONS = (REPORTER, RESPONSIBLE_UNIT, INVOLVED_UNIT, LEADER_IN_CHARGE)
+
+
+@dataclass(frozen=True)
+class Viewpoint:
+    """A user with the unit subtrees they work on, loaded once (per request or per list).
+
+    `roots` is None for those who see every ticket (admins, inspectors); a cadre's own unit; a
+    leader's charged units.
+    """
+
+    user: User
+    roots: tuple[Unit, ...] | None
+
+    @classmethod
+    def load(cls, session: Session, user: User) -> Viewpoint:
+        roots = scope_units(session, user)
+        return cls(user=user, roots=None if roots is None else tuple(roots))
+
+    def relations(
+        self, ticket: Ticket, responsible: Unit | None, co_units: Iterable[Unit | None]
+    ) -> frozenset[str]:
+        """How the user relates to `ticket`, given its responsible and co-operating units."""
+        found: set[str] = set()
+        if ticket.reporter_id is not None and ticket.reporter_id == self.user.id:
+            found.add(REPORTER)
+        if self.roots is None or responsible is None:
+            return frozenset(found)
+        if self.user.role == Role.CADRE:
+            if is_within(responsible, self.roots):
+                found.update({RESPONSIBLE_UNIT, INVOLVED_UNIT})
+            elif any(u is not None and is_within(u, self.roots) for u in co_units):
+                found.add(INVOLVED_UNIT)
+        elif self.user.role == Role.LEADER and is_within(responsible, self.roots):
+            found.add(LEADER_IN_CHARGE)
+        return frozenset(found)
+
+    def relations_in(self, ticket: Ticket, related: Related) -> frozenset[str]:
+        """`relations` from a page's batch-loaded units (no query per ticket)."""
+        co_units = (related.unit(i) for i in related.co_units.get(ticket.id, []))
+        return self.relations(ticket, related.unit(ticket.responsible_unit_id), co_units)
+
+    def sees(self, responsible: Unit | None, co_units: Iterable[Unit | None]) -> bool:
+        """Whether the user may see a ticket with these units (as `scope.visibility`)."""
+        if self.roots is None:
+            return True
+        return any(u is not None and is_within(u, self.roots) for u in (responsible, *co_units))
+
+
+def co_unit_ids(session: Session, ticket: Ticket) -> list[int]:
+    return list(
+        session.exec(select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == ticket.id))
+    )
+
+
+def relations_of(session: Session, user: User, ticket: Ticket) -> frozenset[str]:
+    """How `user` relates to `ticket` (one ticket; lists use `Viewpoint.relations_in`)."""
+    viewpoint = Viewpoint.load(session, user)
+    if viewpoint.roots is None or user.role not in (Role.CADRE, Role.LEADER):
+        return viewpoint.relations(ticket, None, ())
+    co_ids = co_unit_ids(session, ticket) if user.role == Role.CADRE else []
+    units = units_by_ids(session, [ticket.responsible_unit_id, *co_ids])
+    return viewpoint.relations(
+        ticket, units.get(ticket.responsible_unit_id), (units.get(i) for i in co_ids)
+    )
+
+
+# --- recipients ------------------------------------------------------------------------------
+
+
+def counts_as_leader(user: User) -> bool:
+    """Whether a user's charges make them a leader in charge (see the module docstring)."""
+    return user.role == Role.LEADER and user.is_enabled
+
+
+def _leader_condition() -> ColumnElement[bool]:
+    """`counts_as_leader` in SQL."""
+    return and_(User.role == Role.LEADER, User.is_enabled)
+
+
+def ancestor_ids(unit: Unit) -> list[int]:
+    """The unit's id and its ancestors', root first (from its materialised path)."""
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
+def leaders_in_charge(session: Session, unit: Unit) -> list[User]:
+    """The leaders in charge of `unit`: a charge on it or an ancestor, by id."""
+    return list(
+        session.exec(
+            select(User)
+            .join(LeaderCharge, LeaderCharge.user_id == User.id)
+            .where(LeaderCharge.unit_id.in_(ancestor_ids(unit)), _leader_condition())
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+def unit_cadres(session: Session, unit_ids: Sequence[int]) -> list[User]:
+    """The enabled cadres of exactly these units (not their parents or children), by id."""
+    if not unit_ids:
+        return []
+    return list(
+        session.exec(
+            select(User)
+            .where(User.unit_id.in_(unit_ids), User.role == Role.CADRE, User.is_enabled)
+            .order_by(User.id)
+        )
+    )
+
+
+def counts_as_cadre(user: User) -> bool:
+    """`unit_cadres` for a user already loaded: an enabled cadre with a unit."""
+    return user.role == Role.CADRE and user.is_enabled and user.unit_id is not None
