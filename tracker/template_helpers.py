@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from tracker.clock import utcnow
 from tracker.policy import Permission, offers
+from tracker.tickets.home import work_badge
 from tracker.tickets.models import Ticket
 from tracker.tickets.status import TicketStatus, ticket_status
 from tracker.workflow.registry import active_workflow
@@ -125,6 +126,7 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         relation_label=relation_label,
         input_label=input_label,
+        work_badge=work_badge,
     )
 
     @app.errorhandler(CSRFError)

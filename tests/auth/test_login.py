@@ -7,11 +7,13 @@ import re
 from helpers import PASSWORD, login
 
 
-def test_login_success_lands_on_queue(client, county):  # type: ignore[no-untyped-def]
+def test_login_success_lands_on_my_work(client, county):  # type: ignore[no-untyped-def]
     response = login(client, "cadre-a")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/tickets")
-    assert client.get("/tickets").status_code == 200
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "待签收" in home.get_data(as_text=True)
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(client, county):  # type: ignore[no-untyped-def]
@@ -62,7 +64,7 @@ def test_next_is_followed_only_when_local(client, county):  # type: ignore[no-un
     assert ok.headers["Location"].endswith("/workflow")
     client.post("/logout")
     evil = client.post("/login?next=https://evil.example/", data=data)
-    assert evil.headers["Location"].endswith("/tickets")
+    assert evil.headers["Location"] == "/"
 
 
 def test_password_is_hashed(db, county):  # type: ignore[no-untyped-def]

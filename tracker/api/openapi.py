@@ -181,6 +181,13 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=WRITE_ERRORS,
     ),
     Operation(
+        "get",
+        "/queues",
+        "The caller's work queues: to-do first, then what waits on others",
+        s.QueueList,
+        tags=("tickets",),
+    ),
+    Operation(
         "get", "/workflow", "The active workflow definition", s.WorkflowOut, tags=("reference",)
     ),
     Operation(

@@ -63,6 +63,9 @@ class TicketQuery(Paging):
     category: str | None = Field(default=None, max_length=32, description="category code")
     source: Source | None = None
     inspection: int | None = Field(default=None, ge=1, le=ID_MAX)
+    queue: str | None = Field(
+        default=None, max_length=64, description="a work queue's name (GET /queues)"
+    )
     overdue: Literal["0", "1"] | None = None
     rag: Literal["red", "amber", "green"] | None = None
     due_before: date | None = None
@@ -269,6 +272,20 @@ class WorkflowOut(SQLModel):
     initial: str
     states: list[dict[str, Any]]
     transitions: list[dict[str, Any]]
+
+
+class QueueOut(SQLModel):
+    name: str
+    label: str = Field(description="in the caller's language")
+    count: int = Field(description="tickets in it, counted up to LIST_COUNT_CAP")
+    count_is_capped: bool = Field(description="more tickets than `count` are in it")
+    kind: Literal["todo", "waiting"] = Field(
+        description="todo: the caller may act now; waiting: the caller is involved, others act"
+    )
+
+
+class QueueList(SQLModel):
+    items: list[QueueOut]
 
 
 class AttachmentUpload(SQLModel):

@@ -6,7 +6,7 @@ import re
 
 from flask import current_app, jsonify, render_template
 
-from tracker.api import attachments, catalog, categories, tickets  # noqa: F401  (register their routes on `bp`)
+from tracker.api import attachments, catalog, categories, queues, tickets  # noqa: F401  (register their routes on `bp`)
 from tracker.api.blueprint import bp
 from tracker.api.openapi import openapi_document
 

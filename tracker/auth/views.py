@@ -40,7 +40,7 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
-        return redirect(url_for("tickets.index"))
+        return redirect(url_for("tickets.home"))
     form = LoginForm()
     if form.validate_on_submit():
         settings = current_app.config["LOGIN"]
@@ -70,7 +70,7 @@ def login():  # type: ignore[no-untyped-def]
         if locale:
             session["locale"] = locale
         login_user(user)
-        return redirect(safe_next(request.args.get("next")) or url_for("tickets.index"))
+        return redirect(safe_next(request.args.get("next")) or url_for("tickets.home"))
     return render_template("auth/login.html", form=form)
 
 
@@ -88,4 +88,4 @@ def set_language():  # type: ignore[no-untyped-def]
     code = request.form.get("locale", "")
     if code in LANGUAGES:
         session["locale"] = code
-    return redirect(safe_next(request.form.get("next")) or url_for("tickets.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("tickets.home"))

@@ -20,6 +20,7 @@ from tracker.i18n import service_gettext as _
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import subtree_ids
 from tracker.tickets.models import Category, Source, Ticket, TicketCoUnit
+from tracker.tickets.queues import overdue_condition, queue_condition
 from tracker.tickets.scope import visibility
 from tracker.tickets.search import search_condition
 from tracker.workflow.definition import WorkflowDefinition
@@ -52,6 +53,7 @@ class TicketFilter:
     due_before: date | None = None
     due_after: date | None = None
     q: str | None = None
+    queue: str | None = None  # a work queue of the workflow (tracker.tickets.queues)
     sort: str = "deadline"
 
     def is_empty(self) -> bool:
@@ -88,9 +90,15 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
     inspection = args.get("inspection") or None
     if inspection is not None and not inspection.isdigit():
         errors["inspection"] = _("must be a number")
+    queue = args.get("queue") or None
+    if queue in QUEUES:  # the role's default list or everything: no queue condition
+        queue = None
+    elif queue is not None and workflow.queue(queue) is None:
+        errors["queue"] = _("unknown queue %(queue)s", queue=repr(queue))
     if errors:
         raise ValidationFailed(_("invalid filter"), errors)
     return TicketFilter(
+        queue=queue,
         states=states,
         unit=args.get("unit") or None,
         category=args.get("category") or None,
@@ -167,6 +175,9 @@ def scoped_query(
     """`user`'s tickets matching `flt`, for a page and its count (see `ScopedQuery`)."""
     seen = visibility(session, user)
     conditions = filter_conditions(session, flt, workflow, now, tz, amber_days, open_only)
+    if flt.queue:
+        queue = workflow.queue(flt.queue)
+        conditions.append(queue_condition(session, user, workflow, queue, local_date(now, tz)))
     return ScopedQuery(
         select(Ticket).where(seen.condition, *conditions),
         tuple(select(Ticket).where(branch, *conditions) for branch in seen.branches),
@@ -221,7 +232,7 @@ def filter_conditions(
         conditions.append(Ticket.followup_due_on <= today)
     running = (Ticket.state.in_(clock_states(workflow)), ~Ticket.is_awaiting_verification)
     if flt.overdue or flt.rag == "red":
-        conditions += [*running, Ticket.deadline < today]
+        conditions.append(overdue_condition(workflow, today))
     elif flt.rag == "amber":
         conditions += [
             *running,

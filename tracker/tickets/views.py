@@ -38,6 +38,7 @@ from tracker.tickets.forms import (
     TicketForm,
     TransitionForm,
 )
+from tracker.tickets.home import my_work
 from tracker.tickets.models import Category, TicketEvent
 from tracker.tickets.queries import filter_from_request, paginate, scoped_query
 from tracker.tickets.related import load_related
@@ -51,7 +52,12 @@ bp = Blueprint("tickets", __name__)
 @bp.route("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    return redirect(url_for("tickets.index"))
+    """我的待办: the user's queues; a role without any (admin) lands on the list."""
+    views = my_work(get_session(), current_user, active_workflow(), utcnow(), current_app.config)
+    if not views:
+        return redirect(url_for("tickets.index"))
+    related = load_related(get_session(), [t for v in views for t in v.tickets], details=False)
+    return render_template("tickets/home.html", views=views, related=related)
 
 
 @bp.route("/tickets")

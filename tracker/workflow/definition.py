@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,7 @@ class WorkflowDefinition:
     initial: str
     states: dict[str, State]
     transitions: tuple[Transition, ...]
+    queues: tuple[Any, ...] = ()  # tracker.workflow.queues.Queue, in declaration order
     _by_name: dict[str, Transition] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +107,10 @@ class WorkflowDefinition:
 
     def state(self, key: str) -> State | None:
         return self.states.get(key)
+
+    def queue(self, name: str) -> Any:
+        """The queue named `name` (a `tracker.workflow.queues.Queue`), or None."""
+        return next((q for q in self.queues if q.name == name), None)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready description (for the API and the diagram page)."""
@@ -337,7 +342,9 @@ def parse_workflow(data: dict[str, Any], source: str) -> WorkflowDefinition:
         transitions=transitions,
     )
     _check_graph(definition)
-    return definition
+    from tracker.workflow.queues import parse_queues  # it builds on this module's helpers
+
+    return replace(definition, queues=parse_queues(data, definition))
 
 
 def _check_graph(definition: WorkflowDefinition) -> None:

@@ -1,0 +1,144 @@
+"""A person's work queues as SQL: the workflow's queues (tracker.workflow.queues) applied to
+the tickets this user may see, with counts for the home page, the badge and the API.
+
+Every rule of the engine that decides whether one ticket offers a transition (state, guards,
+role and relation) has its SQL twin here; tests/tickets/test_queues.py checks both agree on
+every ticket of the demo county.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlmodel import Session, select
+
+from tracker.org.models import Role, Unit, User
+from tracker.org.service import charged_units, covers_every_unit, subtree_ids
+from tracker.tickets.models import Resolution, Ticket
+from tracker.tickets.scope import visibility
+from tracker.workflow.definition import Transition, WorkflowDefinition
+from tracker.workflow.queues import Queue, queues_for_role
+
+# The engine's guards (tracker.workflow.engine.GUARD_CHECKS on service.facts_of) in SQL.
+GUARD_SQL: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "awaiting_verification": lambda: Ticket.is_awaiting_verification.is_(True),
+    "not_awaiting_verification": lambda: Ticket.is_awaiting_verification.is_(False),
+    "extension_pending": lambda: Ticket.requested_deadline.is_not(None),
+    "no_extension_pending": lambda: Ticket.requested_deadline.is_(None),
+    "followup_pending": lambda: Ticket.followup_due_on.is_not(None),
+    "resolved_done": lambda: Ticket.resolution == Resolution.DONE,
+}
+
+
+def overdue_condition(workflow: WorkflowDefinition, today: date) -> ColumnElement[bool]:
+    """Overdue: the clock runs in its state, no report awaits checking, the deadline passed."""
+    return and_(
+        Ticket.state.in_([s.key for s in workflow.states.values() if s.clock]),
+        Ticket.is_awaiting_verification.is_(False),
+        Ticket.deadline < today,
+    )
+
+
+def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnElement[bool]:
+    return {
+        "overdue": lambda: overdue_condition(workflow, today),
+        "returned": lambda: Ticket.rejection_count > 0,
+        "not_returned": lambda: Ticket.rejection_count == 0,
+        "followup_due": lambda: Ticket.followup_due_on <= today,
+    }[name]()
+
+
+class Relations:
+    """SQL conditions for a user's relations to tickets (service.relations_of, as WHERE terms).
+
+    Unit ids are read once and inlined, as the visibility condition does."""
+
+    def __init__(self, session: Session, user: User) -> None:
+        self.session, self.user = session, user
+
+    def _units_condition(self, roots: list[Unit]) -> ColumnElement[bool]:
+        if not roots:
+            return false()
+        if covers_every_unit(self.session, roots):
+            return true()
+        ids = list(self.session.exec(subtree_ids(roots)).all())
+        return Ticket.responsible_unit_id.in_(ids) if ids else false()
+
+    def condition(self, relation: str) -> ColumnElement[bool]:
+        user = self.user
+        if relation == "anyone":
+            return true()
+        if relation == "reporter":
+            return Ticket.reporter_id == user.id
+        if relation == "responsible_unit" and user.role == Role.CADRE and user.unit_id:
+            unit = self.session.get(Unit, user.unit_id)
+            return self._units_condition([unit] if unit else [])
+        if relation == "involved_unit" and user.role == Role.CADRE:
+            return visibility(self.session, user).condition
+        if relation == "leader_in_charge" and user.role == Role.LEADER:
+            return self._units_condition(charged_units(self.session, user))
+        return false()
+
+
+def _offers(transition: Transition, relation: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The ticket is in a state and fact set from which `transition` may be taken."""
+    return and_(
+        Ticket.state.in_(transition.sources),
+        *(GUARD_SQL[guard]() for guard in transition.guards),
+        relation,
+    )
+
+
+def queue_condition(
+    session: Session, user: User, workflow: WorkflowDefinition, queue: Queue, today: date
+) -> ColumnElement[bool]:
+    """Tickets in `user`'s `queue` (their visibility aside: combine with the scoped query)."""
+    relations = Relations(session, user)
+    offers = []
+    for name in queue.transitions:
+        transition = workflow.transition(name)
+        assert transition is not None  # checked when the workflow was loaded
+        if queue.kind == "todo":
+            relation = transition.who.get(user.role)
+            offers.append(_offers(transition, relations.condition(relation or "none")))
+        else:
+            offers.append(_offers(transition, true()))
+    own = relations.condition(queue.who.get(user.role, "none")) if queue.who is not None else true()
+    return and_(or_(*offers), own, *(_when_sql(w, workflow, today) for w in queue.when))
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    queue: Queue
+    count: int
+    is_capped: bool  # more than `count` (the cap) tickets are in it
+
+
+def count_queues(
+    session: Session, user: User, workflow: WorkflowDefinition, today: date, cap: int
+) -> list[QueueCount]:
+    """`user`'s queues (to-do first) with their sizes, counted up to `cap` each in one query."""
+    queues = queues_for_role(workflow, workflow.queues, user.role)
+    if not queues:
+        return []
+    seen = visibility(session, user).condition
+    columns = []
+    for queue in queues:
+        rows = select(Ticket.id).where(seen, queue_condition(session, user, workflow, queue, today))
+        if cap > 0:
+            rows = rows.limit(cap + 1)
+        columns.append(select(func.count()).select_from(rows.subquery()).scalar_subquery())
+    row = session.exec(select(*columns)).one()
+    counts = tuple(row) if len(columns) > 1 else (row,)  # one column comes back as a scalar
+    return [
+        QueueCount(queue, min(n, cap) if cap > 0 else n, cap > 0 and n > cap)
+        for queue, n in zip(queues, counts, strict=True)
+    ]
+
+
+def todo_total(counts: list[QueueCount]) -> int:
+    """What the navigation badge shows: the sum of the to-do queues."""
+    return sum(c.count for c in counts if c.queue.kind == "todo")
