@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
 
 # Naming convention for constraints, so Alembic migrations get stable names on every backend.
 NAMING_CONVENTION = {
@@ -20,6 +23,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# How long a SQLite writer waits for the write lock before giving up (then: 503, retry later).
+SQLITE_BUSY_TIMEOUT_MS = 30000
 
 
 def make_engine(url: str) -> Engine:
@@ -80,7 +87,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -103,23 +110,78 @@ def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["tracker_engine"]
 
 
+# Requests with these methods only read; every other request may write.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def writer_bind(engine: Engine) -> Engine:
+    """The engine for a unit of work that may write: on SQLite its transactions BEGIN IMMEDIATE.
+
+    A deferred BEGIN takes the write lock at the first write; if another connection wrote
+    since this one's first read, SQLite answers SQLITE_BUSY at once, without waiting out the
+    busy timeout (the snapshot is stale, waiting cannot help). Taking the lock at BEGIN makes
+    writers queue on the busy timeout instead: under load they wait, they do not fail.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_immediate=True)
+
+
+def _request_may_write() -> bool:
+    return not has_request_context() or request.method not in READ_ONLY_METHODS
+
+
 def get_session() -> Session:
-    """The session of the current app context (one per request), created on first use."""
+    """The session of the current app context (one per request), created on first use.
+
+    A request that may write (POST, PATCH...) gets a session that takes SQLite's write lock
+    when its transaction begins (`writer_bind`); GET requests read and never write.
+    """
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        engine = get_engine()
+        bind = writer_bind(engine) if _request_may_write() else engine
+        g.db_session = Session(bind, expire_on_commit=False)
     return g.db_session
 
 
+def after_session_close(callback: Callable[[], None]) -> None:
+    """Run `callback` once the request's session is closed and its locks released.
+
+    For bookkeeping that must not hold up or fail the request (a token's last use).
+    """
+    g.setdefault("after_session_close", []).append(callback)
+
+
 def _close_session(_exc: BaseException | None) -> None:
+    """Close the context's session; a failure here (a rollback on a dead connection) is logged.
+
+    An exception escaping teardown would reach the WSGI server, which answers with its own
+    bare HTML 500, past every error handler.
+    """
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except Exception:
+            log.warning("closing the request's database session failed", exc_info=True)
+            with suppress(Exception):
+                session.invalidate()
+    for callback in g.pop("after_session_close", []):
+        try:
+            callback()
+        except Exception:
+            log.warning("a post-request database task failed", exc_info=True)
 
 
 @contextmanager
-def session_scope(app: Flask | None = None) -> Iterator[Session]:
-    """A session for work outside requests (CLI, jobs): commit on success, roll back on error."""
-    session = Session(get_engine(app), expire_on_commit=False)
+def session_scope(app: Flask | None = None, *, write: bool = True) -> Iterator[Session]:
+    """A session for work outside requests (CLI, jobs): commit on success, roll back on error.
+
+    Such work usually writes, so on SQLite it takes the write lock up front (`writer_bind`);
+    `write=False` for long reads (an audit) that must not hold writers up.
+    """
+    engine = get_engine(app)
+    session = Session(writer_bind(engine) if write else engine, expire_on_commit=False)
     try:
         yield session
         session.commit()

@@ -6,9 +6,9 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from tracker.api.errors import ApiError
-from tracker.auth.tokens import authenticate_token
+from tracker.auth.tokens import authenticate_token, record_use, use_is_due
 from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.db import after_session_close, get_engine, get_session
 from tracker.org.models import User
 
 # Endpoints readable without a token: the description of the API itself.
@@ -32,10 +32,14 @@ def authenticate_request() -> None:
         raise ApiError(
             401, "unauthorized", _("an 'Authorization: Bearer <token>' header is required")
         )
-    user = authenticate_token(get_session(), token, utcnow())
-    if user is None:
+    found = authenticate_token(get_session(), token)
+    if found is None:
         raise ApiError(401, "unauthorized", _("the token is invalid or revoked"))
-    g.api_user = user
+    g.api_user, used = found
+    now = utcnow()
+    if use_is_due(used, now):
+        engine, token_id = get_engine(), used.id
+        after_session_close(lambda: record_use(engine, token_id, now))
 
 
 def api_user() -> User:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from tracker.auth.models import ApiToken
 from tracker.clock import as_utc
-from tracker.db import keep_loaded
+from tracker.db import SQLITE_BUSY_TIMEOUT_MS, keep_loaded
 from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.org.models import Unit, User
@@ -18,7 +22,11 @@ from tracker.org.models import Unit, User
 TOKEN_PREFIX = "trk_"
 PREFIX_LENGTH = 12
 # last_used_at is written at most this often per token, so busy clients do not write on each call.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+# How long recording a token's use may wait for SQLite's write lock before it is skipped.
+LAST_USED_LOCK_WAIT_MS = 200
+
+log = logging.getLogger(__name__)
 
 
 def hash_token(token: str) -> str:
@@ -46,8 +54,13 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> tupl
     return token, plain
 
 
-def authenticate_token(session: Session, plain: str, now: datetime) -> User | None:
-    """The enabled user of a valid, unrevoked token, recording its use; otherwise None."""
+def authenticate_token(session: Session, plain: str) -> tuple[User, ApiToken] | None:
+    """The enabled user of a valid, unrevoked token, with the token; otherwise None.
+
+    Reads only: the request's transaction stays a read (on SQLite a read that turns into a
+    write fails at once when another connection wrote meanwhile). Recording the use is left to
+    `record_use`, after the request, when `use_is_due`.
+    """
     if not plain or len(plain) > 200:
         return None
     # One statement for the token, its user and the user's unit: the unit lands in the identity
@@ -64,11 +77,42 @@ def authenticate_token(session: Session, plain: str, now: datetime) -> User | No
     keep_loaded(session, unit)
     if token.revoked_at is not None or not user.is_enabled:
         return None
-    if token.last_used_at is None or now - as_utc(token.last_used_at) >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.add(token)
-        session.commit()
-    return user
+    return user, token
+
+
+def use_is_due(token: ApiToken, now: datetime) -> bool:
+    """Whether `token`'s last use is older than the resolution it is recorded at."""
+    return token.last_used_at is None or now - as_utc(token.last_used_at) >= LAST_USED_RESOLUTION
+
+
+def record_use(engine: Engine, token_id: int, now: datetime) -> None:
+    """Write a token's last use in a short transaction of its own; give up rather than wait.
+
+    Called after the request's session is closed. The UPDATE is conditional, so several workers
+    recording the same token at once write it once. On SQLite it waits at most
+    `LAST_USED_LOCK_WAIT_MS` for the write lock and skips (logged) when writers are busy.
+    """
+    table = ApiToken.__table__  # type: ignore[attr-defined]
+    due_before = now - LAST_USED_RESOLUTION
+    statement = (
+        update(table)
+        .where(table.c.id == token_id)
+        .where(or_(table.c.last_used_at.is_(None), table.c.last_used_at < due_before))
+        .values(last_used_at=now)
+    )
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        if sqlite:  # outside any transaction: pysqlite runs it as is
+            raw.execute(f"PRAGMA busy_timeout={LAST_USED_LOCK_WAIT_MS}")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                conn.execute(statement)
+        except OperationalError:
+            log.info("token %s: last use not recorded, the database is busy", token_id)
+        finally:
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

@@ -58,7 +58,7 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Check every ticket's event hash chain; exit 1 naming the first broken event."""
-    with session_scope(current_app) as session:
+    with session_scope(current_app, write=False) as session:
         result = audit.verify_chain(session)
     if result.ok:
         click.echo(f"ok: {result.events} events of {result.tickets} tickets, every chain intact")
