@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import get_locale
 from sqlalchemy import text
@@ -9,6 +11,8 @@ from sqlalchemy import text
 from tracker.db import get_session
 from tracker.errors import NotFound as ServiceNotFound
 from tracker.extensions import login_manager
+
+log = logging.getLogger(__name__)
 
 
 def _blueprints():  # type: ignore[no-untyped-def]
@@ -65,11 +69,14 @@ def _security_headers(response: Response) -> Response:
 
 
 def healthz():  # type: ignore[no-untyped-def]
-    """200 when the database answers."""
+    """200 when the database answers; otherwise the outage answer (503, Retry-After)."""
+    from tracker.ops.outage import unavailable_response
+
     try:
         get_session().exec(text("SELECT 1"))
-    except Exception as exc:  # any database failure means unhealthy
-        return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
+    except Exception:  # any database failure means unhealthy
+        log.warning("health check: the database does not answer", exc_info=True)
+        return unavailable_response()
     return jsonify({"status": "ok", "database": "ok"})
 
 
@@ -81,8 +88,9 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.after_request(_security_headers)
-    from tracker.ops import inputguard, ratelimit
+    from tracker.ops import inputguard, outage, ratelimit
 
+    outage.init_app(app)
     ratelimit.init_app(app)
     inputguard.init_app(app)
     template_helpers.init_app(app)

@@ -121,8 +121,10 @@ def init_app(app: Flask) -> None:
         return http_error_response(error)
 
     @app.errorhandler(500)
-    def _server_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        if not request.path.startswith("/api/"):
-            return error
+    def _server_error(_error: HTTPException):  # type: ignore[no-untyped-def]
+        from tracker.ops.outage import server_error_page
+
         _rollback()
+        if not request.path.startswith("/api/"):
+            return server_error_page()
         return error_response(500, "internal_error", _("internal server error"))
