@@ -27,6 +27,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     db.init_app(app)
     registry.init_app(app)
+    from tracker.tickets.effects import check_implemented
+
+    check_implemented(app.extensions["workflow"])
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.workflow import facts as registry
 from tracker.workflow.definition import (
     INPUTS,
     RELATIONS,
@@ -18,7 +19,6 @@ from tracker.workflow.definition import (
     load_workflow,
 )
 from tracker.workflow.engine import (
-    GUARD_CHECKS,
     Actor,
     Decision,
     Facts,
@@ -33,20 +33,6 @@ FIVE_STATE = load_workflow(Path(__file__).with_name("five_state.toml"))
 WORKFLOWS = [DEFAULT, FIVE_STATE]
 REBOUNDS = {"rebound", "followup_fail"}
 
-# How each effect changes the facts (effects that touch no fact are absent).
-FACT_EFFECTS = {
-    "mark_awaiting_verification": {"awaiting_verification": True},
-    "clear_awaiting_verification": {"awaiting_verification": False},
-    "request_extension": {"extension_pending": True},
-    "approve_extension": {"extension_pending": False},
-    "refuse_extension": {"extension_pending": False},
-    "resolve_done": {"resolved_done": True},
-    "resolve_withdrawn": {"resolved_done": False},
-    "clear_resolution": {"resolved_done": False},
-    "schedule_followup": {"followup_pending": True},
-    "record_followup": {"followup_pending": False},
-}
-
 
 @dataclass(frozen=True)
 class Ticket:
@@ -58,12 +44,11 @@ class Ticket:
 
 
 def apply(ticket: Ticket, decision: Decision) -> Ticket:
-    """Apply a decision the way a service would: effects by name, then the state, then history."""
-    facts, rejections, rebounds = ticket.facts, ticket.rejections, ticket.rebounds
-    for effect in decision.effects:
-        facts = replace(facts, **FACT_EFFECTS.get(effect, {}))
-        rejections += effect == "count_rejection"
-        rebounds += effect == "count_rebound"
+    """Apply a decision the way a service would: effects by name (the registry's facts), then the
+    state, then history."""
+    facts = registry.after(ticket.facts, decision.effects)
+    rejections = ticket.rejections + decision.effects.count("count_rejection")
+    rebounds = ticket.rebounds + decision.effects.count("count_rebound")
     step = (decision.transition.name, decision.source, decision.target)
     return Ticket(decision.target, facts, rejections, rebounds, (*ticket.history, step))
 
@@ -84,7 +69,7 @@ def _subset(names: tuple[str, ...], mask: int) -> frozenset[str]:
 
 
 def _open(transition: Transition, state: str, facts: Facts) -> bool:
-    return state in transition.sources and all(GUARD_CHECKS[g](facts) for g in transition.guards)
+    return state in transition.sources and registry.guards_hold(transition.guards, facts)
 
 
 def attempt(definition: WorkflowDefinition, state: str, facts: Facts, step: int) -> tuple:

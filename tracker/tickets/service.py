@@ -23,7 +23,7 @@ from tracker.org.models import Unit, User
 from tracker.policy import Permission, may, offers
 from tracker.reminders import notices
 from tracker.template_helpers import input_label
-from tracker.tickets import filing
+from tracker.tickets import effects, filing
 from tracker.tickets.history import append_event
 from tracker.tickets.models import (
     Category,
@@ -369,83 +369,6 @@ def _refusal_message(refusal: TransitionNotAllowed, name: str, state: str) -> st
     return refusal.message
 
 
-def _future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
-    if value is None or value < today:
-        raise ValidationFailed(
-            _("deadline must be today or later"), {field: _("must be today or later")}
-        )
-    return value
-
-
-def _apply_effects(
-    ticket: Ticket,
-    decision_effects: Sequence[str],
-    data: TransitionIn,
-    now: datetime,
-    settings: Settings,
-    record: dict,
-) -> None:
-    """Apply the transition's named effects to the ticket; `record` collects what changed."""
-    today = local_date(now, settings.timezone)
-    for effect in decision_effects:
-        if effect == "mark_awaiting_verification":
-            ticket.is_awaiting_verification = True
-            ticket.completed_at, ticket.completed_on = now, today
-        elif effect == "clear_awaiting_verification":
-            ticket.is_awaiting_verification = False
-        elif effect == "count_rejection":
-            ticket.rejection_count += 1
-        elif effect == "count_rebound":
-            ticket.rebound_count += 1
-        elif effect == "request_extension":
-            asked = _future_deadline(data.deadline, today)
-            if asked <= ticket.deadline:
-                raise ValidationFailed(
-                    _("an extension must move the deadline later"),
-                    {
-                        "deadline": _(
-                            "must be after the current deadline %(date)s", date=ticket.deadline
-                        )
-                    },
-                )
-            ticket.requested_deadline = asked
-            record["requested_deadline"] = asked.isoformat()
-        elif effect == "approve_extension":
-            record["old_deadline"] = ticket.deadline.isoformat()
-            record["new_deadline"] = ticket.requested_deadline.isoformat()
-            ticket.deadline = ticket.requested_deadline
-            ticket.requested_deadline = None
-            ticket.extension_count += 1
-        elif effect == "refuse_extension":
-            record["refused_deadline"] = ticket.requested_deadline.isoformat()
-            ticket.requested_deadline = None
-        elif effect == "set_deadline":
-            record["old_deadline"] = ticket.deadline.isoformat()
-            ticket.deadline = _future_deadline(data.deadline, today)
-            record["new_deadline"] = ticket.deadline.isoformat()
-        elif effect == "mark_verified":
-            ticket.verified_at = now
-        elif effect == "resolve_done":
-            ticket.resolution, ticket.closed_at, ticket.closed_on = Resolution.DONE, now, today
-            ticket.requested_deadline = None  # a closed ticket has no pending extension
-        elif effect == "resolve_withdrawn":
-            ticket.resolution, ticket.closed_at = Resolution.WITHDRAWN, now
-            ticket.closed_on = today
-            ticket.requested_deadline = None
-        elif effect == "clear_resolution":
-            ticket.resolution = ticket.closed_at = ticket.verified_at = None
-            ticket.closed_on = None
-            ticket.is_awaiting_verification = False
-        elif effect == "schedule_followup" and settings.followup_days > 0:
-            ticket.followup_due_on = today + timedelta(days=settings.followup_days)
-            record["followup_due_on"] = ticket.followup_due_on.isoformat()
-        elif effect == "record_followup":
-            record["followup_due_on"] = (
-                ticket.followup_due_on.isoformat() if ticket.followup_due_on else None
-            )
-            ticket.followup_due_on = None
-
-
 def apply_transition(
     session: Session,
     ticket: Ticket,
@@ -483,7 +406,12 @@ def apply_transition(
     record: dict = {}
     # One UPDATE of the ticket (one version step): no autoflush while the changes are assembled.
     with session.no_autoflush:
-        _apply_effects(ticket, decision.effects, data, now, settings, record)
+        today = local_date(now, settings.timezone)
+        effects.apply_effects(
+            ticket,
+            decision.effects,
+            effects.Context(now, today, data.deadline, settings.followup_days, record),
+        )
         if data.indicators:
             record["indicators"] = _record_achievements(session, ticket, data.indicators)
         if attachment_ids:
@@ -566,7 +494,9 @@ def update_ticket(
         if field in refs:
             change(field, refs[field])
     if data.deadline is not None:
-        change("deadline", _future_deadline(data.deadline, local_date(now, settings.timezone)))
+        change(
+            "deadline", effects.future_deadline(data.deadline, local_date(now, settings.timezone))
+        )
     if "co_unit_ids" in refs:
         old_ids = sorted(co_unit_ids(session, ticket))
         new_ids = sorted(refs["co_unit_ids"])

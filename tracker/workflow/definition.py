@@ -9,34 +9,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tracker.workflow import facts
+
 ROLES = ("admin", "inspector", "cadre", "leader")
 # Who among a role may take a transition.
 RELATIONS = ("anyone", "responsible_unit", "involved_unit", "reporter", "leader_in_charge")
 INPUTS = ("comment", "attachments", "indicators", "deadline")
-GUARDS = (
-    "awaiting_verification",
-    "not_awaiting_verification",
-    "extension_pending",
-    "no_extension_pending",
-    "followup_pending",
-    "resolved_done",
-)
-EFFECTS = (
-    "mark_awaiting_verification",
-    "clear_awaiting_verification",
-    "count_rejection",
-    "count_rebound",
-    "request_extension",
-    "approve_extension",
-    "refuse_extension",
-    "set_deadline",
-    "mark_verified",
-    "resolve_done",
-    "resolve_withdrawn",
-    "clear_resolution",
-    "schedule_followup",
-    "record_followup",
-)
+# Guard and effect names: the keys of the registries in tracker/workflow/facts.py.
+GUARDS = tuple(facts.GUARDS)
+EFFECTS = tuple(facts.EFFECTS)
 NOTIFY_TARGETS = ("responsible_unit", "co_units", "reporter", "leaders_in_charge", "inspectors")
 
 

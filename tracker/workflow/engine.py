@@ -5,10 +5,13 @@ Permission is checked inside `decide()`: a caller cannot apply a transition with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from tracker.workflow.definition import Transition, WorkflowDefinition
+from tracker.workflow.facts import GUARDS, Facts, guards_hold
+
+__all__ = ["Actor", "Decision", "Facts", "TransitionNotAllowed", "available", "decide"]
 
 
 @dataclass(frozen=True)
@@ -21,26 +24,6 @@ class Actor:
 
     role: str
     relations: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the engine needs to know about a ticket besides its state."""
-
-    awaiting_verification: bool = False
-    extension_pending: bool = False
-    followup_pending: bool = False
-    resolved_done: bool = False
-
-
-GUARD_CHECKS: dict[str, Callable[[Facts], bool]] = {
-    "awaiting_verification": lambda f: f.awaiting_verification,
-    "not_awaiting_verification": lambda f: not f.awaiting_verification,
-    "extension_pending": lambda f: f.extension_pending,
-    "no_extension_pending": lambda f: not f.extension_pending,
-    "followup_pending": lambda f: f.followup_pending,
-    "resolved_done": lambda f: f.resolved_done,
-}
 
 
 class TransitionNotAllowed(Exception):
@@ -71,10 +54,6 @@ def _permitted(transition: Transition, actor: Actor) -> bool:
     return relation == "anyone" or relation in actor.relations
 
 
-def _guards_pass(transition: Transition, facts: Facts) -> bool:
-    return all(GUARD_CHECKS[guard](facts) for guard in transition.guards)
-
-
 def available(
     definition: WorkflowDefinition, state: str, facts: Facts, actor: Actor
 ) -> list[Transition]:
@@ -82,7 +61,7 @@ def available(
     return [
         t
         for t in definition.transitions
-        if state in t.sources and _guards_pass(t, facts) and _permitted(t, actor)
+        if state in t.sources and guards_hold(t.guards, facts) and _permitted(t, actor)
     ]
 
 
@@ -112,8 +91,8 @@ def decide(
         raise TransitionNotAllowed("unknown", f"unknown transition {name!r}")
     if state not in transition.sources:
         raise TransitionNotAllowed("wrong_state", f"{name!r} cannot be taken from state {state!r}")
-    if not _guards_pass(transition, facts):
-        failed = [g for g in transition.guards if not GUARD_CHECKS[g](facts)]
+    if not guards_hold(transition.guards, facts):
+        failed = [g for g in transition.guards if not GUARDS[g](facts)]
         raise TransitionNotAllowed("guard", f"{name!r} is not possible now ({', '.join(failed)})")
     if not _permitted(transition, actor):
         raise TransitionNotAllowed("forbidden", f"you may not take {name!r} on this ticket")

@@ -1,0 +1,163 @@
+"""Carry a transition's effects out on a stored ticket: one registered function per effect name.
+
+The names are those of `tracker.workflow.facts.EFFECTS`; `check_implemented` (called at start-up)
+refuses a workflow naming an effect with no function here, so none is skipped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from tracker.errors import ValidationFailed
+from tracker.i18n import service_gettext as _
+from tracker.tickets.models import Resolution, Ticket
+from tracker.workflow.definition import WorkflowDefinition, WorkflowError
+
+
+@dataclass
+class Context:
+    """What an effect may read (`deadline`: the one the user gave) and `record`, what it changed
+    for the history event."""
+
+    now: datetime
+    today: date
+    deadline: date | None
+    followup_days: int
+    record: dict = field(default_factory=dict)
+
+
+Effect = Callable[[Ticket, Context], None]
+REGISTRY: dict[str, Effect] = {}
+
+
+def effect(function: Effect) -> Effect:
+    """Register `function` under its name."""
+    REGISTRY[function.__name__] = function
+    return function
+
+
+def apply_effects(ticket: Ticket, names: Iterable[str], context: Context) -> None:
+    for name in names:
+        REGISTRY[name](ticket, context)
+
+
+def check_implemented(workflow: WorkflowDefinition) -> None:
+    """Refuse a workflow whose effects include one without an implementation."""
+    for transition in workflow.transitions:
+        for name in transition.effects:
+            if name not in REGISTRY:
+                raise WorkflowError(
+                    workflow.source,
+                    f"transitions.{transition.name}.effects",
+                    f"effect {name!r} has no implementation in tracker/tickets/effects.py",
+                )
+
+
+def future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
+    if value is None or value < today:
+        raise ValidationFailed(
+            _("deadline must be today or later"), {field: _("must be today or later")}
+        )
+    return value
+
+
+@effect
+def mark_awaiting_verification(ticket: Ticket, ctx: Context) -> None:
+    ticket.is_awaiting_verification = True
+    ticket.completed_at, ticket.completed_on = ctx.now, ctx.today
+
+
+@effect
+def clear_awaiting_verification(ticket: Ticket, ctx: Context) -> None:
+    ticket.is_awaiting_verification = False
+
+
+@effect
+def count_rejection(ticket: Ticket, ctx: Context) -> None:
+    ticket.rejection_count += 1
+
+
+@effect
+def count_rebound(ticket: Ticket, ctx: Context) -> None:
+    ticket.rebound_count += 1
+
+
+@effect
+def request_extension(ticket: Ticket, ctx: Context) -> None:
+    asked = future_deadline(ctx.deadline, ctx.today)
+    if asked <= ticket.deadline:
+        raise ValidationFailed(
+            _("an extension must move the deadline later"),
+            {"deadline": _("must be after the current deadline %(date)s", date=ticket.deadline)},
+        )
+    ticket.requested_deadline = asked
+    ctx.record["requested_deadline"] = asked.isoformat()
+
+
+@effect
+def approve_extension(ticket: Ticket, ctx: Context) -> None:
+    assert ticket.requested_deadline is not None  # the workflow's guard: extension_pending
+    ctx.record["old_deadline"] = ticket.deadline.isoformat()
+    ctx.record["new_deadline"] = ticket.requested_deadline.isoformat()
+    ticket.deadline = ticket.requested_deadline
+    ticket.requested_deadline = None
+    ticket.extension_count += 1
+
+
+@effect
+def refuse_extension(ticket: Ticket, ctx: Context) -> None:
+    assert ticket.requested_deadline is not None  # the workflow's guard: extension_pending
+    ctx.record["refused_deadline"] = ticket.requested_deadline.isoformat()
+    ticket.requested_deadline = None
+
+
+@effect
+def set_deadline(ticket: Ticket, ctx: Context) -> None:
+    ctx.record["old_deadline"] = ticket.deadline.isoformat()
+    ticket.deadline = future_deadline(ctx.deadline, ctx.today)
+    ctx.record["new_deadline"] = ticket.deadline.isoformat()
+
+
+@effect
+def mark_verified(ticket: Ticket, ctx: Context) -> None:
+    ticket.verified_at = ctx.now
+
+
+def _close(ticket: Ticket, ctx: Context, resolution: Resolution) -> None:
+    ticket.resolution, ticket.closed_at, ticket.closed_on = resolution, ctx.now, ctx.today
+    ticket.requested_deadline = None  # a closed ticket has no pending extension
+
+
+@effect
+def resolve_done(ticket: Ticket, ctx: Context) -> None:
+    _close(ticket, ctx, Resolution.DONE)
+
+
+@effect
+def resolve_withdrawn(ticket: Ticket, ctx: Context) -> None:
+    _close(ticket, ctx, Resolution.WITHDRAWN)
+
+
+@effect
+def clear_resolution(ticket: Ticket, ctx: Context) -> None:
+    ticket.resolution = ticket.closed_at = ticket.verified_at = None
+    ticket.closed_on = None
+    ticket.is_awaiting_verification = False
+
+
+@effect
+def schedule_followup(ticket: Ticket, ctx: Context) -> None:
+    """A follow-up check (回头看) is due `followup_days` after closing; none when 0."""
+    if ctx.followup_days > 0:
+        ticket.followup_due_on = ctx.today + timedelta(days=ctx.followup_days)
+        ctx.record["followup_due_on"] = ticket.followup_due_on.isoformat()
+
+
+@effect
+def record_followup(ticket: Ticket, ctx: Context) -> None:
+    ctx.record["followup_due_on"] = (
+        ticket.followup_due_on.isoformat() if ticket.followup_due_on else None
+    )
+    ticket.followup_due_on = None
