@@ -11,8 +11,9 @@ from tracker.clock import local_date
 from tracker.tickets import service
 from tracker.tickets.queries import TicketFilter, paginate, scoped_query
 from tracker.tickets.queues import count_queues
+from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import visible_tickets
-from tracker.workflow.engine import GUARD_CHECKS
+from tracker.workflow.facts import guards_hold
 from tracker.workflow.queues import queues_for_role
 
 TZ = "Asia/Shanghai"
@@ -56,11 +57,11 @@ def _expected(db, user, workflow, queue, tickets) -> set[int]:  # type: ignore[n
             continue
         facts = service.facts_of(ticket)
         offered = any(
-            ticket.state in t.sources and all(GUARD_CHECKS[g](facts) for g in t.guards)
+            ticket.state in t.sources and guards_hold(t.guards, facts)
             for t in (workflow.transition(n) for n in queue.transitions)
         )
         relation = queue.who.get(user.role)
-        if offered and relation in service.relations_of(db, user, ticket):
+        if offered and relation in relations_of(db, user, ticket):
             found.add(ticket.id)
     return found
 

@@ -22,7 +22,7 @@ from tracker.tickets.scope import visibility
 from tracker.workflow.definition import Transition, WorkflowDefinition
 from tracker.workflow.queues import Queue, queues_for_role
 
-# The engine's guards (tracker.workflow.engine.GUARD_CHECKS on service.facts_of) in SQL.
+# The engine's guards (tracker.workflow.facts.GUARDS on service.facts_of) in SQL.
 GUARD_SQL: dict[str, Callable[[], ColumnElement[bool]]] = {
     "awaiting_verification": lambda: Ticket.is_awaiting_verification.is_(True),
     "not_awaiting_verification": lambda: Ticket.is_awaiting_verification.is_(False),
@@ -52,7 +52,7 @@ def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnEle
 
 
 class Relations:
-    """SQL conditions for a user's relations to tickets (service.relations_of, as WHERE terms).
+    """SQL conditions for a user's relations to tickets (tickets.relations.relations_of, as WHERE terms).
 
     Unit ids are read once and inlined, as the visibility condition does."""
 
