@@ -52,7 +52,7 @@ def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnEle
 
 
 class Relations:
-    """SQL conditions for a user's relations to tickets (tickets.relations.relations_of, as WHERE terms).
+    """SQL conditions for a user's relations to tickets (relations.relations_of in SQL).
 
     Unit ids are read once and inlined, as the visibility condition does."""
 
