@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from tracker.auth.models import ApiToken
 from tracker.calendar.models import CalendarDay
-from tracker.evidence.models import Attachment
+from tracker.evidence.models import Attachment, AttachmentMatch, TicketPosition, UnitPosition
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.reminders.models import OutboxMessage
@@ -25,6 +25,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiToken",
     "Attachment",
+    "AttachmentMatch",
     "CalendarDay",
     "Category",
     "Indicator",
@@ -39,8 +40,10 @@ __all__ = [
     "TicketCodeCounter",
     "TicketEvent",
     "TicketFlowRollup",
+    "TicketPosition",
     "TicketRollup",
     "Unit",
+    "UnitPosition",
     "User",
     "metadata",
 ]

@@ -22,6 +22,11 @@ KEYS = {
     "purpose",
     "created_at",
     "download_url",
+    "taken_at",
+    "position",
+    "camera",
+    "flags",
+    "similar",
 }
 
 

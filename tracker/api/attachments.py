@@ -14,17 +14,27 @@ from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.errors import ApiError
 from tracker.api.present import local_moment
-from tracker.api.schemas import ID_MAX, AttachmentList, AttachmentOut
+from tracker.api.schemas import ID_MAX, AttachmentList, AttachmentOut, PositionOut
 from tracker.api.tickets import visible_ticket
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound
 from tracker.evidence import service
+from tracker.evidence.flags import EvidenceFlags, flags_for_tickets
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.views import attachment_response
+from tracker.tickets.models import Ticket
 
 
-def attachment_out(attachment: Attachment) -> AttachmentOut:
+def _flags(ticket: Ticket, attachments: list[Attachment]) -> EvidenceFlags:
+    """The flags and copies of a ticket's files as the caller may see them."""
+    return flags_for_tickets(get_session(), api_user(), [ticket], attachments, current_app.config)
+
+
+def attachment_out(attachment: Attachment, found: EvidenceFlags) -> AttachmentOut:
+    position = None
+    if attachment.latitude is not None and attachment.longitude is not None:
+        position = PositionOut(lat=attachment.latitude, lon=attachment.longitude)
     return AttachmentOut(
         id=attachment.id,
         ticket_id=attachment.ticket_id,
@@ -36,6 +46,11 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
         purpose=attachment.purpose,
         created_at=local_moment(attachment.created_at),
         download_url=url_for("api.download_attachment", attachment_id=attachment.id),
+        taken_at=local_moment(attachment.taken_at),
+        position=position,
+        camera=attachment.camera,
+        flags=[str(f) for f in found.flags.get(attachment.id, [])],
+        similar=[s.other_id for s in found.similar.get(attachment.id, [])],
     )
 
 
@@ -66,7 +81,7 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
         session.rollback()
         service.discard(stored, config)
         raise
-    response = respond(attachment_out(attachment), 201)
+    response = respond(attachment_out(attachment, _flags(ticket, [attachment])), 201)
     response.headers["Location"] = url_for("api.download_attachment", attachment_id=attachment.id)
     return response
 
@@ -75,7 +90,8 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
 def list_attachments(ticket_id: int):  # type: ignore[no-untyped-def]
     ticket = visible_ticket(ticket_id)
     rows = service.attachments_of(get_session(), ticket)
-    return respond(AttachmentList(items=[attachment_out(a) for a in rows]))
+    found = _flags(ticket, rows)
+    return respond(AttachmentList(items=[attachment_out(a, found) for a in rows]))
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -293,10 +293,15 @@ class AttachmentUpload(SQLModel):
     checked by its content in tracker.evidence.service)."""
 
     file: bytes = Field(
-        description="a photo (JPEG, PNG, WebP) or a document (PDF, .docx, .xlsx); recognised by "
-        "its content, not its name"
+        description="a photo (JPEG, PNG, WebP, HEIC) or a document (PDF, .docx, .xlsx); "
+        "recognised by its content, not its name"
     )
     purpose: Purpose = Field(default=Purpose.EVIDENCE, description="what the file shows")
+
+
+class PositionOut(SQLModel):
+    lat: float
+    lon: float
 
 
 class AttachmentOut(SQLModel):
@@ -310,6 +315,22 @@ class AttachmentOut(SQLModel):
     purpose: Purpose | str
     created_at: datetime
     download_url: str = Field(description="GET it with the same bearer token")
+    taken_at: datetime | None = Field(
+        default=None, description="capture time from the photo's EXIF; null if it has none"
+    )
+    position: PositionOut | None = Field(
+        default=None, description="where the photo was taken (EXIF GPS), or null"
+    )
+    camera: str = ""
+    flags: list[str] = Field(
+        default_factory=list,
+        description="reasons to look twice: taken_before_filing, taken_before_acceptance, "
+        "no_capture_time, far_from_place, reused",
+    )
+    similar: list[int] = Field(
+        default_factory=list,
+        description="ids of attachments the caller may see that are the same picture",
+    )
 
 
 class AttachmentList(SQLModel):

@@ -1,7 +1,8 @@
-"""Check images with Pillow, drop their metadata (EXIF: GPS, device) and make thumbnails.
+"""Check images with Pillow, read then drop their metadata (EXIF: GPS, device), make thumbnails.
 
 Decompression bombs (a few KB declaring a gigapixel image) are refused from the header alone,
-before any pixel is decoded.
+before any pixel is decoded. HEIC/HEIF photos (pillow-heif) are kept as sent, with a JPEG
+rendition for browsers, which cannot show HEIC.
 """
 
 from __future__ import annotations
@@ -9,13 +10,21 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from datetime import tzinfo
 
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from tracker.evidence.exif import PhotoFacts, read_facts
+from tracker.evidence.fingerprint import perceptual
 from tracker.evidence.sniff import FileType
 from tracker.i18n import service_gettext as _
 
-_PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+pillow_heif.register_heif_opener()
+
+_PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heif": "HEIF"}
+# Longest side of the JPEG shown in place of a HEIC photo.
+DISPLAY_SIDE = 2048
 
 
 class BadImage(ValueError):
@@ -28,6 +37,9 @@ class ProcessedImage:
     thumbnail: bytes  # a JPEG no larger than the thumbnail box
     width: int
     height: int
+    facts: PhotoFacts  # read from EXIF before it was dropped
+    hashes: tuple[int, int] | None  # (phash, dhash); None for a featureless picture
+    display: bytes | None = None  # a JPEG rendition, for types browsers cannot show (HEIC)
 
 
 def _open(data: bytes, kind: FileType, max_pixels: int) -> Image.Image:
@@ -78,7 +90,8 @@ def _strip(image: Image.Image, kind: FileType) -> bytes:
     return out.getvalue()
 
 
-def _thumbnail(image: Image.Image, box: int) -> bytes:
+def _jpeg(image: Image.Image, box: int, quality: int) -> bytes:
+    """An upright JPEG no larger than `box`, with no metadata (Pillow writes none unless told)."""
     thumb = ImageOps.exif_transpose(image)
     thumb.thumbnail((box, box))
     if thumb.mode in ("RGBA", "LA", "P", "PA"):
@@ -89,14 +102,22 @@ def _thumbnail(image: Image.Image, box: int) -> bytes:
     elif thumb.mode != "RGB":
         thumb = thumb.convert("RGB")
     out = io.BytesIO()
-    thumb.save(out, "JPEG", quality=80, optimize=True)
+    thumb.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
 
 
 def process_image(
-    data: bytes, kind: FileType, *, max_pixels: int, thumbnail_box: int, strip_metadata: bool
+    data: bytes,
+    kind: FileType,
+    *,
+    max_pixels: int,
+    thumbnail_box: int,
+    strip_metadata: bool,
+    zone: tzinfo,
 ) -> ProcessedImage:
-    """Verify the whole image decodes; return what to store and its thumbnail."""
+    """Verify the whole image decodes; read its EXIF facts (times without an offset are taken
+    to be in `zone`) and fingerprints; return what to store, its thumbnail and, for HEIC, a
+    display rendition."""
     try:
         _open(data, kind, max_pixels).verify()  # structure and checksums; leaves it unusable
         image = _open(data, kind, max_pixels)
@@ -104,10 +125,22 @@ def process_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image.load()
             is_animated = getattr(image, "n_frames", 1) > 1
+            facts = read_facts(image, zone)
+            hashes = perceptual(image)
             stored = data
-            if strip_metadata and not is_animated and _has_metadata(image):
+            display = None
+            if kind.key == "heif":  # kept as sent; browsers get the rendition
+                display = _jpeg(image, DISPLAY_SIDE, 85)
+            elif strip_metadata and not is_animated and _has_metadata(image):
                 stored = _strip(image, kind)
-            return ProcessedImage(stored, _thumbnail(image, thumbnail_box), *image.size)
+            return ProcessedImage(
+                stored,
+                _jpeg(image, thumbnail_box, 80),
+                *image.size,
+                facts=facts,
+                hashes=hashes,
+                display=display,
+            )
     except BadImage:
         raise
     except Exception as exc:  # Pillow raises many kinds of errors on malformed input

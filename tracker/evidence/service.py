@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.evidence import storage
-from tracker.evidence.images import BadImage, process_image
+from tracker.evidence import duplicates, places, storage
+from tracker.evidence.images import BadImage, ProcessedImage, process_image
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
 from tracker.i18n import service_gettext as _
@@ -42,6 +43,8 @@ class UploadSettings:
     max_pixels: int = 40_000_000
     thumbnail_box: int = 320
     strip_metadata: bool = True
+    # The zone of EXIF capture times written without an offset (the deployment's TIMEZONE).
+    timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> UploadSettings:
@@ -51,6 +54,7 @@ class UploadSettings:
             max_pixels=int(config.get("UPLOAD_MAX_PIXELS", cls.max_pixels)),
             thumbnail_box=int(config.get("THUMBNAIL_SIZE", cls.thumbnail_box)),
             strip_metadata=bool(config.get("UPLOAD_STRIP_METADATA", True)),
+            timezone=str(config.get("TIMEZONE", cls.timezone)),
         )
 
 
@@ -130,7 +134,7 @@ def _read_limited(file_storage: Any, max_bytes: int) -> bytes:
 def _refuse_type() -> ValidationFailed:
     return ValidationFailed(
         _(
-            "This kind of file is not accepted. Upload photos (JPEG, PNG, WebP) or documents "
+            "This kind of file is not accepted. Upload photos (JPEG, PNG, WebP, HEIC) or documents "
             "(PDF, Word .docx, Excel .xlsx)."
         ),
         {"file": "type not accepted"},
@@ -161,7 +165,8 @@ def store_attachment(
     kind: FileType | None = detect(data)
     if kind is None:
         raise _refuse_type()
-    thumbnail = None
+    source_sha256 = hashlib.sha256(data).hexdigest()
+    image: ProcessedImage | None = None
     if kind.is_image:
         try:
             image = process_image(
@@ -170,18 +175,23 @@ def store_attachment(
                 max_pixels=settings.max_pixels,
                 thumbnail_box=settings.thumbnail_box,
                 strip_metadata=settings.strip_metadata,
+                zone=ZoneInfo(settings.timezone),
             )
         except BadImage as exc:
             raise ValidationFailed(
                 _("The image was refused: %(reason)s.", reason=str(exc)), {"file": str(exc)}
             ) from exc
-        data, thumbnail = image.data, image.thumbnail
+        data = image.data
     stored_name = storage.new_stored_name(kind.extension)
     storage.write_atomically(storage.file_path(settings.upload_dir, stored_name), data)
-    if thumbnail is not None:
+    if image is not None:
         storage.write_atomically(
-            storage.thumbnail_path(settings.upload_dir, stored_name), thumbnail
+            storage.thumbnail_path(settings.upload_dir, stored_name), image.thumbnail
         )
+        if image.display is not None:
+            storage.write_atomically(
+                storage.display_path(settings.upload_dir, stored_name), image.display
+            )
     attachment = Attachment(
         ticket_id=ticket.id,
         uploader_id=user.id,
@@ -191,12 +201,29 @@ def store_attachment(
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         purpose=purpose,
-        has_thumbnail=thumbnail is not None,
+        has_thumbnail=image is not None,
         created_at=now,
+        source_sha256=source_sha256,
     )
+    if image is not None:
+        _record_photo_facts(attachment, image)
     session.add(attachment)
     session.flush()
+    if image is not None:
+        duplicates.record_copies(session, attachment)
+        places.adopt_photo_position(session, ticket, attachment, now)
     return attachment
+
+
+def _record_photo_facts(attachment: Attachment, image: ProcessedImage) -> None:
+    facts = image.facts
+    attachment.taken_at = facts.taken_at
+    attachment.camera = facts.camera
+    if facts.position is not None:
+        attachment.latitude, attachment.longitude = facts.position.lat, facts.position.lon
+    if image.hashes is not None:
+        attachment.phash, attachment.dhash = image.hashes
+    attachment.has_display = image.display is not None
 
 
 def store_many(

@@ -1,7 +1,8 @@
 """Recognise an upload's type from its content (magic bytes), never from its name.
 
-Pure functions: no Flask, no database. Accepted: JPEG, PNG, WebP, PDF, and the Office Open XML
-documents .docx and .xlsx (ZIP archives holding `[Content_Types].xml` and `word/` or `xl/`).
+Pure functions: no Flask, no database. Accepted: JPEG, PNG, WebP, HEIC/HEIF (phone photos), PDF,
+and the Office Open XML documents .docx and .xlsx (ZIP archives holding `[Content_Types].xml`
+and `word/` or `xl/`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class FileType:
 JPEG = FileType("jpeg", "image/jpeg", ".jpg", True)
 PNG = FileType("png", "image/png", ".png", True)
 WEBP = FileType("webp", "image/webp", ".webp", True)
+HEIF = FileType("heif", "image/heic", ".heic", True)
 PDF = FileType("pdf", "application/pdf", ".pdf")
 DOCX = FileType(
     "docx",
@@ -31,16 +33,19 @@ DOCX = FileType(
 XLSX = FileType(
     "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"
 )
-ACCEPTED = (JPEG, PNG, WEBP, PDF, DOCX, XLSX)
+ACCEPTED = (JPEG, PNG, WEBP, HEIF, PDF, DOCX, XLSX)
 # Extensions a user's file name may keep for each type (anything else is replaced on download).
 EXTENSIONS = {
     "jpeg": (".jpg", ".jpeg"),
     "png": (".png",),
     "webp": (".webp",),
+    "heif": (".heic", ".heif"),
     "pdf": (".pdf",),
     "docx": (".docx",),
     "xlsx": (".xlsx",),
 }
+# ISO base media brands of HEIF still images (HEVC-coded: what iPhones and Android phones write).
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
 # An archive with more entries than this is not a document anyone typed (and is not opened).
 MAX_ZIP_ENTRIES = 5000
 
@@ -53,11 +58,18 @@ def detect(data: bytes) -> FileType | None:
         return PNG
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return WEBP
+    if _is_heif(data):
+        return HEIF
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"PK\x03\x04"):
         return _office_type(data)
     return None
+
+
+def _is_heif(data: bytes) -> bool:
+    """An `ftyp` box first whose major brand is a HEIF image brand (AVIF's `avif` is not)."""
+    return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
 
 
 def _office_type(data: bytes) -> FileType | None:

@@ -1,8 +1,9 @@
 """Files on disk under UPLOAD_DIR: generated names, sharded folders, atomic writes.
 
 A stored name is 32 random hex digits plus the extension of the detected type; the user's file
-name never reaches the file system. Files sit in `<UPLOAD_DIR>/files/ab/cd/<name>` and thumbnails
-in `<UPLOAD_DIR>/thumbs/ab/cd/<name>.jpg`.
+name never reaches the file system. Files sit in `<UPLOAD_DIR>/files/ab/cd/<name>`, thumbnails
+in `<UPLOAD_DIR>/thumbs/ab/cd/<name>.jpg` and JPEG renditions of HEIC photos in
+`<UPLOAD_DIR>/display/ab/cd/<name>.jpg`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def thumbnail_path(upload_dir: str | Path, stored_name: str) -> Path:
     return Path(upload_dir) / "thumbs" / name[:2] / name[2:4] / (name + ".jpg")
 
 
+def display_path(upload_dir: str | Path, stored_name: str) -> Path:
+    name = _checked(stored_name)
+    return Path(upload_dir) / "display" / name[:2] / name[2:4] / (name + ".jpg")
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +56,6 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def remove(upload_dir: str | Path, stored_name: str) -> None:
-    """Delete a file and its thumbnail (used when the transaction that stored them fails)."""
-    file_path(upload_dir, stored_name).unlink(missing_ok=True)
-    thumbnail_path(upload_dir, stored_name).unlink(missing_ok=True)
+    """Delete a file and its renditions (used when the transaction that stored them fails)."""
+    for path in (file_path, thumbnail_path, display_path):
+        path(upload_dir, stored_name).unlink(missing_ok=True)

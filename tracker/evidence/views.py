@@ -102,8 +102,13 @@ def _send(path, mimetype: str, *, as_attachment: bool, name: str):  # type: igno
 def attachment_response(attachment, *, download: bool = False):  # type: ignore[no-untyped-def]
     """The stored file of an attachment the caller may see (scope checked by the caller, with
     `service.get_visible_attachment`); its checked content type; images inline unless
-    `download`, documents always as downloads. Used by the page and the API."""
-    path = storage.file_path(current_app.config["UPLOAD_DIR"], attachment.stored_name)
+    `download` (HEIC photos inline as their JPEG rendition), documents always as downloads.
+    Used by the page and the API."""
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    if attachment.has_display and not download:
+        path = storage.display_path(upload_dir, attachment.stored_name)
+        return _send(path, "image/jpeg", as_attachment=False, name=f"photo-{attachment.id}.jpg")
+    path = storage.file_path(upload_dir, attachment.stored_name)
     return _send(
         path,
         attachment.content_type,
@@ -145,4 +150,4 @@ def evidence_panel(ticket):  # type: ignore[no-untyped-def]
     not know about files)."""
     from tracker.evidence.panel import build_panel
 
-    return build_panel(get_session(), current_user, ticket)
+    return build_panel(get_session(), current_user, ticket, current_app.config)

@@ -385,6 +385,7 @@ def apply_transition(
     the API share one rule); the event records them and they are linked to it.
     """
     # Imported here: the evidence service builds on this module (relations_of, touch).
+    from tracker.evidence.flags import flags_on_record
     from tracker.evidence.service import check_ticket_attachments, link_to_event
 
     _check_version(ticket, expected_version)
@@ -416,6 +417,10 @@ def apply_transition(
             record["indicators"] = _record_achievements(session, ticket, data.indicators)
         if attachment_ids:
             record["attachments"] = attachment_ids
+        if "mark_verified" in decision.effects and (
+            flagged := flags_on_record(session, user, ticket)
+        ):
+            record["evidence_flags"] = flagged  # verified despite these flags (issue 19)
         ticket.state = decision.target
         ticket.updated_at = ticket.last_activity_at = now
         session.add(ticket)

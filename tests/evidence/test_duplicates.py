@@ -1,0 +1,141 @@
+"""The same picture given twice (一图多用): exact and near copies found across the deployment,
+flagged, and shown only as far as the viewer may see."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from helpers import NOW
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+
+from tracker.evidence import service
+from tracker.evidence.flags import flags_for_tickets
+
+TAKEN = "2026:06:17 09:00:00"
+
+
+def _store(db, app, ticket, user, data, purpose="after"):  # type: ignore[no-untyped-def]
+    stream = FileStorage(stream=io.BytesIO(data), filename="photo.jpg")
+    attachment = service.store_attachment(db, ticket, user, stream, purpose, NOW, app.config)
+    db.commit()
+    return attachment
+
+
+def _seen_by(db, app, user, ticket, attachment):  # type: ignore[no-untyped-def]
+    found = flags_for_tickets(db, user, [ticket], [attachment], app.config)
+    return found.flags[attachment.id], [s.other_id for s in found.similar.get(attachment.id, [])]
+
+
+def _crop(image: Image.Image, share: float) -> Image.Image:
+    w, h = image.size
+    return image.crop((int(w * share), int(h * share), int(w * (1 - share)), int(h * (1 - share))))
+
+
+def _original(photos):  # type: ignore[no-untyped-def]
+    """A photo as taken: a part of a wider scene."""
+    return photos.scene(11, (2000, 1500)).crop((200, 150, 1800, 1350))
+
+
+COPIES = {
+    "resized": lambda img: img.resize((img.width // 3, img.height // 3)),
+    "recompressed": lambda img: img,  # saved again at quality 40 below
+    "lightly cropped": lambda img: _crop(img, 0.03),
+    "cropped, resized, recompressed": lambda img: _crop(img, 0.03).resize((800, 600)),
+}
+
+
+@pytest.mark.parametrize("change", list(COPIES))
+def test_a_changed_copy_on_another_finding_is_flagged(
+    app, db, county, make_ticket, photos, change
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_ticket(), make_ticket(location_unit="village-a")
+    original = _store(db, app, first, county.cadre_a, photos.encode(_original(photos), taken=TAKEN))
+    copy = COPIES[change](_original(photos))
+    quality = 40 if "recompressed" in change else 90
+    again = _store(
+        db, app, second, county.cadre_a, photos.encode(copy, quality=quality, taken=TAKEN)
+    )
+    assert _seen_by(db, app, county.inspector, second, again) == (["reused"], [original.id])
+    # The first finding's photo is now known to be reused too.
+    assert _seen_by(db, app, county.inspector, first, original) == (["reused"], [again.id])
+
+
+def test_an_exact_copy_is_found_by_its_bytes(app, db, county, make_ticket, photos) -> None:  # type: ignore[no-untyped-def]
+    data = photos.encode(_original(photos), taken=TAKEN)
+    first = _store(db, app, make_ticket(), county.cadre_a, data)
+    second_ticket = make_ticket()
+    second = _store(db, app, second_ticket, county.cadre_a, data)
+    found = flags_for_tickets(db, county.inspector, [second_ticket], [second], app.config)
+    [similar] = found.similar[second.id]
+    assert (similar.other_id, similar.kind) == (first.id, "exact")
+
+
+def test_another_photo_of_the_same_scene_is_not_flagged(
+    app, db, county, make_ticket, photos
+) -> None:  # type: ignore[no-untyped-def]
+    wide = photos.scene(11, (2000, 1500))
+    first = _store(
+        db, app, make_ticket(), county.cadre_a, photos.encode(_original(photos), taken=TAKEN)
+    )
+    # A step to the side: the same scene, framed differently.
+    moved = wide.crop((450, 330, 2000, 1500)).resize((1600, 1200))
+    second_ticket = make_ticket()
+    second = _store(db, app, second_ticket, county.cadre_a, photos.encode(moved, taken=TAKEN))
+    assert _seen_by(db, app, county.inspector, second_ticket, second) == ([], [])
+    assert first.id != second.id
+
+
+def test_the_before_photo_given_as_after_photo_is_flagged(
+    app, db, county, make_ticket, photos
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = make_ticket()
+    data = photos.encode(_original(photos), taken=TAKEN)
+    before = _store(db, app, ticket, county.inspector, data, purpose="before")
+    after = _store(
+        db,
+        app,
+        ticket,
+        county.cadre_a,
+        photos.encode(_original(photos).resize((800, 600)), taken=TAKEN),
+    )
+    assert _seen_by(db, app, county.inspector, ticket, after) == (["reused"], [before.id])
+
+
+def test_a_cadre_never_learns_of_a_copy_on_a_finding_they_may_not_see(
+    app, db, county, make_ticket, photos, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    from tracker.auth.tokens import create_token
+
+    theirs = make_ticket(responsible_unit="town-b", location_unit="village-b")
+    data = photos.encode(_original(photos), taken=TAKEN)
+    hidden = _store(db, app, theirs, county.cadre_b, data)
+    ours = make_ticket()
+    mine = _store(db, app, ours, county.cadre_a, data)
+    # The inspector sees both findings, and the copy.
+    assert _seen_by(db, app, county.inspector, ours, mine) == (["reused"], [hidden.id])
+    # Town A's cadre sees neither the flag nor the id, on the page or through the API.
+    assert _seen_by(db, app, county.cadre_a, ours, mine) == ([], [])
+    _row, token = create_token(db, county.cadre_a, "t", NOW)
+    db.commit()
+    client = as_user(county.cadre_a)
+    page = client.get(f"/tickets/{ours.id}").get_data(as_text=True)
+    assert theirs.code not in page and "data-flags" not in page
+    item = client.get(
+        f"/api/v1/tickets/{ours.id}/attachments", headers={"Authorization": f"Bearer {token}"}
+    ).json["items"][0]
+    assert (item["flags"], item["similar"]) == ([], [])
+    # A leader of both townships sees it.
+    assert _seen_by(db, app, county.leader, ours, mine) == (["reused"], [hidden.id])
+
+
+def test_featureless_pictures_are_not_taken_for_each_other(
+    app, db, county, make_ticket, photos
+) -> None:  # type: ignore[no-untyped-def]
+    grey, white = Image.new("RGB", (640, 480), (90, 90, 90)), Image.new("RGB", (640, 480), "white")
+    _store(db, app, make_ticket(), county.cadre_a, photos.encode(grey, taken=TAKEN))
+    ticket = make_ticket()
+    blank = _store(db, app, ticket, county.cadre_a, photos.encode(white, taken=TAKEN))
+    assert blank.phash is None
+    assert _seen_by(db, app, county.inspector, ticket, blank) == ([], [])

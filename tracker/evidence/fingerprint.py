@@ -1,0 +1,49 @@
+"""Perceptual fingerprints that recognise the same picture again when it was resized,
+recompressed or lightly cropped: two 64-bit hashes of the upright image. (Exact copies are
+found by the SHA-256 of the bytes sent.)
+
+A near copy must be close on both the DCT hash (phash) and the gradient hash (dhash), two
+different views of the picture, so a chance match on one is not enough. A 3-4 % crop with
+resizing and recompression stays within both thresholds; another photo of the same scene, taken
+from a step aside, does not (tests/evidence/test_duplicates.py).
+"""
+
+from __future__ import annotations
+
+import imagehash
+from PIL import Image, ImageOps, ImageStat
+
+# Pixels on the longer side of the copy the hashes are computed from; imagehash itself reduces
+# to 32×32 (phash) and 9×8 (dhash), and reducing a 12 MP photo first costs a few milliseconds.
+_HASH_SOURCE_SIDE = 512
+# Largest Hamming distances (of 64 bits) at which two photos count as the same picture.
+PHASH_MAX_DISTANCE = 12
+DHASH_MAX_DISTANCE = 14
+# Below this standard deviation of grey levels a picture is featureless (a blank wall, a black
+# frame): its hashes are all alike, so it gets none and only exact copies are recognised.
+_MIN_CONTRAST = 4.0
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _as_int(image_hash: imagehash.ImageHash) -> int:
+    return _signed(int(str(image_hash), 16))
+
+
+def perceptual(image: Image.Image) -> tuple[int, int] | None:
+    """(phash, dhash) of the image as it is shown (EXIF orientation applied); None for a
+    featureless picture."""
+    upright = ImageOps.exif_transpose(image)
+    factor = max(1, max(upright.size) // _HASH_SOURCE_SIDE)
+    small = upright.reduce(factor) if factor > 1 else upright
+    gray = small.convert("L")
+    if ImageStat.Stat(gray).stddev[0] < _MIN_CONTRAST:
+        return None
+    return _as_int(imagehash.phash(gray)), _as_int(imagehash.dhash(gray))
+
+
+def distance(a: int, b: int) -> int:
+    """Hamming distance between two 64-bit hashes (signed or not)."""
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()

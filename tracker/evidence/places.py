@@ -1,0 +1,137 @@
+"""Where findings and villages are: coordinates entered or taken from the first geotagged
+before-photo, distances between points, and links to a map service named by the settings.
+
+No map is drawn and nothing is loaded from outside: with `[evidence] map_url_template` empty
+there are no map links at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tracker.errors import ValidationFailed
+from tracker.evidence.exif import Position
+from tracker.evidence.models import Attachment, PlaceSource, Purpose, TicketPosition, UnitPosition
+from tracker.i18n import service_gettext as _
+from tracker.tickets.models import Ticket
+
+_EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(a: Position, b: Position) -> float:
+    """Great-circle distance in metres (haversine; ample for "a few hundred metres away")."""
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat = lat2 - lat1
+    dlon = math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def parse_position(lat: Any, lon: Any) -> Position:
+    """Typed-in coordinates (decimal degrees, WGS 84) or ValidationFailed naming the field."""
+    errors: dict[str, str] = {}
+    values: dict[str, float] = {}
+    for field, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            errors[field] = _("a number of degrees is needed")
+            continue
+        if not math.isfinite(number) or abs(number) > limit:
+            errors[field] = _("must lie between -%(limit)s and %(limit)s", limit=limit)
+            continue
+        values[field] = round(number, 6)
+    if errors:
+        raise ValidationFailed(_("The coordinates are not valid."), errors)
+    return Position(values["lat"], values["lon"])
+
+
+def attachment_position(attachment: Attachment) -> Position | None:
+    if attachment.latitude is None or attachment.longitude is None:
+        return None
+    return Position(attachment.latitude, attachment.longitude)
+
+
+def ticket_places(session: Session, tickets: Iterable[Ticket]) -> dict[int, Position]:
+    """Each ticket's own position, else its location unit's (two queries for any number)."""
+    tickets = list(tickets)
+    ids = [t.id for t in tickets]
+    if not ids:
+        return {}
+    own = {
+        row.ticket_id: Position(row.latitude, row.longitude)
+        for row in session.exec(select(TicketPosition).where(TicketPosition.ticket_id.in_(ids)))
+    }
+    unit_ids = {t.location_unit_id for t in tickets if t.id not in own and t.location_unit_id}
+    units = {
+        row.unit_id: Position(row.latitude, row.longitude)
+        for row in session.exec(select(UnitPosition).where(UnitPosition.unit_id.in_(unit_ids)))
+    }
+    places = dict(own)
+    for ticket in tickets:
+        if ticket.id not in places and ticket.location_unit_id in units:
+            places[ticket.id] = units[ticket.location_unit_id]
+    return places
+
+
+def ticket_place(session: Session, ticket: Ticket) -> Position | None:
+    return ticket_places(session, [ticket]).get(ticket.id)
+
+
+def set_unit_position(session: Session, unit_id: int, position: Position, now: datetime) -> None:
+    row = session.get(UnitPosition, unit_id) or UnitPosition(
+        unit_id=unit_id, latitude=0, longitude=0
+    )
+    row.latitude, row.longitude, row.updated_at = position.lat, position.lon, now
+    session.add(row)
+    session.flush()
+
+
+def set_ticket_position(
+    session: Session,
+    ticket: Ticket,
+    position: Position,
+    now: datetime,
+    source: PlaceSource = PlaceSource.ENTERED,
+) -> TicketPosition:
+    row = session.get(TicketPosition, ticket.id) or TicketPosition(
+        ticket_id=ticket.id, latitude=0, longitude=0
+    )
+    row.latitude, row.longitude = position.lat, position.lon
+    row.source, row.updated_at = source, now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def adopt_photo_position(
+    session: Session, ticket: Ticket, attachment: Attachment, now: datetime
+) -> bool:
+    """Give a finding without a position of its own the place of its first geotagged
+    before-photo (taken at the scene by whoever found the problem). After-photos never set the
+    place they are judged against."""
+    position = attachment_position(attachment)
+    if position is None or attachment.purpose != Purpose.BEFORE:
+        return False
+    if session.get(TicketPosition, ticket.id) is not None:
+        return False
+    set_ticket_position(session, ticket, position, now, PlaceSource.PHOTO)
+    return True
+
+
+def map_template(config: Mapping[str, Any]) -> str:
+    """The `[evidence] map_url_template` setting ("" when unset)."""
+    return str(config.get("EVIDENCE", {}).get("MAP_URL_TEMPLATE") or "")
+
+
+def map_url(template: str, position: Position | None) -> str:
+    """A link to `position` on the map service of `template` (`{lat}` and `{lon}` replaced);
+    "" when no service is configured or the position is unknown."""
+    if not template or position is None:
+        return ""
+    return template.replace("{lat}", f"{position.lat:.6f}").replace("{lon}", f"{position.lon:.6f}")
