@@ -1,14 +1,20 @@
-"""The evidence card's content on a ticket page: photos, documents, and who may add more."""
+"""The evidence card's content on a ticket page: photos with their facts and flags, documents,
+and who may add more."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, select
 
-from tracker.evidence import service
+from tracker.evidence import places, service
+from tracker.evidence.duplicates import Similar
+from tracker.evidence.exif import Position
+from tracker.evidence.flags import EvidenceFlags, Flag, flags_for_tickets
 from tracker.evidence.forms import PURPOSE_LABELS, UploadForm
-from tracker.evidence.models import Attachment
+from tracker.evidence.models import Attachment, Purpose
 from tracker.org.models import User
 from tracker.tickets.models import Ticket
 
@@ -19,6 +25,9 @@ class EvidencePanel:
     can_upload: bool
     form: UploadForm | None
     uploaders: dict[int, User] = field(default_factory=dict)
+    found: EvidenceFlags = field(default_factory=EvidenceFlags)
+    place: Position | None = None
+    map_template: str = ""
 
     @property
     def images(self) -> list[Attachment]:
@@ -44,16 +53,47 @@ class EvidencePanel:
         user = self.uploaders.get(attachment.uploader_id or 0)
         return user.name if user else ""
 
+    def flags(self, attachment: Attachment) -> list[Flag]:
+        return self.found.flags.get(attachment.id, [])
 
-def build_panel(session: Session, user: User, ticket: Ticket) -> EvidencePanel:
-    """Two queries: the ticket's attachments and their uploaders."""
+    def similar(self, attachment: Attachment) -> list[Similar]:
+        return self.found.similar.get(attachment.id, [])
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(f) for f in self.found.flags.values())
+
+    def photos(self, purpose: str) -> list[Attachment]:
+        return [a for a in self.images if a.purpose == purpose]
+
+    @property
+    def before_after(self) -> tuple[list[Attachment], list[Attachment]]:
+        """The before-photos and the after-photos, each in upload order."""
+        return self.photos(Purpose.BEFORE), self.photos(Purpose.AFTER)
+
+    def map_url(self, position: Position | None) -> str:
+        return places.map_url(self.map_template, position)
+
+    def position(self, attachment: Attachment) -> Position | None:
+        return places.attachment_position(attachment)
+
+
+def build_panel(
+    session: Session, user: User, ticket: Ticket, config: Mapping[str, Any]
+) -> EvidencePanel:
+    """A fixed number of queries: the ticket's attachments, their uploaders, and what the
+    flags need (the ticket's place, its acceptance time, visible copies)."""
     attachments = service.attachments_of(session, ticket)
     ids = {a.uploader_id for a in attachments if a.uploader_id}
     uploaders = {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
     allowed = service.can_upload(session, user, ticket)
+    found = flags_for_tickets(session, user, [ticket], attachments, config)
     return EvidencePanel(
         attachments=attachments,
         can_upload=allowed,
         form=UploadForm() if allowed else None,
         uploaders=uploaders,
+        found=found,
+        place=found.places.get(ticket.id),
+        map_template=places.map_template(config),
     )

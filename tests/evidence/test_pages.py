@@ -1,0 +1,44 @@
+"""The ticket page shows photos before beside after, with time, place and flags."""
+
+from __future__ import annotations
+
+import io
+
+from helpers import NOW
+from werkzeug.datastructures import FileStorage
+
+from tracker.evidence import places, service
+from tracker.evidence.exif import Position
+
+
+def _store(db, app, ticket, user, data, purpose):  # type: ignore[no-untyped-def]
+    stream = FileStorage(stream=io.BytesIO(data), filename=f"{purpose}.jpg")
+    attachment = service.store_attachment(db, ticket, user, stream, purpose, NOW, app.config)
+    db.commit()
+    return attachment
+
+
+def test_before_beside_after_with_times_places_and_flags(
+    app, db, county, make_ticket, photos, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    places.set_unit_position(db, county.village_a.id, Position(30.25, 118.5), NOW)
+    db.commit()
+    ticket = make_ticket()
+    before = photos.encode(photos.scene(1, (320, 240)), taken="2026:06:14 09:30:00")
+    _store(db, app, ticket, county.inspector, before, "before")
+    after = photos.encode(photos.scene(2, (320, 240)), gps=(30.30, 118.60))
+    _store(db, app, ticket, county.cadre_a, after, "after")
+
+    page = as_user(county.inspector).get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    pair = page[page.index('class="ba-pair"') :]
+    assert pair.index("ba-before") < pair.index("ba-after")
+    assert 'datetime="2026-06-14T01:30:00+00:00"' in pair  # the before-photo's capture time
+    assert "拍摄时间不详" in pair  # the after-photo has none
+    assert 'data-flags="no_capture_time far_from_place"' in pair
+    assert "30.30000, 118.60000" in pair and "openstreetmap" not in page
+    assert 'data-count="2"' in page
+
+    app.config["EVIDENCE"]["MAP_URL_TEMPLATE"] = "https://map.example/?p={lat},{lon}"
+    page = as_user(county.inspector).get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert 'href="https://map.example/?p=30.300000,118.600000"' in page
+    assert 'href="https://map.example/?p=30.250000,118.500000"' in page  # the finding's place
