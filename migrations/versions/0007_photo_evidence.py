@@ -1,7 +1,7 @@
 """photo evidence: EXIF facts and fingerprints on attachments, matches, positions
 
 Revision ID: photo_evidence
-Revises: 0004
+Revises: standard_taxonomy
 Create Date: 2026-12-03 04:20:00
 
 Adds nullable columns only (no table rewrite on PostgreSQL); existing attachments keep empty
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "photo_evidence"
-down_revision = "0004"
+down_revision = "standard_taxonomy"
 branch_labels = None
 depends_on = None
 
