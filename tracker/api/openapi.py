@@ -198,6 +198,14 @@ OPERATIONS: tuple[Operation, ...] = (
         query=s.TicketQuery,
         tags=("reports",),
     ),
+    Operation(
+        "get",
+        "/ranking",
+        "Township ranking out of 100, with every deduction and bonus",
+        s.RankingOut,
+        query=s.TicketQuery,
+        tags=("reports",),
+    ),
 )
 
 

@@ -267,6 +267,30 @@ class StatsOut(SQLModel):
     weekly: list[dict[str, Any]]
 
 
+class RankingItemOut(SQLModel):
+    kind: str = Field(description="overdue, overdue_days_N, rejections, rebounds, ...")
+    label: str
+    count: int
+    points: float = Field(description="signed: deductions negative, bonuses positive")
+
+
+class RankingUnitOut(SQLModel):
+    unit: str = Field(description="the township's code")
+    name: str
+    base: float
+    total: float
+    rank: int = Field(description="equal totals share a rank")
+    items: list[RankingItemOut]
+
+
+class RankingOut(SQLModel):
+    """The township ranking out of 100 (tracker.reports.ranking), best first."""
+
+    items: list[RankingUnitOut]
+    formula: dict[str, Any] = Field(description="the `[ranking]` settings the scores follow")
+    formula_text: list[str] = Field(description="the formula in words, one sentence per item")
+
+
 class WorkflowOut(SQLModel):
     name: str
     initial: str

@@ -6,7 +6,14 @@ import re
 
 from flask import current_app, jsonify, render_template
 
-from tracker.api import attachments, catalog, categories, queues, tickets  # noqa: F401  (register their routes on `bp`)
+from tracker.api import (  # noqa: F401  (register their routes on `bp`)
+    attachments,
+    catalog,
+    categories,
+    queues,
+    ranking,
+    tickets,
+)
 from tracker.api.blueprint import bp
 from tracker.api.openapi import openapi_document
 

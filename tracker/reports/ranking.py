@@ -1,113 +1,191 @@
-"""Township ranking (打分评比): a score from configurable weights, with every part shown.
+"""Township ranking out of 100 (百分制): a base, deductions (扣分) and bonuses (加分), each capped.
 
-Parts are rates per 100 counted findings, so a big township is not punished for its size:
-
-    on_time   = + on_time_closure × (closed on time ÷ counted × 100)
-    overdue   = − overdue         × (overdue now     ÷ counted × 100)
-    rebounds  = − rebounds        × (rebounds        ÷ counted × 100)
-    rejections= − rejections      × (rejections      ÷ counted × 100)
-
-"On time" is judged against the original deadline unless `[ranking] on_time_against` says
-"extended". Weights come from the `[ranking]` section of the configuration.
+Every item is `points per unit × count`, held to its cap, then taken off (a deduction) or added
+(a bonus); the total is the base plus the items. The counts come from
+tracker/reports/ranking_counts.py; this module only does the arithmetic, so a test can check it
+against a hand computation. Settings are the `[ranking]` section (config/default.toml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.org.models import UnitKind
-from tracker.reports.queries import UnitFigures
+from tracker.config import ConfigError
+from tracker.org.models import Unit
 
-DEFAULT_WEIGHTS = {"ON_TIME_CLOSURE": 1.0, "OVERDUE": 1.0, "REBOUNDS": 2.0, "REJECTIONS": 0.5}
-PARTS = ("on_time", "overdue", "rebounds", "rejections")
+# Deductions and bonuses in the order the page shows them, with the `[ranking]` key of their
+# points per unit. Overdue-day bands (`overdue_days_N`) follow "overdue".
+DEDUCTIONS = (
+    ("overdue", "OVERDUE"),
+    ("rejections", "REJECTIONS"),
+    ("rebounds", "REBOUNDS"),
+    ("returns_justified", "RETURNS_JUSTIFIED"),
+    ("chases_unanswered", "CHASES_UNANSWERED"),
+)
+BONUSES = (
+    ("closed_early", "ON_TIME_CLOSURE"),
+    ("round_cleared", "ROUND_CLEARED"),
+)
+BAND_PREFIX = "overdue_days_"
 
 
 @dataclass(frozen=True)
-class Weights:
-    on_time_closure: float
-    overdue: float
-    rebounds: float
-    rejections: float
-    on_time_against: str = "original"
+class Item:
+    """One deduction or bonus: `sign` −1 or +1, points per counted thing, a cap (0: none)."""
+
+    kind: str
+    sign: int
+    points: float
+    cap: float
+    days: int | None = None  # overdue bands: the days overdue from which a finding counts
+
+    def score(self, count: int) -> float:
+        raw = self.points * count
+        if self.cap:
+            raw = min(raw, self.cap)
+        return round(self.sign * raw, 1) + 0.0  # + 0.0: never "-0.0"
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    """The `[ranking]` section, read and checked once."""
+
+    base: float
+    items: tuple[Item, ...]
+    on_time_against: str  # "original" or "extended": the deadline "early" is judged against
+    early_days: int  # closed at least this many days before the deadline
+    return_events: tuple[str, ...]  # transitions that mean a return was found justified
+    chase_answer_days: int  # days a chase may wait for the unit's answer
 
     @classmethod
-    def from_config(cls, config: Mapping) -> Weights:
-        configured = {k.upper(): v for k, v in config.get("RANKING", {}).items()}
-        section = {**DEFAULT_WEIGHTS, **configured}
-        against = str(section.get("ON_TIME_AGAINST", "original"))
+    def from_config(cls, config: Mapping) -> RankingSettings:
+        section = {k.upper(): v for k, v in config.get("RANKING", {}).items()}
+
+        def number(key: str, default: float = 0.0) -> float:
+            value = section.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"[ranking] {key.lower()}: must be a number ≥ 0, not {value!r}")
+            return float(value)
+
+        items = []
+        for kind, key in DEDUCTIONS:
+            items.append(Item(kind, -1, number(key), number(f"{key}_CAP")))
+            if kind == "overdue":
+                items.extend(_bands(section, number("OVERDUE_BAND_CAP")))
+        for kind, key in BONUSES:
+            items.append(Item(kind, 1, number(key), number(f"{key}_CAP")))
+        against = section.get("ON_TIME_AGAINST", "original")
+        if against not in ("original", "extended"):
+            raise ConfigError(
+                f"[ranking] on_time_against: 'original' or 'extended', not {against!r}"
+            )
+        events = section.get("RETURN_JUSTIFIED_EVENTS", [])
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise ConfigError("[ranking] return_justified_events: a list of transition names")
         return cls(
-            on_time_closure=float(section["ON_TIME_CLOSURE"]),
-            overdue=float(section["OVERDUE"]),
-            rebounds=float(section["REBOUNDS"]),
-            rejections=float(section["REJECTIONS"]),
-            on_time_against="extended" if against == "extended" else "original",
+            base=number("BASE", 100),
+            items=tuple(items),
+            on_time_against=against,
+            early_days=int(number("EARLY_DAYS")),
+            return_events=tuple(events),
+            chase_answer_days=int(number("CHASE_ANSWER_DAYS")),
         )
 
+    def item(self, kind: str) -> Item | None:
+        return next((i for i in self.items if i.kind == kind), None)
 
-@dataclass
-class RankedUnit:
-    rank: int
-    figures: UnitFigures
-    parts: dict[str, float]
-    rates: dict[str, float]
-
-    @property
-    def score(self) -> float:
-        return round(sum(self.parts.values()), 1)
-
-    def as_dict(self) -> dict[str, Any]:
+    def formula(self) -> dict[str, Any]:
+        """The formula as data (the API's `formula`; the page puts it in words)."""
         return {
-            "rank": self.rank,
-            "unit": self.figures.as_dict()["unit"],
-            "score": self.score,
-            "parts": self.parts,
-            "rates": self.rates,
-            "counted": self.figures.counted,
+            "base": self.base,
+            "items": [
+                {"kind": i.kind, "sign": i.sign, "points": i.points, "cap": i.cap or None}
+                for i in self.items
+            ],
+            "on_time_against": self.on_time_against,
+            "early_days": self.early_days,
+            "chase_answer_days": self.chase_answer_days,
+            "return_justified_events": list(self.return_events),
         }
 
 
-def _per_hundred(value: int, counted: int) -> float:
-    return 100.0 * value / counted if counted else 0.0
+def _bands(section: Mapping[str, Any], cap: float) -> list[Item]:
+    days = section.get("OVERDUE_BAND_DAYS", [])
+    points = section.get("OVERDUE_BAND_POINTS", [])
+    if (
+        not isinstance(days, list)
+        or not isinstance(points, list)
+        or len(days) != len(points)
+        or not all(isinstance(d, int) and d > 0 for d in days)
+        or not all(isinstance(p, int | float) and p >= 0 for p in points)
+        or days != sorted(set(days))
+    ):
+        raise ConfigError(
+            "[ranking] overdue_band_days and overdue_band_points: two lists of the same length, "
+            "rising whole days > 0 and points ≥ 0"
+        )
+    return [
+        Item(f"{BAND_PREFIX}{d}", -1, float(p), cap, d) for d, p in zip(days, points, strict=True)
+    ]
 
 
-def score_parts(
-    figures: UnitFigures, weights: Weights
-) -> tuple[dict[str, float], dict[str, float]]:
-    """The weighted parts of one township's score, and the rates they were made from."""
-    c, counted = figures.counts, figures.counted
-    on_time_key = f"closed_on_time_{weights.on_time_against}"
-    rates = {
-        "on_time": _per_hundred(c[on_time_key], counted),
-        "overdue": _per_hundred(c["overdue"], counted),
-        "rebounds": _per_hundred(c["rebounds"], counted),
-        "rejections": _per_hundred(c["rejections"], counted),
-    }
-    parts = {
-        "on_time": weights.on_time_closure * rates["on_time"],
-        "overdue": -weights.overdue * rates["overdue"],
-        "rebounds": -weights.rebounds * rates["rebounds"],
-        "rejections": -weights.rejections * rates["rejections"],
-    }
-    return (
-        {k: round(v, 1) + 0.0 for k, v in parts.items()},
-        {k: round(v, 1) for k, v in rates.items()},
+@dataclass(frozen=True)
+class Line:
+    """One item of a township's score: how many, and the points they make (signed)."""
+
+    kind: str
+    count: int
+    points: float
+
+
+@dataclass
+class Score:
+    unit: Unit
+    base: float
+    lines: list[Line]
+    rank: int = 0
+
+    @property
+    def total(self) -> float:
+        return round(self.base + sum(line.points for line in self.lines), 1) + 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's and the bulletin's shape (DESIGN.md: `GET /api/v1/ranking`)."""
+        return {
+            "unit": self.unit.code,
+            "name": self.unit.name,
+            "base": self.base,
+            "total": self.total,
+            "rank": self.rank,
+            "items": [
+                {"kind": line.kind, "count": line.count, "points": line.points}
+                for line in self.lines
+            ],
+        }
+
+
+def score(unit: Unit, counts: Mapping[str, int], settings: RankingSettings) -> Score:
+    """One township's score from its counts (a kind missing from `counts` counts 0)."""
+    lines = [
+        Line(item.kind, int(counts.get(item.kind, 0)), item.score(int(counts.get(item.kind, 0))))
+        for item in settings.items
+    ]
+    return Score(unit, settings.base, lines)
+
+
+def rank(
+    counted: Iterable[tuple[Unit, Mapping[str, int]]], settings: RankingSettings
+) -> list[Score]:
+    """Scores best first; equal totals share a rank (1, 1, 3), then order by unit code."""
+    scores = sorted(
+        (score(unit, counts, settings) for unit, counts in counted),
+        key=lambda s: (-s.total, s.unit.code),
     )
-
-
-def rank_townships(groups: list[UnitFigures], weights: Weights) -> list[RankedUnit]:
-    """Townships with at least one counted finding, best score first (ties share a rank)."""
-    scored = []
-    for figures in groups:
-        if figures.unit.kind != UnitKind.TOWNSHIP or figures.counted == 0:
-            continue
-        parts, rates = score_parts(figures, weights)
-        scored.append(RankedUnit(0, figures, parts, rates))
-    scored.sort(key=lambda r: (-r.score, r.figures.unit.code))
-    previous, rank = None, 0
-    for position, item in enumerate(scored, start=1):
-        if item.score != previous:
-            rank, previous = position, item.score
-        item.rank = rank
-    return scored
+    previous: float | None = None
+    for position, entry in enumerate(scores, start=1):
+        if entry.total != previous:
+            current, previous = position, entry.total
+        entry.rank = current
+    return scores

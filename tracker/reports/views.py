@@ -1,4 +1,5 @@
-"""Leaders' pages: dashboard, overdue review, ranking and the bulletin (preview, .docx, edit)."""
+"""Leaders' pages: dashboard, overdue review and the bulletin (preview, .docx, edit); the
+ranking's pages are in ranking_views.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import date, timedelta
 from io import BytesIO
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -26,56 +26,30 @@ from tracker.errors import ServiceError
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
 from tracker.policy import Permission, offers
-from tracker.reports import charts, service
+from tracker.reports import charts, ranking_views, service  # noqa: F401  (ranking_views: its routes)
+from tracker.reports.blueprint import bp
 from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, to_docx
+from tracker.reports.filters import current_filter, filter_args, list_link
 from tracker.reports.forms import NextStepsForm
 from tracker.reports.queries import (
     dashboard_stats,
     group_of,
     load_units,
-    make_context,
     tree_order,
-    unit_figures,
 )
-from tracker.reports.ranking import PARTS, Weights, rank_townships
 from tracker.tickets.models import Ticket
-from tracker.tickets.queries import TicketFilter, open_states, parse_filter, scoped_query
+from tracker.tickets.queries import TicketFilter, open_states, scoped_query
 from tracker.tickets.related import load_related
 from tracker.workflow.registry import active_workflow
 
-bp = Blueprint("reports", __name__)
-
 OVERDUE_LIMIT = 500
-FILTER_KEYS = ("category", "source", "inspection", "unit")
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _filter_args() -> dict[str, str]:
-    """The dashboard's own filters, carried into every figure's link to the ticket list."""
-    return {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
-
-
-def _list_link(base: dict[str, str]):  # type: ignore[no-untyped-def]
-    def link(**extra: object) -> str:
-        args = {"queue": "all", **base}
-        args.update({k: v for k, v in extra.items() if v is not None})
-        return url_for("tickets.index", **args)
-
-    return link
-
-
-def _current_filter() -> TicketFilter | None:
-    try:
-        return parse_filter(request.args, active_workflow())
-    except ServiceError as error:
-        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
-        return None
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
-    flt = _current_filter()
+    flt = current_filter()
     if flt is None:
         return redirect(url_for("reports.dashboard"))
     session = get_session()
@@ -97,7 +71,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     return render_template(
         "reports/dashboard.html",
         stats=stats,
-        link=_list_link(_filter_args()),
+        link=list_link(filter_args()),
         open_states=",".join(open_states(active_workflow())),
         closed_states=",".join(s.key for s in active_workflow().states.values() if s.terminal),
         chart_weekly=chart_weekly,
@@ -143,29 +117,6 @@ def overdue():  # type: ignore[no-untyped-def]
         truncated=truncated,
         limit=OVERDUE_LIMIT,
         total=len(tickets),
-    )
-
-
-@bp.route("/ranking")
-@login_required
-def ranking():  # type: ignore[no-untyped-def]
-    flt = _current_filter()
-    if flt is None:
-        return redirect(url_for("reports.ranking"))
-    session = get_session()
-    try:
-        ctx = make_context(session, current_user, flt, utcnow(), current_app.config)
-    except ServiceError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("reports.ranking"))
-    weights = Weights.from_config(current_app.config)
-    ranked = rank_townships(unit_figures(session, ctx, load_units(session)), weights)
-    return render_template(
-        "reports/ranking.html",
-        ranked=ranked,
-        weights=weights,
-        parts=PARTS,
-        link=_list_link(_filter_args()),
     )
 
 

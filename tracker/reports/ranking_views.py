@@ -1,0 +1,84 @@
+"""The township ranking page (百分制) and the findings behind each of its items."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import ServiceError
+from tracker.reports.blueprint import bp
+from tracker.reports.filters import current_filter, filter_args
+from tracker.reports.queries import Context, load_units, make_context
+from tracker.reports.ranking import RankingSettings
+from tracker.reports.ranking_counts import findings_behind, township_ranking
+from tracker.reports.ranking_words import formula_lines, label
+from tracker.tickets.models import Ticket
+from tracker.tickets.related import load_related
+
+FINDINGS_LIMIT = 500
+
+
+def _context() -> Context | None:
+    """The viewer's scope and the page's filters; None after flashing why not."""
+    flt = current_filter()
+    if flt is None:
+        return None
+    try:
+        return make_context(get_session(), current_user, flt, utcnow(), current_app.config)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return None
+
+
+@bp.route("/ranking")
+@login_required
+def ranking():  # type: ignore[no-untyped-def]
+    ctx = _context()
+    if ctx is None:
+        return redirect(url_for("reports.ranking"))
+    session = get_session()
+    settings = RankingSettings.from_config(current_app.config)
+    ranked = township_ranking(session, ctx, settings, load_units(session))
+    return render_template(
+        "reports/ranking.html",
+        ranked=[score for score, _counts in ranked],
+        formula=formula_lines(settings),
+        label=label,
+        args=filter_args(),
+    )
+
+
+@bp.route("/ranking/<unit_code>/<kind>")
+@login_required
+def ranking_findings(unit_code: str, kind: str):  # type: ignore[no-untyped-def]
+    """The findings one item of a township's score counts (404 outside the viewer's ranking)."""
+    ctx = _context()
+    if ctx is None:
+        return redirect(url_for("reports.ranking"))
+    session = get_session()
+    settings = RankingSettings.from_config(current_app.config)
+    if settings.item(kind) is None:
+        abort(404)
+    ranked = township_ranking(session, ctx, settings, load_units(session))
+    found = next(((s, c) for s, c in ranked if s.unit.code == unit_code), None)
+    if found is None:
+        abort(404)
+    score, counts = found
+    stmt = findings_behind(ctx, settings, counts, kind)
+    tickets = session.exec(
+        stmt.order_by(Ticket.deadline.asc(), Ticket.id.asc()).limit(FINDINGS_LIMIT + 1)
+    ).all()
+    line = next(line for line in score.lines if line.kind == kind)
+    return render_template(
+        "reports/ranking_findings.html",
+        score=score,
+        line=line,
+        title=label(kind),
+        tickets=tickets[:FINDINGS_LIMIT],
+        truncated=len(tickets) > FINDINGS_LIMIT,
+        related=load_related(session, tickets[:FINDINGS_LIMIT], details=False),
+        args=filter_args(),
+        back=url_for("reports.ranking", **request.args),
+    )
