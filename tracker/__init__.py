@@ -12,7 +12,10 @@ from tracker.resources import PACKAGE_DIR, resource_dir
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, the active workflow, blueprints. No migrations here."""
     from tracker import config, db, i18n, web
+    from tracker.evidence import subscribers as evidence_subscribers
     from tracker.extensions import csrf, login_manager, mail
+    from tracker.reminders import subscribers as reminders_subscribers
+    from tracker.tickets.effects import check_implemented
     from tracker.workflow import registry
 
     app = Flask(
@@ -27,9 +30,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     db.init_app(app)
     registry.init_app(app)
-    from tracker.tickets.effects import check_implemented
-
     check_implemented(app.extensions["workflow"])
+    # Domains acting on what the ticket service announces (tracker/tickets/events.py).
+    evidence_subscribers.subscribe()
+    reminders_subscribers.subscribe()
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)

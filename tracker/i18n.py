@@ -33,6 +33,17 @@ def service_gettext(text: str, **values: object) -> str:
     return text % values if values else text
 
 
+def input_label(name: str) -> str:
+    """A workflow input's name for people (refusals, the workflow page)."""
+    _ = service_gettext
+    return {
+        "comment": _("comment"),
+        "attachments": _("photos or documents"),
+        "indicators": _("figures achieved"),
+        "deadline": _("new deadline"),
+    }.get(name, name)
+
+
 def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 

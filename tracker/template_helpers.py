@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from tracker.clock import utcnow
+from tracker.i18n import input_label
 from tracker.policy import Permission, offers
 from tracker.tickets.home import work_badge
 from tracker.tickets.models import Ticket
@@ -66,15 +67,6 @@ def relation_label(relation: str) -> str:
         "reporter": _("who reported it"),
         "leader_in_charge": _("in charge of the unit"),
     }.get(relation, relation)
-
-
-def input_label(name: str) -> str:
-    return {
-        "comment": _("comment"),
-        "attachments": _("photos or documents"),
-        "indicators": _("figures achieved"),
-        "deadline": _("new deadline"),
-    }.get(name, name)
 
 
 def local_date_filter(value: date | datetime | None, fmt: str = "medium") -> str:

@@ -7,11 +7,9 @@ the request, and a rolled-back request leaves no mail behind.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from flask import current_app, has_app_context
 from sqlmodel import Session, select
 
 from tracker.org.models import Role, Unit, User
@@ -19,14 +17,9 @@ from tracker.reminders.models import Rule
 from tracker.reminders.outbox import Planned, enqueue
 from tracker.reminders.policy import Policy
 from tracker.reminders.recipients import mailable
+from tracker.tickets.events import Filed
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.relations import co_unit_ids, leaders_in_charge, unit_cadres
-
-
-def _policy(config: Mapping | None) -> Policy:
-    if config is None and has_app_context():
-        config = current_app.config
-    return Policy.from_config(config or {})
 
 
 def recipients_for(session: Session, ticket: Ticket, targets: Iterable[str]) -> list[User]:
@@ -99,21 +92,12 @@ def _actor_name(session: Session, event: TicketEvent) -> str:
     return actor.name if actor else ""
 
 
-@dataclass(frozen=True)
-class Filed:
-    """A ticket just filed, with its `created` event and co-operating units."""
-
-    ticket: Ticket
-    event_id: int
-    co_unit_ids: tuple[int, ...]
-
-
 def notify_filed(
     session: Session,
     filed: Sequence[Filed],
     reporter: User,
     now: datetime,
-    config: Mapping | None = None,
+    policy: Policy,
 ) -> int:
     """New tickets: tell each one's responsible unit (its cadres and the assignee) and its
     co-operating units, as `recipients_for` would, with one query for the cadres of them all."""
@@ -125,7 +109,7 @@ def notify_filed(
     assignees: dict[int, User] = {}
     if assignee_ids:
         assignees = {u.id: u for u in session.exec(select(User).where(User.id.in_(assignee_ids)))}
-    send_at = _policy(config).into_window(now)
+    send_at = policy.into_window(now)
     rows: list[Planned] = []
     for item in filed:
         ticket = item.ticket
@@ -149,13 +133,12 @@ def notify_transition(
     event: TicketEvent,
     targets: Iterable[str],
     now: datetime,
-    config: Mapping | None = None,
+    policy: Policy,
 ) -> int:
     """A transition was taken: tell whom its `notify` list names (never the actor)."""
     targets = tuple(targets)
     if not targets:
         return 0
-    policy = _policy(config)
     people = recipients_for(session, ticket, targets)
     payload = {
         "event": "transition",

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from tracker.org.models import User
-from tracker.reminders import notices
+from tracker.tickets import events
 from tracker.tickets.history import open_histories
 from tracker.tickets.models import Indicator, Ticket, TicketCodeCounter, TicketCoUnit
 
@@ -102,14 +102,14 @@ def write_tickets(
             actor_id=reporter.id,
             now=now,
         )
-        notices.notify_filed(
+        events.tickets_filed.send(
             session,
-            [
-                notices.Filed(ticket, event_id, item.co_unit_ids)
+            filed=[
+                events.Filed(ticket, event_id, item.co_unit_ids)
                 for (ticket, item), event_id in zip(pairs, event_ids, strict=True)
             ],
-            reporter,
-            now,
+            reporter=reporter,
+            now=now,
         )
         filed += tickets
         if progress:

@@ -17,13 +17,12 @@ from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
 from tracker.clock import local_date
 from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
+from tracker.i18n import input_label
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
 from tracker.policy import Permission, may, offers
-from tracker.reminders import notices
-from tracker.template_helpers import input_label
-from tracker.tickets import effects, filing
+from tracker.tickets import effects, events, filing
 from tracker.tickets.history import append_event
 from tracker.tickets.models import (
     Category,
@@ -381,13 +380,9 @@ def apply_transition(
 ) -> TicketEvent:
     """Check the version and the rule, change the state, apply effects, append the event.
 
-    Attachment ids given as evidence must be files of this ticket (checked here, so the page and
-    the API share one rule); the event records them and they are linked to it.
+    Attachment ids given as evidence are recorded on the event; the evidence domain checks they
+    are files of this ticket and links them (`tracker/tickets/events.py`).
     """
-    # Imported here: the evidence service builds on this module (relations_of, touch).
-    from tracker.evidence.flags import flags_on_record
-    from tracker.evidence.service import check_ticket_attachments, link_to_event
-
     _check_version(ticket, expected_version)
     actor = actor_for(session, user, ticket)
     try:
@@ -403,7 +398,7 @@ def apply_transition(
                 message, dict.fromkeys(refusal.fields, _("required"))
             ) from refusal
         raise TransitionRefused(message) from refusal
-    attachment_ids = check_ticket_attachments(session, ticket, data.attachments)
+    attachment_ids = list(dict.fromkeys(data.attachments))
     record: dict = {}
     # One UPDATE of the ticket (one version step): no autoflush while the changes are assembled.
     with session.no_autoflush:
@@ -417,10 +412,15 @@ def apply_transition(
             record["indicators"] = _record_achievements(session, ticket, data.indicators)
         if attachment_ids:
             record["attachments"] = attachment_ids
-        if "mark_verified" in decision.effects and (
-            flagged := flags_on_record(session, user, ticket)
-        ):
-            record["evidence_flags"] = flagged  # verified despite these flags (issue 19)
+        # Listeners check what the record cites and add to it (evidence: flagged photos).
+        events.transition_recording.send(
+            session,
+            ticket=ticket,
+            user=user,
+            transition=decision.transition,
+            attachment_ids=attachment_ids,
+            record=record,
+        )
         ticket.state = decision.target
         ticket.updated_at = ticket.last_activity_at = now
         session.add(ticket)
@@ -437,9 +437,16 @@ def apply_transition(
         comment=data.comment.strip(),
         data=record,
     )
-    link_to_event(session, attachment_ids, event)
-    # Outbox rows only, in this transaction: nothing is sent during the request.
-    notices.notify_transition(session, ticket, event, decision.transition.notify, now)
+    # Evidence links the cited files, reminders queue the notices: rows in this transaction
+    # only, nothing is sent during the request.
+    events.transition_taken.send(
+        session,
+        ticket=ticket,
+        event=event,
+        transition=decision.transition,
+        attachment_ids=attachment_ids,
+        now=now,
+    )
     return event
 
 
