@@ -99,7 +99,6 @@ def app_factory(database_url, tmp_path) -> Iterator[Callable]:  # type: ignore[n
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "WTF_CSRF_ENABLED": False,
             "MAIL_SUPPRESS_SEND": True,
-            "LOGIN": {"MAX_FAILURES": 3, "LOCKOUT_MINUTES": 15},
             **overrides,
         }
         app = create_app(settings)

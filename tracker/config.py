@@ -103,7 +103,14 @@ def validate_config(app: Flask) -> None:
         raise ConfigError(f"TIMEZONE: unknown time zone {app.config['TIMEZONE']!r}") from exc
     if app.config.get("ENV") not in ("production", "development"):
         raise ConfigError(f"ENV: must be 'production' or 'development', not {app.config['ENV']!r}")
-    counts = ("MAIL_PORT", "UPLOAD_MAX_BYTES", "AMBER_DAYS", "PAGE_SIZE", "MAX_PAGE_SIZE")
+    counts = (
+        "MAIL_PORT",
+        "UPLOAD_MAX_BYTES",
+        "AMBER_DAYS",
+        "PAGE_SIZE",
+        "MAX_PAGE_SIZE",
+        "TRUSTED_PROXIES",
+    )
     for key in (*counts, "LIST_COUNT_CAP"):
         if not isinstance(app.config.get(key), int) or app.config[key] < 0:
             raise ConfigError(f"{key}: must be a non-negative integer, not {app.config.get(key)!r}")

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from tracker.auth.models import ApiToken
+from tracker.auth.models import ApiToken, LoginThrottle, UserSession
 from tracker.calendar.models import CalendarDay
 from tracker.evidence.models import Attachment, AttachmentMatch, TicketPosition, UnitPosition
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
@@ -33,6 +33,7 @@ __all__ = [
     "InspectionMember",
     "InspectionUnit",
     "LeaderCharge",
+    "LoginThrottle",
     "OutboxMessage",
     "StandardIndicator",
     "Ticket",
@@ -45,5 +46,6 @@ __all__ = [
     "Unit",
     "UnitPosition",
     "User",
+    "UserSession",
     "metadata",
 ]

@@ -17,11 +17,13 @@ log = logging.getLogger(__name__)
 
 def _blueprints():  # type: ignore[no-untyped-def]
     from tracker.api.views import bp as api_bp
+    from tracker.auth.account_views import bp as account_bp
     from tracker.auth.token_views import bp as tokens_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.calendar.views import bp as calendar_bp
     from tracker.evidence.views import bp as evidence_bp
     from tracker.inspections.views import bp as inspections_bp
+    from tracker.org.user_admin_views import bp as user_admin_bp
     from tracker.org.views import bp as org_bp
     from tracker.reminders.views import bp as reminders_bp
     from tracker.reports.views import bp as reports_bp
@@ -44,14 +46,16 @@ def _blueprints():  # type: ignore[no-untyped-def]
         inspections_bp,
         evidence_bp,
         categories_bp,
+        account_bp,
+        user_admin_bp,
     ]
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):  # type: ignore[no-untyped-def]
-    from tracker.auth.service import load_user
+    from tracker.auth.guard import load_signed_in_user
 
-    return load_user(get_session(), user_id)
+    return load_signed_in_user(user_id)
 
 
 def _security_headers(response: Response) -> Response:
@@ -88,10 +92,15 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.after_request(_security_headers)
-    from tracker.ops import inputguard, outage, ratelimit
+    from tracker.ops import inputguard, outage, proxies
 
     outage.init_app(app)
-    ratelimit.init_app(app)
+    proxies.init_app(app)
+
+    from tracker.auth import guard, throttle
+
+    throttle.init_app(app)
+    guard.init_app(app)
     inputguard.init_app(app)
     template_helpers.init_app(app)
     calendar_views.init_app(app)

@@ -1,4 +1,5 @@
-"""Signing in: success, failure without revealing users, lock-out, CSRF, cookies, next."""
+"""Signing in: success, failure without revealing users, CSRF, cookies, next (throttling:
+test_throttle.py)."""
 
 from __future__ import annotations
 
@@ -25,31 +26,6 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, county):  
     message = re.search(r'alert-danger" role="alert">([^<]+)<', text_wrong).group(1)
     assert message in text_unknown
     assert "cadre-a" not in message
-
-
-def test_lockout_after_repeated_failures(client, county):  # type: ignore[no-untyped-def]
-    for _ in range(3):  # the test app locks after 3 failures
-        assert login(client, "cadre-a", "wrong-password").status_code == 401
-    locked = login(client, "cadre-a", PASSWORD)
-    assert locked.status_code == 401
-    assert client.get("/tickets").status_code == 302  # still signed out
-
-
-def test_lockout_ends_after_its_time(client, county, db, app):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    from tracker.clock import utcnow
-    from tracker.org.models import User
-
-    for _ in range(3):
-        login(client, "cadre-a", "wrong-password")
-    user = db.get(User, county.cadre_a.id)
-    db.refresh(user)
-    assert user.locked_until is not None
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    db.add(user)
-    db.commit()
-    assert login(client, "cadre-a").status_code == 302
 
 
 def test_pages_need_sign_in(client, county):  # type: ignore[no-untyped-def]

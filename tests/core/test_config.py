@@ -20,7 +20,7 @@ def test_defaults_come_from_default_toml(clean_env):  # type: ignore[no-untyped-
     app = create_app({"TESTING": True})
     assert app.config["TIMEZONE"] == "Asia/Shanghai"
     assert app.config["WORKFLOW"] == "default.toml"
-    assert app.config["LOGIN"]["MAX_FAILURES"] == 5
+    assert app.config["LOGIN"]["FREE_FAILURES"] == 5
     for key in (
         "SECRET_KEY",
         "DATABASE_URL",
@@ -40,20 +40,21 @@ def test_file_overrides_defaults_and_env_overrides_file(clean_env, tmp_path):  #
     override = tmp_path / "site.toml"
     override.write_text(
         'TIMEZONE = "Asia/Urumqi"\nBASE_URL = "https://tracker.example.gov"\n'
-        "[login]\nmax_failures = 9\n",
+        "[login]\nfree_failures = 9\n",
         encoding="utf-8",
     )
     clean_env.setenv("TRACKER_CONFIG", str(override))
     app = create_app({"TESTING": True})
     assert app.config["TIMEZONE"] == "Asia/Urumqi"
-    assert app.config["LOGIN"] == {"MAX_FAILURES": 9, "LOCKOUT_MINUTES": 15}
+    assert app.config["LOGIN"]["FREE_FAILURES"] == 9
+    assert app.config["LOGIN"]["MAX_DELAY_SECONDS"] == 900
     assert app.config["SESSION_COOKIE_SECURE"] is True  # https BASE_URL
 
     clean_env.setenv("TRACKER_TIMEZONE", "Asia/Shanghai")
-    clean_env.setenv("TRACKER_LOGIN__MAX_FAILURES", "4")
+    clean_env.setenv("TRACKER_LOGIN__FREE_FAILURES", "4")
     app = create_app({"TESTING": True})
     assert app.config["TIMEZONE"] == "Asia/Shanghai"
-    assert app.config["LOGIN"]["MAX_FAILURES"] == 4
+    assert app.config["LOGIN"]["FREE_FAILURES"] == 4
 
 
 def test_default_database_is_sqlite_in_instance_folder(clean_env):  # type: ignore[no-untyped-def]

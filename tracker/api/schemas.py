@@ -170,6 +170,51 @@ class EventList(SQLModel):
     items: list[EventOut]
 
 
+class UserOut(SQLModel):
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    unit: str | None
+    charges: list[str]
+    is_enabled: bool
+    must_change_password: bool
+    last_login_at: datetime | None
+
+
+class UserList(SQLModel):
+    items: list[UserOut]
+
+
+class UserPatch(SQLModel):
+    """Fields to change; `is_enabled: false` ends the user's sessions and tokens at once."""
+
+    display_name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    role: str | None = Field(default=None, max_length=16)
+    unit: str | None = Field(default=None, max_length=32)
+    charges: list[str] | None = None
+    is_enabled: bool | None = None
+
+
+class TemporaryPassword(SQLModel):
+    username: str
+    temporary_password: str
+
+
+class TokenOut(SQLModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenList(SQLModel):
+    items: list[TokenOut]
+
+
 class UnitOut(SQLModel):
     id: int
     code: str

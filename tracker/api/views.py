@@ -13,6 +13,7 @@ from tracker.api import (  # noqa: F401  (register their routes on `bp`)
     queues,
     ranking,
     tickets,
+    users,
 )
 from tracker.api.blueprint import bp
 from tracker.api.openapi import openapi_document

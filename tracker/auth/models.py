@@ -30,3 +30,43 @@ class ApiToken(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix}… user={self.user_id}>"
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser session, kept on the server so that it can be ended.
+
+    The session cookie carries a random id whose SHA-256 is `token_hash`; a cookie whose row is
+    ended (sign-out, password change, disable, or ended from the account page) signs nobody in.
+    """
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_agent: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=created_now)
+    last_seen_at: datetime = Field(default_factory=created_now)
+    ended_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id}>"
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted under one key (an account name at an address, or an address).
+
+    Shared by every worker and host through the database; `blocked_until` is when the next
+    attempt under this key is heard again.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    window_started_at: datetime = Field(default_factory=created_now)
+    blocked_until: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.key} {self.failures}>"

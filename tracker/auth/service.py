@@ -1,14 +1,14 @@
-"""Password checks with lock-out; the same answer whether or not the user exists."""
+"""Password checks, throttled but never locked; the same answer whether or not the user exists."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash
 
-from tracker.clock import as_utc
+from tracker.auth.throttle import ThrottlePolicy, ThrottleStore, address_key, pair_key
 from tracker.db import keep_loaded
 from tracker.org.models import Unit, User
 from tracker.org.service import hash_password
@@ -25,11 +25,8 @@ def _dummy_hash() -> str:
 
 
 class LoginFailed(Exception):
-    """Sign-in refused; `locked_until` is set when the account is locked."""
-
-    def __init__(self, locked_until: datetime | None = None) -> None:
-        super().__init__("login failed")
-        self.locked_until = locked_until
+    """Sign-in refused: one kind only, whether the name is unknown, the password wrong, the
+    account disabled or the attempt throttled, so that the answer reveals none of them."""
 
 
 def authenticate(
@@ -37,26 +34,24 @@ def authenticate(
     username: str,
     password: str,
     now: datetime,
-    max_failures: int = 5,
-    lockout_minutes: int = 15,
+    address: str,
+    policy: ThrottlePolicy,
+    store: ThrottleStore,
 ) -> User:
-    """Return the user for a correct password; count failures and lock after `max_failures`."""
+    """Return the user for a correct password from an unthrottled (name, address).
+
+    Every refusal costs one password hash and one throttle write, so unknown names, wrong
+    passwords and throttled attempts take the same time.
+    """
+    keys = [pair_key(username, address), address_key(address)]
     user = session.exec(select(User).where(User.username == username.strip())).first()
-    if user is None:
-        check_password_hash(_dummy_hash(), password)
+    throttled = store.blocked(keys, now)
+    checked_hash = user.password_hash if user is not None and not throttled else _dummy_hash()
+    correct = check_password_hash(checked_hash, password)
+    if throttled or user is None or not correct or not user.is_enabled:
+        store.fail(keys, now, policy)
         raise LoginFailed()
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        raise LoginFailed(locked_until=as_utc(user.locked_until))
-    if not check_password_hash(user.password_hash, password) or not user.is_enabled:
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-        session.add(user)
-        session.commit()
-        raise LoginFailed(locked_until=user.locked_until if user.locked_until else None)
-    user.failed_logins = 0
-    user.locked_until = None
+    store.clear(keys[0])
     user.last_login_at = now
     session.add(user)
     session.commit()

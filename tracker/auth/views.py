@@ -14,17 +14,20 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth.forms import LoginForm
 from tracker.auth.service import LoginFailed, authenticate
+from tracker.auth.sessions import end_session, start_session
+from tracker.auth.throttle import ThrottlePolicy, store_for
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
+# The key in the signed cookie session that holds the server-side session id.
+SESSION_KEY = "sid"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -43,33 +46,31 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(url_for("tickets.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        settings = current_app.config["LOGIN"]
+        db, now = get_session(), utcnow()
         try:
             user = authenticate(
-                get_session(),
+                db,
                 form.username.data,
                 form.password.data,
-                utcnow(),
-                max_failures=settings["MAX_FAILURES"],
-                lockout_minutes=settings["LOCKOUT_MINUTES"],
+                now,
+                address=request.remote_addr or "-",
+                policy=ThrottlePolicy.from_config(current_app.config),
+                store=store_for(db),
             )
-        except LoginFailed as failure:
-            if failure.locked_until:
-                flash(
-                    _(
-                        "Too many failed sign-ins. Try again after %(time)s.",
-                        time=format_datetime(failure.locked_until, "short"),
-                    ),
-                    "danger",
-                )
-            else:
-                flash(_("Wrong username or password."), "danger")
+        except LoginFailed:
+            flash(_("Wrong username or password."), "danger")
             return render_template("auth/login.html", form=form), 401
         locale = session.get("locale")
         session.clear()  # a fresh session on sign-in: no fixation
         if locale:
             session["locale"] = locale
+        agent = request.user_agent.string or ""
+        session[SESSION_KEY] = start_session(db, user, now, agent, request.remote_addr or "")
+        db.commit()
         login_user(user)
+        if user.must_change_password:
+            flash(_("Choose a new password to go on."), "warning")
+            return redirect(url_for("account.index"))
         return redirect(safe_next(request.args.get("next")) or url_for("tickets.home"))
     return render_template("auth/login.html", form=form)
 
@@ -77,6 +78,9 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    db = get_session()
+    end_session(db, session.get(SESSION_KEY), utcnow())
+    db.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

@@ -99,3 +99,117 @@ def user_token(username: str, token_name: str) -> None:
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo(plain)
+
+
+def _account(action):  # type: ignore[no-untyped-def]
+    """Run `action(session, user)` for USERNAME in one transaction, refusals as CLI errors.
+
+    The CLI acts as the server's operator (actor None): it may reset the only administrator's
+    forgotten password."""
+    from tracker.org import accounts
+
+    def run(username: str):  # type: ignore[no-untyped-def]
+        try:
+            with session_scope(current_app) as session:
+                return action(session, accounts.get_user(session, username))
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+
+    return run
+
+
+@user_group.command("edit")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]))
+@click.option("--unit", "unit_code", help="Cadre: their unit ('' to clear).")
+@click.option("--charge", "charges", multiple=True, help="Leader: a unit in charge (repeat).")
+@click.option("--email")
+@click.option("--name", "display_name")
+@with_appcontext
+def user_edit(
+    username: str,
+    role: str | None,
+    unit_code: str | None,
+    charges: tuple[str, ...],
+    email: str | None,
+    display_name: str | None,
+) -> None:
+    """Change USERNAME's role, unit, charges, e-mail or name."""
+    from tracker.clock import utcnow
+    from tracker.org import accounts
+
+    changes = {
+        key: value
+        for key, value in (
+            ("role", role),
+            ("unit", unit_code),
+            ("email", email),
+            ("display_name", display_name),
+        )
+        if value is not None
+    }
+    if charges:
+        changes["charges"] = list(charges)
+    _account(lambda s, u: accounts.edit_user(s, None, u, changes, utcnow()))(username)
+    click.echo(f"user {username} saved")
+
+
+@user_group.command("disable")
+@click.argument("username")
+@with_appcontext
+def user_disable(username: str) -> None:
+    """Refuse USERNAME's sign-ins and end their sessions and API tokens."""
+    from tracker.clock import utcnow
+    from tracker.org import accounts
+
+    _account(lambda s, u: accounts.disable_user(s, None, u, utcnow()))(username)
+    click.echo(f"user {username} disabled")
+
+
+@user_group.command("enable")
+@click.argument("username")
+@with_appcontext
+def user_enable(username: str) -> None:
+    """Let USERNAME sign in again."""
+    from tracker.org import accounts
+
+    _account(lambda s, u: accounts.enable_user(s, None, u))(username)
+    click.echo(f"user {username} enabled")
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def user_reset_password(username: str) -> None:
+    """Print a temporary password for USERNAME, to be changed at the next sign-in."""
+    from tracker.clock import utcnow
+    from tracker.org import accounts
+
+    temporary = _account(lambda s, u: accounts.reset_password(s, None, u, utcnow()))(username)
+    click.echo(temporary)
+
+
+@user_group.command("tokens")
+@click.argument("username")
+@with_appcontext
+def user_tokens(username: str) -> None:
+    """List USERNAME's API tokens: id, prefix, name, status."""
+    from tracker.auth.tokens import list_tokens
+
+    rows = _account(lambda s, u: list_tokens(s, u))(username)
+    for token in rows:
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.prefix}…\t{token.name}\t{state}")
+
+
+@user_group.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id", type=int)
+@with_appcontext
+def user_revoke_token(username: str, token_id: int) -> None:
+    """Revoke USERNAME's API token TOKEN_ID."""
+    from tracker.auth.tokens import revoke_token
+    from tracker.clock import utcnow
+
+    _account(lambda s, u: revoke_token(s, u, token_id, utcnow()))(username)
+    click.echo(f"token {token_id} revoked")

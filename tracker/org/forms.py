@@ -42,3 +42,13 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=8, max=256)]
     )
+
+
+class UserEditForm(FlaskForm):
+    """An administrator's changes to an existing user (the password has its own button)."""
+
+    display_name = StringField(_l("Full name"), validators=[Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    unit = SelectField(_l("Unit"), validators=[Optional()])
+    charges = SelectMultipleField(_l("Units in charge (leaders)"), validators=[Optional()])

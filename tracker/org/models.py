@@ -71,8 +71,8 @@ class User(UserMixin, SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=8)
     # Changes with the password: Flask-Login's id embeds it, so other sessions end.
     session_nonce: str = Field(default_factory=new_session_nonce, max_length=32)
-    failed_logins: int = 0
-    locked_until: datetime | None = None
+    # Set by an administrator's password reset: the next sign-in must choose a new password.
+    must_change_password: bool = False
     last_login_at: datetime | None = None
     # Non-essential mail (reminders, digests) can be turned off; escalations cannot.
     is_mail_opted_out: bool = False

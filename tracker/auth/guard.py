@@ -1,0 +1,43 @@
+"""Per-request checks of the signed-in user: a live server-side session, and a forced password
+change after an administrator's reset."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from tracker.auth.service import load_user
+from tracker.auth.sessions import find_live, touch
+from tracker.auth.views import SESSION_KEY
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.org.models import User
+
+# Where a user who must change their password may still go.
+OPEN_WHILE_CHANGING = {"account.index", "auth.logout", "auth.set_language", "static"}
+
+
+def load_signed_in_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the user, only while the cookie's server-side session is live."""
+    db = get_session()
+    user = load_user(db, user_id)
+    if user is None:
+        return None
+    row = find_live(db, user, session.get(SESSION_KEY))
+    if row is None:
+        return None
+    touch(db, row, utcnow())
+    return user
+
+
+def _require_new_password() -> Response | None:
+    if request.endpoint in OPEN_WHILE_CHANGING or request.blueprint == "api":
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("account.index"))
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_require_new_password)

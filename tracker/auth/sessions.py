@@ -1,0 +1,123 @@
+"""Server-side records of signed-in sessions: started at sign-in, checked on each request, ended.
+
+The signed cookie only carries a random session id; its row decides. Flask-Session would store
+the whole session server-side, but keys it by cookie alone: we need the user's sessions listed
+(device, address, last seen) and ended one by one or all at once, which a row per session with
+its user gives in a few statements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from tracker.auth.models import ApiToken, UserSession
+from tracker.clock import as_utc
+from tracker.errors import NotFound
+from tracker.i18n import service_gettext as _
+from tracker.org.models import User
+
+# last_seen_at is written at most this often, so a busy page does not write on each request.
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def _hash(plain: str) -> str:
+    return hashlib.sha256(plain.encode("utf-8")).hexdigest()
+
+
+def start_session(
+    session: Session, user: User, now: datetime, user_agent: str, address: str
+) -> str:
+    """Record a new session for `user`; returns the id to keep in the cookie."""
+    plain = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=_hash(plain),
+            user_agent=user_agent[:200],
+            address=address[:64],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    session.flush()
+    return plain
+
+
+def find_live(session: Session, user: User, plain: str | None) -> UserSession | None:
+    """The unended session row of `user` for the cookie's id, if any."""
+    if not plain or len(plain) > 100:
+        return None
+    row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(plain))).first()
+    if row is None or row.user_id != user.id or row.ended_at is not None:
+        return None
+    return row
+
+
+def touch(session: Session, row: UserSession, now: datetime) -> None:
+    if now - as_utc(row.last_seen_at) >= SEEN_RESOLUTION:
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+
+
+def end_session(session: Session, plain: str | None, now: datetime) -> None:
+    """End the session whose cookie id is `plain` (sign-out)."""
+    if plain:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _hash(plain), UserSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+
+
+def end_sessions(session: Session, user: User, now: datetime, keep: str | None = None) -> int:
+    """End every session of `user` except the one whose id is `keep`; returns how many."""
+    statement = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep:
+        statement = statement.where(UserSession.token_hash != _hash(keep))
+    return session.execute(statement.values(ended_at=now)).rowcount or 0
+
+
+def end_session_by_id(session: Session, user: User, session_id: int, now: datetime) -> None:
+    """End one of `user`'s own sessions (another user's id is simply not found)."""
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(_("session not found"))
+    if row.ended_at is None:
+        row.ended_at = now
+        session.add(row)
+        session.flush()
+
+
+def revoke_tokens(session: Session, user: User, now: datetime) -> int:
+    """Revoke every API token of `user`; returns how many."""
+    return (
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        or 0
+    )
+
+
+def live_sessions(session: Session, user: User) -> list[UserSession]:
+    """The user's unended sessions, most recently seen first."""
+    return list(
+        session.exec(
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def is_current(row: UserSession, plain: str | None) -> bool:
+    return bool(plain) and row.token_hash == _hash(plain or "")
