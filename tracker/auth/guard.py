@@ -8,10 +8,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.auth.service import load_user
-from tracker.auth.sessions import find_live, touch
+from tracker.auth.sessions import find_live, record_seen, seen_is_due
 from tracker.auth.views import SESSION_KEY
 from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.db import after_session_close, get_engine, get_session
 from tracker.org.models import User
 
 # Where a user who must change their password may still go.
@@ -27,7 +27,10 @@ def load_signed_in_user(user_id: str) -> User | None:
     row = find_live(db, user, session.get(SESSION_KEY))
     if row is None:
         return None
-    touch(db, row, utcnow())
+    now = utcnow()
+    if seen_is_due(row, now):
+        engine, session_id = get_engine(), row.id
+        after_session_close(lambda: record_seen(engine, session_id, now))
     return user
 
 

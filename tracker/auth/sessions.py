@@ -13,9 +13,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tracker.auth.models import ApiToken, UserSession
+from tracker.auth.tokens import write_briefly
 from tracker.clock import as_utc
 from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
@@ -58,11 +60,19 @@ def find_live(session: Session, user: User, plain: str | None) -> UserSession | 
     return row
 
 
-def touch(session: Session, row: UserSession, now: datetime) -> None:
-    if now - as_utc(row.last_seen_at) >= SEEN_RESOLUTION:
-        row.last_seen_at = now
-        session.add(row)
-        session.commit()
+def seen_is_due(row: UserSession, now: datetime) -> bool:
+    return now - as_utc(row.last_seen_at) >= SEEN_RESOLUTION
+
+
+def record_seen(engine: Engine, session_id: int, now: datetime) -> None:
+    """Write a session's last sighting after the request, as tokens record their last use."""
+    statement = (
+        update(UserSession)
+        .where(UserSession.id == session_id)
+        .where(UserSession.last_seen_at < now - SEEN_RESOLUTION)
+        .values(last_seen_at=now)
+    )
+    write_briefly(engine, statement, f"session {session_id}: last seen")
 
 
 def end_session(session: Session, plain: str | None, now: datetime) -> None:

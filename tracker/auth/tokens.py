@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, select
 
 from tracker.auth.models import ApiToken
@@ -86,11 +87,9 @@ def use_is_due(token: ApiToken, now: datetime) -> bool:
 
 
 def record_use(engine: Engine, token_id: int, now: datetime) -> None:
-    """Write a token's last use in a short transaction of its own; give up rather than wait.
+    """Write a token's last use in a short transaction of its own (see `write_briefly`).
 
-    Called after the request's session is closed. The UPDATE is conditional, so several workers
-    recording the same token at once write it once. On SQLite it waits at most
-    `LAST_USED_LOCK_WAIT_MS` for the write lock and skips (logged) when writers are busy.
+    The UPDATE is conditional, so several workers recording the same token at once write it once.
     """
     table = ApiToken.__table__  # type: ignore[attr-defined]
     due_before = now - LAST_USED_RESOLUTION
@@ -100,6 +99,15 @@ def record_use(engine: Engine, token_id: int, now: datetime) -> None:
         .where(or_(table.c.last_used_at.is_(None), table.c.last_used_at < due_before))
         .values(last_used_at=now)
     )
+    write_briefly(engine, statement, f"token {token_id}: last use")
+
+
+def write_briefly(engine: Engine, statement: Executable, what: str) -> None:
+    """Run one bookkeeping write in its own transaction; give up rather than wait.
+
+    Called after the request's session is closed. On SQLite it waits at most
+    `LAST_USED_LOCK_WAIT_MS` for the write lock and skips (logged) when writers are busy.
+    """
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
@@ -109,7 +117,7 @@ def record_use(engine: Engine, token_id: int, now: datetime) -> None:
             with conn.begin():
                 conn.execute(statement)
         except OperationalError:
-            log.info("token %s: last use not recorded, the database is busy", token_id)
+            log.info("%s not recorded, the database is busy", what)
         finally:
             if sqlite:
                 raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
