@@ -15,6 +15,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from tracker.evidence import subscribers as evidence_subscribers
     from tracker.extensions import csrf, login_manager, mail
     from tracker.reminders import subscribers as reminders_subscribers
+    from tracker.tickets import chain
     from tracker.tickets.effects import check_implemented
     from tracker.workflow import registry
 
@@ -29,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     configure_logging(app)
     db.init_app(app)
+    chain.init_app(app)
     registry.init_app(app)
     check_implemented(app.extensions["workflow"])
     # Domains acting on what the ticket service announces (tracker/tickets/events.py).

@@ -455,7 +455,7 @@ def bulk_demo(
 
     from sqlalchemy import func, insert, text
 
-    from tracker.tickets.history import event_digest
+    from tracker.tickets.chain import current_keys, event_mac, head_seal
     from tracker.tickets.models import Ticket, TicketCodeCounter, TicketEvent
 
     people = load_demo(session, 0, seed, now)
@@ -476,6 +476,7 @@ def bulk_demo(
     event_id = (session.exec(select(func.max(TicketEvent.id))).one() or 0) + 1
     indicator_id = (session.exec(select(func.max(Indicator.id))).one() or 0) + 1
     connection = session.connection()
+    key = current_keys().current
     done = 0
     while done < tickets:
         batch = min(BULK_CHUNK, tickets - done)
@@ -518,7 +519,7 @@ def bulk_demo(
                     created_at=moment,
                     prev_hash=prev_hash,
                 )
-                prev_hash = event_digest(event)  # type: ignore[arg-type]
+                prev_hash = event_mac(key, vars(event))
                 event_rows.append({**vars(event), "id": event_id, "hash": prev_hash})
                 event_id += 1
             closed = state == "closed"
@@ -555,6 +556,11 @@ def bulk_demo(
                     "completed_on": moment_day if len(steps) >= 2 else None,
                     "closed_on": moment_day if closed else None,
                     "version": len(steps) + 1,
+                    "history_count": len(history),
+                    "history_head": prev_hash,
+                    "history_seal": head_seal(
+                        key, ticket_id, len(history), prev_hash, state, deadline, len(steps) + 1
+                    ),
                 }
             )
             indicator_rows.append(

@@ -45,3 +45,25 @@ def test_downgrade_to_base_and_up_again(empty_app):  # type: ignore[no-untyped-d
     assert migrate.current_revision(empty_app) is None
     migrate.upgrade(empty_app)
     assert migrate.current_revision(empty_app) is not None
+
+
+def test_an_existing_history_is_upgraded_to_the_keyed_chain(empty_app):  # type: ignore[no-untyped-def]
+    """0008 re-chains every event under the audit key and seals every ticket."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from tracker.demo import demo_command
+    from tracker.ops import audit
+
+    result = empty_app.test_cli_runner().invoke(demo_command, ["--tickets", "30"])
+    assert result.exit_code == 0, result.output
+    migrate.downgrade(empty_app, "photo_evidence")  # as before: no heads on the tickets
+    engine = get_engine(empty_app)
+    with engine.begin() as conn:  # whatever the old chain held, it is recomputed
+        conn.execute(text("UPDATE ticket_event SET hash = 'old', prev_hash = 'older'"))
+    migrate.upgrade(empty_app)
+    with empty_app.app_context(), Session(engine) as session:
+        verified = audit.verify_chain(session)
+        assert verified.ok, [b.describe() for b in verified.breaks[:3]]
+        assert verified.tickets == 30 and verified.events > 30
+        assert session.execute(text("SELECT min(history_count) FROM ticket")).scalar_one() >= 1

@@ -268,9 +268,20 @@ def record_uploads(
         data={
             "attachments": [
                 {"id": a.id, "name": a.original_name, "purpose": a.purpose} for a in attachments
-            ]
+            ],
+            "files": [{"id": a.id, "sha256": a.sha256} for a in attachments],
         },
     )
+
+
+def file_records(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """`{"id", "sha256"}` of each attachment, for the event that adds or cites them: the
+    history's MAC then covers the files' content (`tracker audit verify` reads them back)."""
+    if not ids:
+        return []
+    query = select(Attachment.id, Attachment.sha256).where(Attachment.id.in_(ids))
+    found = dict(session.exec(query).all())
+    return [{"id": attachment_id, "sha256": found[attachment_id]} for attachment_id in ids]
 
 
 # --- transitions ---------------------------------------------------------------------------

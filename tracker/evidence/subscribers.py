@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlmodel import Session
 
 from tracker.evidence.flags import flags_on_record
-from tracker.evidence.service import check_ticket_attachments, link_to_event
+from tracker.evidence.service import check_ticket_attachments, file_records, link_to_event
 from tracker.org.models import User
 from tracker.tickets import events
 from tracker.tickets.models import Ticket, TicketEvent
@@ -27,6 +27,8 @@ def on_recording(
     **_: object,
 ) -> None:
     check_ticket_attachments(session, ticket, attachment_ids)
+    if attachment_ids:  # the event's MAC then covers the cited files' content
+        record["files"] = file_records(session, attachment_ids)
     if "mark_verified" in transition.effects and (
         flagged := flags_on_record(session, user, ticket)
     ):

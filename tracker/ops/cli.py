@@ -1,4 +1,4 @@
-"""`tracker backup`, `tracker restore` and `tracker audit verify`."""
+"""`tracker backup`, `tracker restore`, `tracker audit verify` and `tracker audit rekey`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tracker.clock import utcnow
 from tracker.db import get_engine, session_scope
 from tracker.ops import audit
 from tracker.ops import backup as backups
+from tracker.tickets.chain import current_keys
 
 
 @click.command("backup")
@@ -55,15 +56,46 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--skip-files", is_flag=True, help="Check attachment rows only, not the stored files."
+)
 @with_appcontext
-def audit_verify() -> None:
-    """Check every ticket's event hash chain; exit 1 naming the first broken event."""
+def audit_verify(skip_files: bool) -> None:
+    """Check every ticket's keyed history chain, its row and its files; exit 1 on any break."""
+    keys = current_keys()
+    if keys.derived:
+        click.echo(
+            "warning: AUDIT_KEY is not set; the chain's key is derived from SECRET_KEY", err=True
+        )
+    upload_dir = None if skip_files else current_app.config["UPLOAD_DIR"]
     with session_scope(current_app, write=False) as session:
-        result = audit.verify_chain(session)
+        result = audit.verify_chain(session, keys, upload_dir=upload_dir)
     if result.ok:
-        click.echo(f"ok: {result.events} events of {result.tickets} tickets, every chain intact")
+        click.echo(
+            f"ok: {result.events} events of {result.tickets} tickets, every chain intact "
+            f"({result.files} files checked)"
+        )
         return
-    for found in result.breaks or []:
+    for found in result.breaks:
         click.echo(f"BROKEN {found.describe()}", err=True)
-    click.echo(f"{len(result.breaks or [])} broken ticket histories", err=True)
+    click.echo(f"{len(result.breaks)} broken ticket histories", err=True)
     raise SystemExit(1)
+
+
+@audit_group.command("rekey")
+@with_appcontext
+def audit_rekey() -> None:
+    """Re-MAC every history with AUDIT_KEY, once it verifies under AUDIT_KEY or a previous key.
+
+    Key rotation: set the new AUDIT_KEY, move the old one to AUDIT_PREVIOUS_KEYS, restart, run
+    this, then drop the old key. A history that does not verify is left alone and named.
+    """
+    keys = current_keys()
+    with session_scope(current_app) as session:
+        result = audit.verify_chain(session, keys, upload_dir=None)
+        if not result.ok:
+            for found in result.breaks:
+                click.echo(f"BROKEN {found.describe()}", err=True)
+            raise click.ClickException("the history does not verify: nothing was re-keyed")
+        events = audit.rekey(session, keys.current)
+    click.echo(f"re-keyed {events} events of {result.tickets} tickets with the current AUDIT_KEY")

@@ -118,6 +118,11 @@ class Ticket(SQLModel, table=True):
     closed_on: date | None = None
 
     version: int = Field(default=1, sa_column=_ticket_version)
+    # The history chain's head (tracker/tickets/chain.py), written by `append_event` alone: the
+    # number of events, the last one's MAC, and a seal over both and state, deadline, version.
+    history_count: int = 0
+    history_head: str = Field(default="", max_length=64)
+    history_seal: str = Field(default="", max_length=64)
 
     def tag_list(self) -> list[str]:
         return [t for t in (part.strip() for part in self.tags.split(",")) if t]
