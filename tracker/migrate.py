@@ -23,7 +23,7 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     with get_engine(app).connect() as connection:
         config = alembic_config(app)
         config.attributes["connection"] = connection
-        # For migrations that (re)write the history chain (0008): the key stays outside the DB.
+        # For migrations that (re)write the history chain (0009): the key stays outside the DB.
         config.attributes["audit_key"] = app.extensions["audit_keys"].current
         command.upgrade(config, revision)
         connection.commit()

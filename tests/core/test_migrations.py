@@ -48,7 +48,7 @@ def test_downgrade_to_base_and_up_again(empty_app):  # type: ignore[no-untyped-d
 
 
 def test_an_existing_history_is_upgraded_to_the_keyed_chain(empty_app):  # type: ignore[no-untyped-def]
-    """0008 re-chains every event under the audit key and seals every ticket."""
+    """0009 re-chains every event under the audit key and seals every ticket."""
     from sqlalchemy import text
     from sqlmodel import Session
 
@@ -57,7 +57,7 @@ def test_an_existing_history_is_upgraded_to_the_keyed_chain(empty_app):  # type:
 
     result = empty_app.test_cli_runner().invoke(demo_command, ["--tickets", "30"])
     assert result.exit_code == 0, result.output
-    migrate.downgrade(empty_app, "photo_evidence")  # as before: no heads on the tickets
+    migrate.downgrade(empty_app, "accounts_sessions")  # as before: no heads on the tickets
     engine = get_engine(empty_app)
     with engine.begin() as conn:  # whatever the old chain held, it is recomputed
         conn.execute(text("UPDATE ticket_event SET hash = 'old', prev_hash = 'older'"))

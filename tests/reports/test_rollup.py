@@ -414,7 +414,7 @@ def test_migration_fills_the_rollups_from_existing_tickets(empty_database) -> No
         for number in range(3):
             closed = NOW if number == 2 else None
             row = _bare_ticket(unit.id, f"M-{number}", closed_at=closed, state="reported")
-            # Revision 0001's columns only: today's model has columns added later (0008).
+            # Revision 0001's columns only: today's model has columns added later (0009).
             table = Ticket.__table__  # type: ignore[attr-defined]
             added_later = {"history_count", "history_head", "history_seal"}
             defaults = {

@@ -1,7 +1,7 @@
 """keyed history chain: each ticket keeps its chain's head and seal; events re-MACed with the key
 
 Revision ID: keyed_history_chain
-Revises: photo_evidence
+Revises: accounts_sessions
 Create Date: 2026-12-03 04:40:00
 
 The history was chained with plain SHA-256, which anyone with SQL access can recompute, and
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "keyed_history_chain"
-down_revision = "photo_evidence"
+down_revision = "accounts_sessions"
 branch_labels = None
 depends_on = None
 
