@@ -21,13 +21,14 @@ from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.org.service import get_unit_by_code, set_leader_charge, set_password
+from tracker.policy import Permission, may
 
 EDITABLE = ("role", "unit", "charges", "email", "display_name", "is_enabled")
 
 
 def require_user_manager(user: User | None) -> None:
     """Only administrators manage other people's accounts (None: the server's shell, the CLI)."""
-    if user is not None and user.role != Role.ADMIN:
+    if user is not None and not may(user, Permission.ADMINISTER):
         raise Forbidden(_("only administrators manage users"))
 
 
@@ -95,7 +96,7 @@ def edit_user(
     if "email" in changes and changes["email"] and "@" not in str(changes["email"]):
         errors["email"] = _("not an e-mail address")
     is_self = actor is not None and user.id == actor.id
-    if is_self and (changes.get("is_enabled") is False or role != Role.ADMIN):
+    if is_self and (changes.get("is_enabled") is False or not may(role, Permission.ADMINISTER)):
         errors["role"] = _("you cannot disable yourself or give up your own administrator role")
     if errors:
         raise ValidationFailed("; ".join(errors.values()), errors)

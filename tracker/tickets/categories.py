@@ -13,13 +13,14 @@ from sqlmodel import Session, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
-from tracker.org.models import Role, User
+from tracker.org.models import User
+from tracker.policy import Permission, may
 from tracker.tickets.models import Category, StandardIndicator
 
 
 def require_taxonomy_manager(user: User) -> None:
     """Only administrators change the taxonomy."""
-    if user.role != Role.ADMIN:
+    if not may(user, Permission.ADMINISTER):
         raise Forbidden(_("only administrators manage categories and indicators"))
 
 
