@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -179,7 +179,8 @@ def mail_app(app_factory):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def four_tickets(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped-def]
     """Four tickets filed 20 days before NOW; the filing notices are swept away before the
-    test. At NOW, a sweep sends 8 mails: 3 of them to the county leader."""
+    test. At NOW, a sweep sends 5 messages, one per person: cadre-a's daily message gathers a
+    reminder and an overdue notice, the county leader's two escalations and a red alert."""
     filed = later(-20)  # 2026-05-26 10:00 local
     tickets = {
         "soon": make_ticket(now=filed, deadline=date(2026, 6, 18)),  # 3 days left at NOW
@@ -188,6 +189,8 @@ def four_tickets(app, db, county, smtp, make_ticket):  # type: ignore[no-untyped
         "far": make_ticket(now=filed, deadline=date(2026, 7, 30)),
     }
     jobs.sweep(app, filed)
-    assert ("cadre-a", "notice") in smtp.received()
+    assert smtp.messages == []  # notices wait out the notice window, gathering
+    jobs.sweep(app, filed + timedelta(minutes=11))
+    assert ("cadre-a", "notices") in smtp.received()
     smtp.clear()
     return tickets

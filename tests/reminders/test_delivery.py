@@ -21,22 +21,22 @@ class DispatcherKilled(BaseException):
     """Raised by a fault hook to stop a dispatcher as a kill would: nothing after it runs."""
 
 
-LEADER = "leader@example.org"  # gets 3 of the 8 mails of a sweep at NOW (four_tickets)
+LEADER = "leader@example.org"  # one of the 5 messages of a sweep at NOW (four_tickets)
 
 
 def _rows(db, recipient_id: int) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
-    """The recipient's rows of the sweep at NOW (not the filing notices before it)."""
+    """The messages sent (or tried) to the recipient at NOW, not the items they gather."""
     db.rollback()  # a fresh snapshot: the dispatcher wrote on its own connections
     rows = db.exec(
         select(OutboxMessage).where(
-            OutboxMessage.recipient_id == recipient_id, OutboxMessage.rule != "notice"
+            OutboxMessage.recipient_id == recipient_id, OutboxMessage.rule == "daily"
         )
     ).all()
     return list(rows)
 
 
 def _plan(app, workflow) -> None:  # type: ignore[no-untyped-def]
-    """Plan the 8 mails due at NOW without sending them."""
+    """Plan the 8 items due at NOW (5 messages) without sending them."""
     with session_scope(app) as session:
         assert plan(session, NOW, app.config, workflow).added == 8
 
@@ -44,31 +44,30 @@ def _plan(app, workflow) -> None:  # type: ignore[no-untyped-def]
 def test_a_refused_recipient_fails_alone_and_at_once(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     smtp.handler.refuse[LEADER] = "550 5.1.1 <leader@example.org>: mailbox unavailable"
     result = jobs.sweep(app, NOW)
-    assert result.dispatch.sent == 5 and len(smtp.messages) == 5
+    assert result.dispatch.sent == 4 and len(smtp.messages) == 4
     assert all(m["To"] != LEADER for m in smtp.messages)
-    refused = _rows(db, county.leader.id)
-    assert len(refused) == 3
-    assert all(r.status == OutboxStatus.GIVEN_UP and r.attempts == 1 for r in refused)
-    assert all("550" in r.last_error for r in refused)
-    # no retry: later sweeps leave them for an admin to resend
+    [refused] = _rows(db, county.leader.id)
+    assert refused.status == OutboxStatus.GIVEN_UP and refused.attempts == 1
+    assert "550" in refused.last_error
+    # no retry: later sweeps leave it for an admin to resend
     smtp.handler.refuse.clear()
     jobs.sweep(app, later(0.1))
-    assert len(smtp.messages) == 5
+    assert len(smtp.messages) == 4
 
 
 def test_a_temporary_refusal_is_retried_and_delivered(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     smtp.handler.refuse[LEADER] = "451 4.7.1 greylisted, try again later"
     result = jobs.sweep(app, NOW)
-    assert result.dispatch.sent == 5 and result.dispatch.failed == 3
-    failed = [r.id for r in _rows(db, county.leader.id) if r.status == OutboxStatus.FAILED]
-    assert len(failed) == 3
+    assert result.dispatch.sent == 4 and result.dispatch.failed == 1
+    [failed] = _rows(db, county.leader.id)
+    assert failed.status == OutboxStatus.FAILED
     smtp.handler.refuse.clear()
     jobs.sweep(app, later(1 / 24 / 60 * 2))  # within the back-off: nothing yet
-    assert len(smtp.messages) == 5
+    assert len(smtp.messages) == 4
     jobs.sweep(app, later(1 / 24 / 6))  # 10 minutes later
-    assert len(smtp.messages) == 8 == len(set(smtp.keys()))
-    sent = {r.id for r in _rows(db, county.leader.id) if r.status == OutboxStatus.SENT}
-    assert sent == set(failed)
+    assert len(smtp.messages) == 5 == len(set(smtp.keys()))
+    [sent] = _rows(db, county.leader.id)
+    assert sent.status == OutboxStatus.SENT and sent.id == failed.id
 
 
 def test_a_dropped_connection_loses_nothing_and_doubles_nothing(
@@ -76,8 +75,8 @@ def test_a_dropped_connection_loses_nothing_and_doubles_nothing(
 ):  # type: ignore[no-untyped-def]
     smtp.handler.drop_at = {smtp.handler.data_commands + 3}  # the 3rd mail of the sweep
     result = jobs.sweep(app, NOW)
-    assert result.dispatch.sent == 8 and result.dispatch.failed == 0
-    assert len(smtp.messages) == 8 == len(set(smtp.keys()))
+    assert result.dispatch.sent == 5 and result.dispatch.failed == 0
+    assert len(smtp.messages) == 5 == len(set(smtp.keys()))
 
 
 def test_a_dispatcher_killed_between_send_and_mark_doubles_one_mail(
@@ -100,8 +99,8 @@ def test_a_dispatcher_killed_between_send_and_mark_doubles_one_mail(
     with app.app_context():
         dispatch(engine, NOW + timedelta(minutes=policy.lease_minutes + 1), app.config, workflow)
     keys = smtp.keys()
-    assert len(set(keys)) == 8
-    assert len(keys) == 9  # at most one duplicate: the mail in flight
+    assert len(set(keys)) == 5
+    assert len(keys) == 6  # at most one duplicate: the mail in flight
     assert keys.count(keys[2]) == 2
 
 
@@ -126,6 +125,6 @@ def test_two_dispatchers_never_send_a_row_twice_past_the_lease(
         first = dispatch(
             engine, NOW, app.config, workflow, clock=lambda: clock[0], hooks=Hooks(slow)
         )
-    assert second[0].sent == 6 and first.sent == 2
+    assert second[0].sent == 3 and first.sent == 2
     keys = smtp.keys()
-    assert len(keys) == 8 == len(set(keys))
+    assert len(keys) == 5 == len(set(keys))

@@ -14,17 +14,21 @@ from tracker.reminders.models import OutboxMessage, OutboxStatus
 def test_right_people_get_right_mails(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     result = jobs.sweep(app, NOW)
     assert smtp.received() == {
-        ("cadre-a", "before"),  # soon: 3 days left, to the unit's cadres
-        ("cadre-b", "overdue"),  # late_b: 2 days overdue
+        ("cadre-a", "daily"),  # soon: 3 days left, and very_late, overdue: one message
+        ("cadre-b", "overdue"),  # late_b: 2 days overdue (alone: reads as its own mail)
         ("leader-b", "escalate"),  # ... escalated to the leaders in charge of town B
-        ("leader", "escalate"),
-        ("cadre-a", "overdue"),  # very_late
-        ("leader-a", "escalate"),
-        ("leader", "red"),  # 10 days overdue: red, to the county leaders
+        ("leader-a", "escalate"),  # very_late
+        ("leader", "daily"),  # late_b escalated, very_late red: to the county leaders
     }
-    # cadre-a got two mails (before + overdue) and the county leader three
-    assert len(smtp.messages) == result.dispatch.sent == 8
+    assert len(smtp.messages) == result.dispatch.sent == 5  # one per person
     assert result.dispatch.failed == 0
+    daily = {m["To"].split("@")[0]: m for m in smtp.messages}
+    cadre = daily["cadre-a"].get_body(("plain",)).get_content()
+    assert "即将到期 (1)" in cadre and "逾期 (1)" in cadre
+    leader = daily["leader"].get_body(("plain",)).get_content()
+    # very_late crossed the escalation and the red level: listed once, at red
+    assert leader.count(four_tickets["very_late"].code) == 1
+    assert "红色预警" in leader and "red" not in leader
 
 
 def test_sweeping_twice_sends_nothing_more(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
@@ -56,16 +60,16 @@ def test_no_mail_at_night(app, db, county, smtp, four_tickets):  # type: ignore[
 def test_smtp_down_loses_nothing(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     smtp.stop()
     result = jobs.sweep(app, NOW)  # does not raise
-    assert result.dispatch.sent == 0 and result.dispatch.failed == 8
+    assert result.dispatch.sent == 0 and result.dispatch.failed == 5
     rows = db.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).all()
-    assert len(rows) == 8 and all("Connection" in r.last_error for r in rows)
+    assert len(rows) == 5 and all("Connection" in r.last_error for r in rows)
     smtp.start()
     jobs.sweep(app, later(1 / 24 / 60 * 2))  # before the back-off: nothing yet
     assert smtp.messages == []
     jobs.sweep(app, later(1 / 24 / 6))  # 10 minutes later
     jobs.sweep(app, later(1 / 24 / 3))
-    assert len(smtp.messages) == 8
-    assert len(set(smtp.keys())) == 8
+    assert len(smtp.messages) == 5
+    assert len(set(smtp.keys())) == 5
 
 
 def test_given_up_after_max_attempts(app, db, county, smtp, four_tickets, client, as_user):  # type: ignore[no-untyped-def]
@@ -75,7 +79,7 @@ def test_given_up_after_max_attempts(app, db, county, smtp, four_tickets, client
     given_up = db.exec(
         select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.GIVEN_UP)
     ).all()
-    assert len(given_up) == 8 and all(r.attempts == 3 for r in given_up)
+    assert len(given_up) == 5 and all(r.attempts == 3 for r in given_up)
     # the admin sees them and resends one
     as_user(county.admin)
     page = client.get("/admin/outbox?status=given_up")
@@ -94,6 +98,6 @@ def test_hanging_server_does_not_hang_the_sweep(
     started = time.monotonic()
     result = jobs.sweep(stuck, NOW)
     assert time.monotonic() - started < 10
-    assert result.dispatch.sent == 0 and result.dispatch.failed == 8
+    assert result.dispatch.sent == 0 and result.dispatch.failed == 5
     rows = db.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).all()
     assert rows and all("timed out" in r.last_error.lower() for r in rows)

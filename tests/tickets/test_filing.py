@@ -138,7 +138,7 @@ def assert_filed_as_asked(db, items, tickets, reporter, workflow) -> None:  # ty
         for message in outbox:
             assert (message.rule, message.status, message.payload) == (
                 "notice",
-                "pending",
+                "held",  # gathered into the recipient's next message
                 {"event": "created", "event_id": event.id, "actor": reporter.name},
             )
 

@@ -16,6 +16,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,8 +29,16 @@ from sqlmodel import Session, col, select
 
 from tracker.calendar.workdays import WorkdayCalendar
 from tracker.org.models import Unit, User
-from tracker.reminders.messages import TicketView, build_message, ticket_view
+from tracker.reminders.bundles import gather
+from tracker.reminders.digest import Digest, section_of
+from tracker.reminders.messages import (
+    TicketView,
+    build_digest_message,
+    build_message,
+    ticket_view,
+)
 from tracker.reminders.models import (
+    BUNDLE_RULES,
     DEADLINE_RULES,
     OPTIONAL_RULES,
     SENDABLE,
@@ -196,8 +205,17 @@ def _prepare(
     counter: DayCounter,
 ) -> _Batch:
     rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids)))).all()
+    items: dict[int, list[OutboxMessage]] = defaultdict(list)
+    bundle_ids = [row.id for row in rows if row.rule in BUNDLE_RULES]
+    if bundle_ids:
+        for item in session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.bundle_id).in_(bundle_ids))
+            .order_by(col(OutboxMessage.id))
+        ):
+            items[item.bundle_id].append(item)  # type: ignore[index]
     ticket_ids: set[int] = set()
-    for row in rows:
+    for row in [*rows, *(item for group in items.values() for item in group)]:
         if row.ticket_id:
             ticket_ids.add(row.ticket_id)
         ticket_ids.update(row.payload.get("ticket_ids", ()))
@@ -221,16 +239,12 @@ def _prepare(
         left = counter.days_left(ticket.deadline) if clock_running(ticket, workflow) else None
         return ticket_view(ticket, units, policy, left)
 
-    for row in rows:
-        user = users.get(row.recipient_id)
-        if user is None or not user.is_enabled or not user.email:
-            batch.cancelled.append((row.id, "recipient cannot receive mail"))
-            continue
+    def views(row: OutboxMessage, user: User) -> list[TicketView] | str:
+        """The tickets one row (or bundled item) still speaks of, or why it no longer does."""
         if row.rule in OPTIONAL_RULES and user.is_mail_opted_out:
-            batch.cancelled.append((row.id, "recipient turned this mail off"))
-            continue
+            return "recipient turned this mail off"
         if row.rule in (Rule.CADRE_DIGEST, Rule.LEADER_DIGEST):
-            items = []
+            found = []
             for tid in row.payload.get("ticket_ids", ()):
                 ticket = tickets.get(tid)
                 if ticket is None or not clock_running(ticket, workflow):
@@ -238,26 +252,51 @@ def _prepare(
                 item = view(ticket)
                 if row.rule == Rule.LEADER_DIGEST and (item.days_left or 0) >= 0:
                     continue
-                items.append(item)
-            if not items:
-                batch.cancelled.append((row.id, "nothing left to report"))
-                continue
-            dropped = len(row.payload.get("ticket_ids", ())) - len(items)
-            payload = {**row.payload, "total": int(row.payload.get("total", len(items))) - dropped}
-            batch.ready.append((row, build_message(row.rule, payload, user, items, workflow)))
-            continue
+                found.append(item)
+            return found or "nothing left to report"
         ticket = tickets.get(row.ticket_id) if row.ticket_id else None
         if row.rule in DEADLINE_RULES:
             reason = _still_due(row, ticket, workflow, counter)
             if reason:
-                batch.cancelled.append((row.id, reason))
-                continue
-        if ticket is None:
-            batch.cancelled.append((row.id, "ticket gone"))
+                return reason
+        return [view(ticket)] if ticket is not None else "ticket gone"
+
+    def alone(row: OutboxMessage, user: User, found: list[TicketView]) -> Message:
+        """The mail of one row (or a bundle's only item), as it reads on its own."""
+        payload = row.payload
+        if row.rule in (Rule.CADRE_DIGEST, Rule.LEADER_DIGEST):
+            dropped = len(payload.get("ticket_ids", ())) - len(found)
+            payload = {**payload, "total": int(payload.get("total", len(found))) - dropped}
+        return build_message(row.rule, payload, user, found, workflow)
+
+    for row in rows:
+        user = users.get(row.recipient_id)
+        if user is None or not user.is_enabled or not user.email:
+            batch.cancelled.append((row.id, "recipient cannot receive mail"))
             continue
-        batch.ready.append(
-            (row, build_message(row.rule, row.payload, user, [view(ticket)], workflow))
-        )
+        if row.rule not in BUNDLE_RULES:
+            found = views(row, user)
+            if isinstance(found, str):
+                batch.cancelled.append((row.id, found))
+            else:
+                batch.ready.append((row, alone(row, user, found)))
+            continue
+        digest = Digest()
+        kept: list[tuple[OutboxMessage, list[TicketView]]] = []
+        for item in items.get(row.id, ()):
+            found = views(item, user)
+            if isinstance(found, str):
+                batch.cancelled.append((item.id, found))  # a later plan may revive it
+                continue
+            kept.append((item, found))
+            for ticket in found:
+                digest.add(*section_of(item.rule, item.payload, ticket))
+        if not kept:
+            batch.cancelled.append((row.id, "nothing left to report"))
+        elif len(kept) == 1:
+            batch.ready.append((row, alone(kept[0][0], user, kept[0][1])))
+        else:
+            batch.ready.append((row, build_digest_message(row.rule, digest, user, workflow)))
     return batch
 
 
@@ -437,6 +476,7 @@ def dispatch(
     else:
         counter = DayCounter(policy, now, calendar)
     total = DispatchResult()
+    gather(engine, now, policy)
     clock = clock or _clock_from(now)
     for _ in range(max_batches):
         token = uuid.uuid4().hex

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -15,6 +15,9 @@ from tracker.reminders.models import Rule
 from tracker.reminders.policy import Policy
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
+
+if TYPE_CHECKING:
+    from tracker.reminders.digest import Digest
 
 LEVEL_RULES = {Rule.ESCALATE: "yellow", Rule.RED: "red"}
 
@@ -95,6 +98,43 @@ def days_text(locale: str, days_left: int | None) -> str:
             text = _("%(n)s days overdue", n=-days_left)
         cache[key] = text = str(text)
     return text
+
+
+def build_digest_message(
+    rule: str, digest: Digest, recipient: User, workflow: WorkflowDefinition
+) -> Message:
+    """A person's gathered message (daily or notices): sections of tickets, one line each."""
+    config = current_app.config
+    locale = recipient.locale or config.get("DEFAULT_LOCALE", "zh")
+    with force_locale(locale):
+        count = digest.count
+        if rule == Rule.DAILY:
+            subject = _("Today: %(count)s findings need your attention", count=count)
+        else:
+            subject = _("Updates on %(count)s findings", count=count)
+        context = {
+            "recipient": recipient,
+            "sections": digest.ordered(),
+            "base_url": config.get("BASE_URL", "").rstrip("/"),
+            "days_text": lambda n: days_text(locale, n),
+            "action": lambda name: _action_label(workflow, name, locale),
+            "subject": subject,
+        }
+        text = render_template("mail/bundle.txt", **context)
+        html = render_template("mail/bundle.html", **context)
+    return Message(
+        subject=subject,
+        recipients=[recipient.email],
+        body=text,
+        html=html,
+        sender=config.get("MAIL_DEFAULT_SENDER"),
+        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule)},
+    )
+
+
+def _action_label(workflow: WorkflowDefinition, name: str | None, locale: str) -> str:
+    transition = workflow.transition(name) if name else None
+    return transition.label(locale) if transition else ""
 
 
 def build_message(

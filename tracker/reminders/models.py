@@ -18,6 +18,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # the last attempt failed; retried at next_attempt_at
     GIVEN_UP = "given_up"  # failed max_attempts times; an admin can resend
     CANCELLED = "cancelled"  # no longer true at dispatch time (clock stopped, ticket changed)
+    HELD = "held"  # an item waiting to be gathered into its recipient's next message (bundles)
+    BUNDLED = "bundled"  # an item gathered into the message `bundle_id`, sent with it
 
 
 SENDABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
@@ -25,6 +27,7 @@ SENDABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
 # and for the claim itself: both databases use a partial index only when the query's condition
 # visibly implies the index's, and bound parameters hide it.
 SENDABLE_SQL = "status IN (" + ", ".join(f"'{status.value}'" for status in SENDABLE) + ")"
+HELD_SQL = f"status = '{OutboxStatus.HELD.value}'"
 
 
 class Rule(StrEnum):
@@ -38,12 +41,19 @@ class Rule(StrEnum):
     LEADER_DIGEST = "leader_digest"
     NOTICE = "notice"  # immediate: a ticket filed or moved
     CHASE = "chase"  # 催办: a leader or inspector asks for action now
+    DAILY = "daily"  # a person's one scheduled message of the day: the held items, in sections
+    NOTICES = "notices"  # a person's event notices gathered over the notice window
 
 
 # Rules whose rows are only true for the ticket version and deadline they were planned for.
 DEADLINE_RULES = frozenset(
     {Rule.BEFORE, Rule.DUE, Rule.OVERDUE, Rule.ESCALATE, Rule.RED, Rule.STALE}
 )
+# Items sent only inside a person's daily message (one scheduled message per person per day).
+SCHEDULED_RULES = DEADLINE_RULES | {Rule.CADRE_DIGEST, Rule.LEADER_DIGEST}
+# Items held for a bundle rather than sent alone; chases go out alone and at once.
+HELD_RULES = SCHEDULED_RULES | {Rule.NOTICE}
+BUNDLE_RULES = frozenset({Rule.DAILY, Rule.NOTICES})
 # Mail a user may turn off; escalations, chases and notices always go out.
 OPTIONAL_RULES = frozenset(
     {Rule.BEFORE, Rule.DUE, Rule.OVERDUE, Rule.STALE, Rule.CADRE_DIGEST, Rule.LEADER_DIGEST}
@@ -66,6 +76,15 @@ class OutboxMessage(SQLModel, table=True):
             sqlite_where=text(SENDABLE_SQL),
         ),
         Index("ix_outbox_message_ticket_id", "ticket_id"),
+        Index("ix_outbox_message_bundle_id", "bundle_id"),
+        # The bundler reads the held items, a small set, without scanning the sent history.
+        Index(
+            "ix_outbox_message_held",
+            "recipient_id",
+            "id",
+            postgresql_where=text(HELD_SQL),
+            sqlite_where=text(HELD_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,6 +99,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime  # also the end of a dispatcher's lease while claimed
     claim_token: str = Field(default="", max_length=32)  # the claiming dispatcher's batch
+    bundle_id: int | None = None  # the daily or notices message this item went out in
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     subject: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=created_now)

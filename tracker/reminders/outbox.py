@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from tracker.reminders.models import OutboxMessage, OutboxStatus
+from tracker.reminders.models import HELD_RULES, OutboxMessage, OutboxStatus
 
 CHUNK = 5000  # rows per INSERT executemany and keys per lookup (under SQLite's variable limit)
 OUTBOX = OutboxMessage.__table__  # Core table: no ORM objects for bulk rows
@@ -39,6 +39,7 @@ COLUMNS = (
     "subject",
     "created_at",
     "claim_token",
+    "bundle_id",
 )
 
 
@@ -82,13 +83,14 @@ def enqueue(session: Session, planned: Sequence[Planned], now: datetime) -> int:
 def enqueue_rows(session: Session, rows: Sequence[Row], now: datetime) -> int:
     """Insert the new rows of `rows` (see `Row`) under their unique key; return how many.
 
-    A row cancelled because its ticket changed is planned again when the ticket, at its new
+    Items of bundles (`HELD_RULES`) are written `held`, for `bundles.gather`; others are sent
+    alone. A row cancelled because its ticket changed is planned again when the ticket, at its new
     version, still calls for the same mail (the key stays the same, so it is revived in place).
     """
     if not rows:
         return 0
     conn = session.connection()
-    writer = _Writer(conn, now)
+    writer = OutboxWriter(conn, now)
     added = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -108,7 +110,7 @@ def enqueue_rows(session: Session, rows: Sequence[Row], now: datetime) -> int:
     return added
 
 
-class _Writer:
+class OutboxWriter:
     """Dialect-specific statements, compiled once per call, and cached value conversion."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
@@ -129,6 +131,7 @@ class _Writer:
         self._cache: dict[tuple[str, Any], Any] = {}
         self.now = self._value("created_at", now)
         self.pending = OutboxStatus.PENDING.value
+        self.held = OutboxStatus.HELD.value
 
     def _value(self, column: str, value: Any, cache_key: Any = None) -> Any:
         if value is None:
@@ -166,13 +169,14 @@ class _Writer:
                 version,
                 self._value("deadline", deadline),
                 self._payload(payload),
-                self.pending,
+                self.held if rule in HELD_RULES else self.pending,
                 0,
                 self._value("next_attempt_at", send_at),
                 "",
                 "",
                 self.now,
                 "",
+                None,
             )
             if self.positional:
                 params.append(tuple(values[i] for i in self.order) if self.reorder else values)
@@ -193,7 +197,7 @@ class _Writer:
                 update(OUTBOX)
                 .where(OUTBOX.c.key.in_(keys), OUTBOX.c.status == OutboxStatus.CANCELLED.value)
                 .values(
-                    status=OutboxStatus.PENDING.value,
+                    status=OutboxStatus.HELD.value,  # deadline rules: items of a daily message
                     ticket_version=version,
                     next_attempt_at=send_at,
                     attempts=0,

@@ -37,6 +37,7 @@ class Policy:
     batch_size: int = 100
     lease_minutes: int = 10
     mail_timeout: float = 30
+    notice_window_minutes: int = 10
 
     @classmethod
     def from_config(cls, config: Mapping) -> Policy:
@@ -64,6 +65,7 @@ class Policy:
             batch_size=max(1, int(r.get("BATCH_SIZE", 100))),
             lease_minutes=max(1, int(r.get("LEASE_MINUTES", 10))),
             mail_timeout=float(config.get("MAIL_TIMEOUT", 30) or 30),
+            notice_window_minutes=max(0, int(r.get("NOTICE_WINDOW_MINUTES", 10))),
         )
 
     @property
@@ -86,6 +88,9 @@ class Policy:
         day = local.date() if local.hour < start else local.date() + timedelta(days=1)
         opening = datetime.combine(day, time(start), tzinfo=self.zone)
         return as_utc(opening)
+
+    def in_window(self, moment: datetime) -> bool:
+        return self.into_window(moment) == moment
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt (1-based)."""
