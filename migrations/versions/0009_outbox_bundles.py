@@ -1,7 +1,7 @@
 """outbox bundles: items held for a person's daily message or notice window
 
 Revision ID: outbox_bundles
-Revises: photo_evidence
+Revises: accounts_sessions
 Create Date: 2026-12-03 04:20:00
 
 Reminders, escalations, digests and event notices are no longer mailed one by one: they are held
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "outbox_bundles"
-down_revision = "photo_evidence"
+down_revision = "accounts_sessions"
 branch_labels = None
 depends_on = None
 
