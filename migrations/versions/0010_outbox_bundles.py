@@ -1,7 +1,7 @@
 """outbox bundles: items held for a person's daily message or notice window
 
 Revision ID: outbox_bundles
-Revises: accounts_sessions
+Revises: keyed_history_chain
 Create Date: 2026-12-03 04:20:00
 
 Reminders, escalations, digests and event notices are no longer mailed one by one: they are held
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "outbox_bundles"
-down_revision = "accounts_sessions"
+down_revision = "keyed_history_chain"
 branch_labels = None
 depends_on = None
 
