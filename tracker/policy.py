@@ -1,8 +1,8 @@
 """Who may do what: every role rule of the application in one table.
 
 Each permission maps the roles that hold it to what a role needs on the ticket concerned: `ANY`
-(no relation needed: any ticket they can see) or a relation named by `tracker.tickets.relations`
-(e.g. a leader edits only tickets in their charge). A role not listed may not. Workflow
+(no relation needed: any ticket they can see) or a relation, as `tracker/tickets/relations.py`
+works it out (e.g. a leader edits only tickets in their charge). A role not listed may not. Workflow
 transitions keep their own per-transition roles and relations in the workflow file.
 
 Views, the API, the CLI and services all ask `may` (for one ticket, with the user's relations to
@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from tracker.org.models import Role, User
-from tracker.tickets.relations import INVOLVED_UNIT, LEADER_IN_CHARGE
+from tracker.workflow.definition import INVOLVED_UNIT, LEADER_IN_CHARGE
 
 
 class Permission(StrEnum):

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-MAX_NEXT_STEPS = 20000
+from tracker.reports.service import MAX_NEXT_STEPS
 
 
 class NextStepsForm(FlaskForm):

@@ -12,7 +12,8 @@ from tracker.inspections.models import Inspection
 from tracker.inspections.service import get_visible_inspection
 from tracker.org.models import User
 from tracker.policy import Permission, offers
-from tracker.reports.forms import MAX_NEXT_STEPS
+
+MAX_NEXT_STEPS = 20000
 
 
 def get_inspection(session: Session, user: User, inspection_id: int) -> Inspection:

@@ -28,11 +28,13 @@ from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.org.service import is_within, scope_units, units_by_ids
 from tracker.tickets.models import Ticket, TicketCoUnit
 from tracker.tickets.related import Related
+from tracker.workflow.definition import (
+    INVOLVED_UNIT,
+    LEADER_IN_CHARGE,
+    REPORTER,
+    RESPONSIBLE_UNIT,
+)
 
-REPORTER = "reporter"
-RESPONSIBLE_UNIT = "responsible_unit"
-INVOLVED_UNIT = "involved_unit"
-LEADER_IN_CHARGE = "leader_in_charge"
 RELATIONS = (REPORTER, RESPONSIBLE_UNIT, INVOLVED_UNIT, LEADER_IN_CHARGE)
 
 

@@ -12,8 +12,12 @@ from typing import Any
 from tracker.workflow import facts
 
 ROLES = ("admin", "inspector", "cadre", "leader")
-# Who among a role may take a transition.
-RELATIONS = ("anyone", "responsible_unit", "involved_unit", "reporter", "leader_in_charge")
+# Who among a role may take a transition (tracker/tickets/relations.py works them out).
+REPORTER = "reporter"
+RESPONSIBLE_UNIT = "responsible_unit"
+INVOLVED_UNIT = "involved_unit"
+LEADER_IN_CHARGE = "leader_in_charge"
+RELATIONS = ("anyone", RESPONSIBLE_UNIT, INVOLVED_UNIT, REPORTER, LEADER_IN_CHARGE)
 INPUTS = ("comment", "attachments", "indicators", "deadline")
 # Guard and effect names: the keys of the registries in tracker/workflow/facts.py.
 GUARDS = tuple(facts.GUARDS)
