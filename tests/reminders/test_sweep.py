@@ -101,3 +101,19 @@ def test_hanging_server_does_not_hang_the_sweep(
     assert result.dispatch.sent == 0 and result.dispatch.failed == 5
     rows = db.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)).all()
     assert rows and all("timed out" in r.last_error.lower() for r in rows)
+
+
+def test_mail_ids_threads_and_unsubscribe(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
+    jobs.sweep(app, NOW)
+    by_to = {m["To"].split("@")[0]: m for m in smtp.messages}
+    late_b = four_tickets["late_b"]
+    for message in smtp.messages:
+        assert message["Message-ID"].endswith("@tracker.example>")  # BASE_URL's host
+        assert not message.defects
+    assert len({m["Message-ID"] for m in smtp.messages}) == len(smtp.messages)
+    overdue, escalation = by_to["cadre-b"], by_to["leader-b"]
+    for message in (overdue, escalation):  # both about late_b: one thread
+        assert message["References"] == f"<ticket-{late_b.id}@tracker.example>"
+        assert message["In-Reply-To"] == message["References"]
+    assert overdue["List-Unsubscribe"] == "<http://tracker.example/account/notifications>"
+    assert escalation["List-Unsubscribe"] is None  # escalations cannot be turned off

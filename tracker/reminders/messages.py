@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -11,7 +13,7 @@ from flask_babel import gettext as _
 from flask_mail import Message
 
 from tracker.org.models import Unit, User
-from tracker.reminders.models import Rule
+from tracker.reminders.models import OPTIONAL_RULES, Rule
 from tracker.reminders.policy import Policy
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
@@ -122,14 +124,17 @@ def build_digest_message(
         }
         text = render_template("mail/bundle.txt", **context)
         html = render_template("mail/bundle.html", **context)
-    return Message(
+    message_id, headers = mail_headers(config.get("BASE_URL", ""), None, True)
+    message = Message(
         subject=subject,
         recipients=[recipient.email],
         body=text,
         html=html,
         sender=config.get("MAIL_DEFAULT_SENDER"),
-        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule)},
+        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule), **headers},
     )
+    message.msgId = message_id
+    return message
 
 
 def _action_label(workflow: WorkflowDefinition, name: str | None, locale: str) -> str:
@@ -171,11 +176,33 @@ def build_message(
         subject = subject_for(rule, payload, item, count)
         text = render_template(f"mail/{template}.txt", subject=subject, **context)
         html = render_template(f"mail/{template}.html", subject=subject, **context)
-    return Message(
+    message_id, headers = mail_headers(
+        config.get("BASE_URL", ""), item.id if item else None, rule in OPTIONAL_RULES
+    )
+    message = Message(
         subject=subject,
         recipients=[recipient.email],
         body=text,
         html=html,
         sender=config.get("MAIL_DEFAULT_SENDER"),
-        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule)},
+        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule), **headers},
     )
+    message.msgId = message_id
+    return message
+
+
+def mail_headers(
+    base_url: str, ticket_id: int | None, optional: bool
+) -> tuple[str, dict[str, str]]:
+    """A Message-ID under BASE_URL's host, and the headers that thread every mail about one
+    ticket (In-Reply-To/References naming the ticket's own id) and offer an unsubscribe link for
+    mail the person may turn off."""
+    host = urlsplit(base_url).hostname or "localhost"
+    headers: dict[str, str] = {}
+    if ticket_id:
+        root = f"<ticket-{ticket_id}@{host}>"
+        headers["In-Reply-To"] = root
+        headers["References"] = root
+    if optional:
+        headers["List-Unsubscribe"] = f"<{base_url.rstrip('/')}/account/notifications>"
+    return make_msgid("tracker", domain=host), headers
