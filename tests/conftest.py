@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -291,3 +294,39 @@ def as_user(client):  # type: ignore[no-untyped-def]
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def to_pdf(tmp_path) -> Callable[[bytes, str], Path]:  # type: ignore[no-untyped-def]
+    """Convert a .docx or .xlsx to PDF with LibreOffice (`.ci/run` installs it); skips, saying
+    why, where it is missing. Each test has its own LibreOffice profile: tests run in parallel."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip(
+            "LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui"
+        )
+    profile = (tmp_path / "lo-profile").as_uri()
+
+    def convert(data: bytes, suffix: str) -> Path:
+        source = tmp_path / f"document{suffix}"
+        source.write_bytes(data)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        pdf = source.with_suffix(".pdf")
+        assert pdf.exists(), f"LibreOffice wrote no PDF for {source.name}"
+        return pdf
+
+    return convert

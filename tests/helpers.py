@@ -71,3 +71,20 @@ def restart_ids(session) -> None:  # type: ignore[no-untyped-def]
                 )
             )
     session.commit()
+
+
+def pdf_info(path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """`pdfinfo`'s fields (Pages, Page size ...) of a PDF (poppler-utils)."""
+    import subprocess
+
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True)
+    return dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+
+
+def pdf_text(path, layout: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
+    """The text of each page of a PDF (`pdftotext`), pages split at form feeds."""
+    import subprocess
+
+    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+    out = subprocess.run(args, check=True, capture_output=True, text=True)
+    return out.stdout.split("\f")

@@ -4,11 +4,12 @@ from sqlmodel import SQLModel
 
 from tracker.auth.models import ApiToken, LoginThrottle, UserSession
 from tracker.calendar.models import CalendarDay
+from tracker.documents.models import IssuedDocument
 from tracker.evidence.models import Attachment, AttachmentMatch, TicketPosition, UnitPosition
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.reminders.models import OutboxMessage
-from tracker.reports.models import TicketFlowRollup, TicketRollup
+from tracker.reports.models import BulletinText, TicketFlowRollup, TicketRollup
 from tracker.tickets import search  # noqa: F401  (the search index's DDL on `ticket`)
 from tracker.tickets.models import (
     Category,
@@ -26,12 +27,14 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AttachmentMatch",
+    "BulletinText",
     "CalendarDay",
     "Category",
     "Indicator",
     "Inspection",
     "InspectionMember",
     "InspectionUnit",
+    "IssuedDocument",
     "LeaderCharge",
     "LoginThrottle",
     "OutboxMessage",
