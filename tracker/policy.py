@@ -31,6 +31,7 @@ class Permission(StrEnum):
     EDIT_NEXT_STEPS = "edit_next_steps"  # an inspection's next steps
     READ_LEADER_REPORTS = "read_leader_reports"  # overdue and ranking pages in the menu
     EDIT_BULLETIN = "edit_bulletin"  # the bulletin (通报): its pages and next-steps text
+    ACCEPT_ACCOUNTS = "accept_accounts"  # a township's account for the bulletin (整改情况)
     ADMINISTER = "administer"  # units, users, categories, calendar, outbox
 
 
@@ -52,6 +53,7 @@ RULES: Final[Mapping[Permission, Mapping[Role, str]]] = {
     Permission.EDIT_NEXT_STEPS: {Role.LEADER: ANY, Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.READ_LEADER_REPORTS: {Role.LEADER: ANY, Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.EDIT_BULLETIN: {Role.LEADER: ANY, Role.INSPECTOR: ANY, Role.ADMIN: ANY},
+    Permission.ACCEPT_ACCOUNTS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.ADMINISTER: {Role.ADMIN: ANY},
 }
 

@@ -10,7 +10,10 @@ import docx
 from helpers import NOW
 from sqlmodel import select
 
-from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, fmt_number, to_docx
+from tracker.documents.official import Letterhead
+from tracker.documents.settings import DocumentSettings
+from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, fmt_number
+from tracker.reports.bulletin_docx import to_docx
 from tracker.reports.forms import MAX_NEXT_STEPS
 from tracker.tickets.models import Indicator, Ticket
 
@@ -43,7 +46,10 @@ def test_docx_has_headings_and_township_figures_equal_indicator_sums(
     paragraphs: list[str] = []
     for inspection in rounds:
         bulletin = build_bulletin(db, county.admin, Selection(inspection), NOW, app.config)
-        document = docx.Document(io.BytesIO(to_docx(bulletin)))
+        letterhead = Letterhead(
+            bulletin.title, "县人大办〔2026〕1号", NOW.date(), DocumentSettings()
+        )
+        document = docx.Document(io.BytesIO(to_docx(bulletin, letterhead)))
         headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
         assert headings == list(HEADINGS)
         paragraphs += [p.text for p in document.paragraphs]
@@ -55,9 +61,11 @@ def test_docx_has_headings_and_township_figures_equal_indicator_sums(
         for (name, unit), value in figures.items():
             assert f"{name}{fmt_number(value)}{unit}" in line
     assert (
-        "青山乡本期交办问题6个，已整改销号2个，整改完成率33.3%，尚未整改4个，其中逾期1个。" in text
-    )
-    assert "河西镇本期交办问题2个，已整改销号1个，整改完成率50%，尚未整改1个。" in text
+        "青山乡本期交办问题6个，已整改销号2个，整改完成率33.3%。"
+        "经核查，共清理垃圾堆17堆，清除废旧农膜1.5吨。尚有4个问题正在整改，其中逾期1个。"
+    ) in text
+    assert "河西镇本期交办问题2个，已整改销号1个，整改完成率50%。" in text
+    assert "尚有1个问题正在整改。" in text
     assert "一要紧盯短板弱项。" in text and "二要靠实工作责任。" in text
     assert "清除废旧农膜2.25吨" in text  # t9 (verified); t7's figures do not count (rebounded)
 

@@ -16,3 +16,9 @@ class NextStepsForm(FlaskForm):
     next_steps = TextAreaField(
         _l("Next steps and recommendations"), [Length(max=MAX_NEXT_STEPS)], render_kw={"rows": 10}
     )
+
+
+class BulletinTextForm(FlaskForm):
+    """A township's account of its measures, or section 二: one paragraph per line."""
+
+    text = TextAreaField(_l("Text"), [Length(max=5000)], render_kw={"rows": 6})

@@ -9,9 +9,9 @@ No foreign keys: only the triggers write the rows, `tracker reports check-rollup
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import DDL, BigInteger, Table, event
+from sqlalchemy import DDL, BigInteger, Column, Index, Table, Text, event
 from sqlmodel import Field, SQLModel
 
 from tracker.reports import rollup_ddl
@@ -56,6 +56,28 @@ class TicketFlowRollup(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<TicketFlowRollup {self.slot} {self.responsible_unit_id} +{self.opened}>"
+
+
+class BulletinText(SQLModel, table=True):
+    """One version of an editable text of a round's bulletin, never rewritten: the newest is
+    current. `section` "account": a township's own account of its measures (整改情况, `unit_id`
+    set), accepted by an inspector; "problems": section 二 as the author edited it."""
+
+    __tablename__ = "bulletin_text"
+    __table_args__ = (Index("ix_bulletin_text_round", "inspection_id", "section", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id")
+    section: str = Field(max_length=16)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    written_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    written_at: datetime
+    accepted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    accepted_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"<BulletinText {self.inspection_id} {self.section} {self.unit_id}>"
 
 
 def _attach_ddl(table: Table, rollup: Rollup) -> None:

@@ -1,0 +1,282 @@
+"""The bulletin's pages: preview, .docx download, and the texts written for it (section 二,
+三, townships' accounts). Routes on the reports blueprint; every round is looked up through
+the viewer's scope, so a round one may not see answers 404 everywhere."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import ServiceError
+from tracker.inspections.models import Inspection
+from tracker.inspections.service import visible_inspections
+from tracker.org.models import Unit
+from tracker.policy import Permission, offers
+from tracker.reports import bulletin_texts, service
+from tracker.reports.blueprint import bp
+from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin
+from tracker.reports.bulletin_docx import PER_DOCUMENT, bulletin_letterhead, to_docx
+from tracker.reports.forms import BulletinTextForm, NextStepsForm
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_RANGE = timedelta(days=3660)
+
+
+def _require_bulletin_role() -> None:
+    if not offers(current_user, Permission.EDIT_BULLETIN):
+        abort(403)
+
+
+def _visible_round(inspection_id: int) -> Inspection:
+    """The round if the viewer may see it (as on /inspections/<id>), else 404."""
+    try:
+        return service.get_inspection(get_session(), current_user, inspection_id)
+    except ServiceError as error:
+        abort(error.status)
+
+
+def _selection() -> tuple[Selection | None, str | None]:
+    """The round (`inspection`), its period or a date range (`start`, `end`); an error."""
+    inspection = None
+    if request.args.get("inspection", "").isdigit():
+        inspection = _visible_round(int(request.args["inspection"]))
+    start_text, end_text = request.args.get("start"), request.args.get("end")
+    if not start_text and not end_text:
+        return (Selection(inspection=inspection), None) if inspection else (None, None)
+    try:
+        start, end = date.fromisoformat(start_text or ""), date.fromisoformat(end_text or "")
+    except ValueError:
+        return None, _("Give both dates as YYYY-MM-DD.")
+    if end < start:
+        return None, _("The end date is before the start date.")
+    if end - start > MAX_RANGE:
+        return None, _("Choose a range of at most ten years.")
+    return Selection(inspection=inspection, start=start, end=end), None
+
+
+@bp.route("/bulletin")
+@login_required
+def bulletin():  # type: ignore[no-untyped-def]
+    _require_bulletin_role()
+    selection, error = _selection()
+    if error:
+        flash(error, "danger")
+    return _bulletin_page(selection, status=400 if error else 200)
+
+
+def _bulletin_page(
+    selection: Selection | None,
+    form: NextStepsForm | None = None,
+    problems_form: BulletinTextForm | None = None,
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
+    """The preview of `selection`'s bulletin; a refused form comes back with its text."""
+    session = get_session()
+    document = None
+    if selection is not None:
+        document = build_bulletin(session, current_user, selection, utcnow(), current_app.config)
+        if selection.inspection is not None:
+            if form is None:
+                form = NextStepsForm(next_steps=selection.inspection.next_steps)
+            if problems_form is None:
+                problems_form = BulletinTextForm(text="\n".join(document.problems_text))
+    return render_template(
+        "reports/bulletin.html",
+        bulletin=document,
+        headings=HEADINGS,
+        form=form,
+        problems_form=problems_form,
+        account_form=BulletinTextForm,
+        may_accept=offers(current_user, Permission.ACCEPT_ACCOUNTS),
+        inspections=visible_inspections(session, current_user),
+        args=request.args,
+        per_document=PER_DOCUMENT,
+        settings=current_app.config.get("DOCUMENTS", {}),
+    ), status
+
+
+@bp.route("/bulletin.docx")
+@login_required
+def bulletin_docx():  # type: ignore[no-untyped-def]
+    _require_bulletin_role()
+    selection, error = _selection()
+    if selection is None:
+        flash(error or _("Choose an inspection round or a date range."), "danger")
+        return redirect(url_for("reports.bulletin"))
+    issued_on = request.args.get("issued_on", "")
+    if issued_on and not _is_date(issued_on):
+        flash(_("Give the date as YYYY-MM-DD."), "danger")
+        return redirect(url_for("reports.bulletin", **_selection_args(selection)))
+    session, now = get_session(), utcnow()
+    document = build_bulletin(session, current_user, selection, now, current_app.config)
+    letterhead = bulletin_letterhead(
+        session, document, current_app.config, current_user, now, request.args
+    )
+    session.commit()
+    name = selection.key().replace(":", "-") + ".docx"
+    return send_file(
+        BytesIO(to_docx(document, letterhead)),
+        mimetype=DOCX_MIME,
+        as_attachment=True,
+        download_name=name,
+    )
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _selection_args(selection: Selection) -> dict[str, str]:
+    args = {}
+    if selection.inspection is not None:
+        args["inspection"] = str(selection.inspection.id)
+    if selection.start and selection.end:
+        args["start"], args["end"] = selection.start.isoformat(), selection.end.isoformat()
+    return args
+
+
+def _back_to(inspection_id: int, anchor: str):  # type: ignore[no-untyped-def]
+    return redirect(url_for("reports.bulletin", inspection=inspection_id) + anchor)
+
+
+@bp.post("/bulletin/<int:inspection_id>/next-steps")
+@login_required
+def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
+    """Save 三、; a refused text comes back in the form with the reason, never lost."""
+    _require_bulletin_role()
+    inspection = _visible_round(inspection_id)
+    session = get_session()
+    form = NextStepsForm()
+    if form.validate_on_submit():
+        try:
+            service.save_next_steps(
+                session, current_user, inspection_id, form.next_steps.data or "", utcnow()
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            if error.status in (403, 404):  # not a problem with the text: no form to show
+                abort(error.status)
+            form.next_steps.errors = [error.message]
+        else:
+            flash(_("Next steps saved with the inspection round."), "success")
+            return _back_to(inspection_id, "#next-steps")
+    flash(_("The text could not be saved; it is kept in the form below."), "danger")
+    return _bulletin_page(Selection(inspection=inspection), form=form, status=422)
+
+
+@bp.post("/bulletin/<int:inspection_id>/problems")
+@login_required
+def save_problems(inspection_id: int):  # type: ignore[no-untyped-def]
+    """Save section 二 as edited (a new version; the draft stays what the data says)."""
+    _require_bulletin_role()
+    inspection = _visible_round(inspection_id)
+    session = get_session()
+    form = BulletinTextForm()
+    if form.validate_on_submit():
+        try:
+            bulletin_texts.save_problems(
+                session, current_user, inspection, form.text.data or "", utcnow()
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            if error.status in (403, 404):
+                abort(error.status)
+            form.text.errors = [error.fields.get("text", error.message)]
+        else:
+            flash(_("Section two saved."), "success")
+            return _back_to(inspection_id, "#problems")
+    flash(_("The text could not be saved; it is kept in the form below."), "danger")
+    return _bulletin_page(Selection(inspection=inspection), problems_form=form, status=422)
+
+
+def _township(unit_id: int) -> Unit:
+    unit = get_session().get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+@bp.post("/bulletin/<int:inspection_id>/accounts/<int:unit_id>")
+@login_required
+def write_account(inspection_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+    """An inspector's corrected version of a township's account (accepted as written)."""
+    _require_bulletin_role()
+    inspection = _visible_round(inspection_id)
+    return _save_account(inspection, _township(unit_id), "reports.bulletin")
+
+
+@bp.post("/bulletin/<int:inspection_id>/accounts/accept/<int:text_id>")
+@login_required
+def accept_account(inspection_id: int, text_id: int):  # type: ignore[no-untyped-def]
+    _require_bulletin_role()
+    inspection = _visible_round(inspection_id)
+    session = get_session()
+    try:
+        bulletin_texts.accept_account(session, current_user, inspection, text_id, utcnow())
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        abort(error.status)
+    flash(_("The township's account is accepted."), "success")
+    return _back_to(inspection_id, "#townships")
+
+
+@bp.route("/inspections/<int:inspection_id>/account", methods=["GET", "POST"])
+@login_required
+def township_account(inspection_id: int):  # type: ignore[no-untyped-def]
+    """A township's cadres write its account of the round's rectification (整改情况)."""
+    inspection = _visible_round(inspection_id)
+    session = get_session()
+    township = bulletin_texts.own_township(session, current_user)
+    if township is None:
+        abort(403)
+    if request.method == "POST":
+        return _save_account(inspection, township, "reports.township_account")
+    history = bulletin_texts.account_history(session, inspection.id, township.id)
+    form = BulletinTextForm(text=history[0].text if history else "")
+    return _account_page(inspection, township, form, history, 200)
+
+
+def _account_page(inspection, township, form, history, status):  # type: ignore[no-untyped-def]
+    return render_template(
+        "reports/account.html",
+        inspection=inspection,
+        township=township,
+        form=form,
+        history=history,
+    ), status
+
+
+def _save_account(inspection: Inspection, township: Unit, page: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    form = BulletinTextForm()
+    if form.validate_on_submit():
+        try:
+            bulletin_texts.submit_account(
+                session, current_user, inspection, township, form.text.data or "", utcnow()
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            if error.status in (403, 404):
+                abort(error.status)
+            form.text.errors = [error.fields.get("text", error.message)]
+        else:
+            flash(_("The account is saved."), "success")
+            if page == "reports.bulletin":
+                return _back_to(inspection.id, "#townships")
+            return redirect(url_for(page, inspection_id=inspection.id))
+    history = bulletin_texts.account_history(session, inspection.id, township.id)
+    return _account_page(inspection, township, form, history, 422)
