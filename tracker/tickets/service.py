@@ -157,15 +157,19 @@ def _replace_indicators(session: Session, ticket: Ticket, items: Sequence[Indica
 
 
 def _record_achievements(session: Session, ticket: Ticket, items: Sequence[IndicatorIn]) -> list:
-    """Set achieved figures on the ticket's indicators by name, adding ones not yet listed."""
-    existing = {
-        i.name: i for i in session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id))
-    }
+    """Set achieved figures on the ticket's indicators by name and unit (a paired measure,
+    拆除废弃房屋 in 间 and in 平方米, is two figures), adding ones not yet listed; a figure
+    given without a unit goes to the indicator of that name."""
+    rows = list(session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id)))
+    existing = {(i.name, i.unit): i for i in rows}
+    by_name = {i.name: i for i in reversed(rows)}
     changes = []
     for item in items:
         if item.achieved is None:
             continue
-        indicator = existing.get(item.name)
+        indicator = existing.get((item.name, item.unit))
+        if indicator is None and not item.unit:
+            indicator = by_name.get(item.name)
         if indicator is None:
             indicator = Indicator(
                 ticket_id=ticket.id,
@@ -174,7 +178,8 @@ def _record_achievements(session: Session, ticket: Ticket, items: Sequence[Indic
                 target=item.target,
                 position=len(existing),
             )
-            existing[item.name] = indicator
+            existing[(item.name, item.unit)] = indicator
+            by_name.setdefault(item.name, indicator)
         indicator.achieved = item.achieved
         session.add(indicator)
         changes.append({"name": item.name, "unit": indicator.unit, "achieved": item.achieved})
