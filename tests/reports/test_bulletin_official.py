@@ -24,15 +24,13 @@ ACCOUNT_A = (
 ACCOUNT_B = "以问题为导向倒逼人居环境整治责任落实，组织镇党政班子成员逐村到户打分评比。"
 # What 青山乡's units achieved, finding by finding (name, unit, achieved).
 FIGURES_A = [
-    [("整治农牧户房前屋后", "户", 30), ("清理垃圾堆", "堆", 12), ("清理粪土堆", "堆", 5)],
+    [("整治农牧户庭院", "户", 30), ("清理垃圾堆", "堆", 12), ("清理粪土堆", "堆", 5)],
     [("修缮破旧房屋", "间", 3), ("清除废旧农膜", "吨", 1.5)],
-    [("拆除废弃房屋", "间", 14), ("拆除废弃房屋面积", "平方米", 420), ("拆除残垣断壁", "米", 300)],
+    [("拆除废弃房屋", "间", 14), ("拆除废弃房屋", "平方米", 420), ("拆除残垣断壁", "米", 300)],
 ]
 PARAGRAPH_A = (
-    "青山乡"
-    + ACCOUNT_A
-    + "共整治农牧户房前屋后30户，清理垃圾堆12堆、粪土堆5堆，清除废旧农膜1.5吨。"
-    "拆除废弃房屋14间420平方米、残垣断壁300米，修缮破旧房屋3间。"
+    "青山乡" + ACCOUNT_A + "共整治农牧户庭院30户，清理垃圾堆12堆、粪土堆5堆，清除废旧农膜1.5吨。"
+    "拆除废弃房屋14间420平方米，修缮破旧房屋3间，拆除残垣断壁300米。"
 )
 
 
@@ -59,9 +57,9 @@ def county_round(db, county, make_ticket, move):  # type: ignore[no-untyped-def]
     db.commit()
     plan = [("town-a", figures) for figures in FIGURES_A] + [
         ("town-b", [("清理垃圾堆", "堆", 8), ("清理柴草堆", "堆", 6)]),
-        ("town-b", [("清除病死畜禽", "只", 20)]),
-        ("town-b", [("新建户厕", "座", 4)]),
-        ("town-c", [("拆除废弃房屋", "间", 6), ("拆除废弃房屋面积", "平方米", 180)]),
+        ("town-b", [("处置病死畜禽", "只", 20)]),
+        ("town-b", [("新建户厕选址", "座", 4)]),
+        ("town-c", [("拆除废弃房屋", "间", 6), ("拆除废弃房屋", "平方米", 180)]),
         ("town-c", [("拆除废弃棚圈", "处", 2)]),
         ("town-d", [("清理三堆", "处", 40)]),
         ("town-d", [("拆除彩钢围墙", "米", 120)]),
@@ -111,7 +109,7 @@ def test_the_round_reads_like_the_seed_bulletin_and_converts_to_pdf(
     texts = [p.text for p in document.paragraphs]
     assert "2026年第一轮乡镇脱贫攻坚环境整治督查情况通报" in texts
     assert "县人大办〔2026〕1号" in texts and "2026年6月15日" in texts
-    assert PARAGRAPH_A in texts
+    assert PARAGRAPH_A in texts, [t for t in texts if t.startswith("青山乡")]
     paragraph_b = next(t for t in texts if t.startswith("河西镇"))
     assert paragraph_b.startswith("河西镇" + ACCOUNT_B + "共清理垃圾堆8堆、柴草堆6堆")
     assert next(t for t in texts if t.startswith("红星镇")).endswith(
@@ -202,4 +200,4 @@ def test_a_period_counts_the_work_verified_in_it(
     assert "整治农牧户" not in town_a  # verified on 06-08, before the period
     earlier = Selection(county_round, date(2026, 6, 1), date(2026, 6, 10))
     town_a = build_bulletin(db, county.inspector, earlier, NOW, app.config).townships[0]
-    assert "整治农牧户房前屋后30户" in town_a.sentence()
+    assert "整治农牧户庭院30户" in town_a.sentence()

@@ -2,7 +2,7 @@
 
 一、工作推进情况: per township, its own account of its measures (bulletin_texts), then the
 figures its units achieved, in the office's order with paired measures joined
-(indicator_order), then what is still open; 二、存在的主要问题: the author's edited text, or a
+(figure_text), then what is still open; 二、存在的主要问题: the author's edited text, or a
 draft from the findings (bulletin_problems); 三、下一步工作措施及建议: the round's text.
 
 Two modes for a round: the whole round so far, or a period (`start`–`end`), whose figures are
@@ -27,7 +27,7 @@ from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
 from tracker.reports.bulletin_problems import ProblemGroup, draft, problem_groups
 from tracker.reports.bulletin_texts import RoundTexts, round_texts
-from tracker.reports.indicator_order import Measure, sentences
+from tracker.reports.figure_text import sentences
 from tracker.reports.models import BulletinText
 from tracker.reports.queries import (
     Context,
@@ -37,6 +37,7 @@ from tracker.reports.queries import (
     unit_figures,
     without_jit,
 )
+from tracker.tickets.indicator_catalog import Figure, IndicatorCatalog
 from tracker.tickets.models import Indicator, Ticket
 from tracker.tickets.scope import visibility_condition
 from tracker.workflow.registry import active_workflow
@@ -86,8 +87,9 @@ class Block:
 @dataclass
 class TownshipSection:
     figures: UnitFigures
-    measures: list[Measure] = field(default_factory=list)  # verified
-    reported: list[Measure] = field(default_factory=list)  # period mode: not verified yet
+    catalog: IndicatorCatalog
+    measures: list[Figure] = field(default_factory=list)  # verified
+    reported: list[Figure] = field(default_factory=list)  # period mode: not verified yet
     account: BulletinText | None = None  # accepted
     pending: BulletinText | None = None  # submitted after it, awaiting acceptance
 
@@ -106,9 +108,9 @@ class TownshipSection:
             text += f"本期交办问题{self.figures.counted}个，已整改销号{c['done']}个"
             text += f"，整改完成率{fmt_number(rate)}%。" if rate is not None else "。"
         if self.measures:
-            text += sentences(self.measures, "共" if self.account else "经核查，共")
+            text += sentences(self.measures, self.catalog, "共" if self.account else "经核查，共")
         if self.reported:
-            text += "另已上报待核查：" + sentences(self.reported, "")
+            text += "另已上报待核查：" + sentences(self.reported, self.catalog, "")
         if c["open"]:
             text += f"尚有{c['open']}个问题正在整改"
             text += f"，其中逾期{c['overdue']}个。" if c["overdue"] else "。"
@@ -184,7 +186,7 @@ def selection_condition(selection: Selection, tz: str):  # type: ignore[no-untyp
 
 def _measures_by_group(
     session: Session, condition, units: Mapping[int, Unit]
-) -> dict[int, list[Measure]]:  # type: ignore[no-untyped-def]
+) -> dict[int, list[Figure]]:  # type: ignore[no-untyped-def]
     """Achieved figures of the tickets `condition` selects, summed per township and indicator."""
     stmt = (
         select(
@@ -198,7 +200,7 @@ def _measures_by_group(
     for unit_id, name, unit, total in session.exec(stmt):
         sums[group_of(units[unit_id], units).id][(name, unit)] += float(total or 0)
     return {
-        group_id: [Measure(name, unit, value) for (name, unit), value in items.items()]
+        group_id: [Figure(name, unit, value) for (name, unit), value in items.items()]
         for group_id, items in sums.items()
     }
 
@@ -251,7 +253,7 @@ def build_bulletin(
     units = load_units(session)
     groups = [g for g in unit_figures(session, ctx, units) if g.counted]
     verified = Ticket.verified_at.is_not(None)
-    reported: dict[int, list[Measure]] = {}
+    reported: dict[int, list[Figure]] = {}
     if selection.is_period:
         verified = _between(Ticket.verified_at, selection.start, selection.end, tz)
         not_yet = Ticket.verified_at.is_(None) | (
@@ -261,9 +263,11 @@ def build_bulletin(
         reported = _measures_by_group(session, condition & in_period & not_yet, units)
     measures = _measures_by_group(session, condition & verified, units)
     texts = round_texts(session, selection.inspection.id) if selection.inspection else RoundTexts()
+    catalog = IndicatorCatalog.load(session)
     townships = [
         TownshipSection(
             g,
+            catalog,
             measures.get(g.unit.id, []),
             reported.get(g.unit.id, []),
             texts.accepted.get(g.unit.id),
