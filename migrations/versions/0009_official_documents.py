@@ -1,7 +1,7 @@
 """register of issued documents (文号) and the bulletin's editable texts
 
 Revision ID: official_documents
-Revises: photo_evidence
+Revises: accounts_sessions
 Create Date: 2026-12-03 04:00:00
 
 issued_document: one 文号 per document, unique per year. bulletin_text: versions of a
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "official_documents"
-down_revision = "photo_evidence"
+down_revision = "accounts_sessions"
 branch_labels = None
 depends_on = None
 
