@@ -1,7 +1,7 @@
 """register of issued documents (文号) and the bulletin's editable texts
 
 Revision ID: official_documents
-Revises: keyed_history_chain
+Revises: outbox_bundles
 Create Date: 2026-12-03 04:00:00
 
 issued_document: one 文号 per document, unique per year. bulletin_text: versions of a
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "official_documents"
-down_revision = "keyed_history_chain"
+down_revision = "outbox_bundles"
 branch_labels = None
 depends_on = None
 
