@@ -13,6 +13,8 @@ from flask import Flask
 from tracker.resources import resource_dir
 
 DEFAULT_SECRET_KEY = "change-me-default-secret-key"
+# A production SECRET_KEY signs sessions: shorter ones can be guessed offline from a cookie.
+MIN_SECRET_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -114,9 +116,14 @@ def validate_config(app: Flask) -> None:
     for key in (*counts, "LIST_COUNT_CAP"):
         if not isinstance(app.config.get(key), int) or app.config[key] < 0:
             raise ConfigError(f"{key}: must be a non-negative integer, not {app.config.get(key)!r}")
-    if is_production(app) and app.config.get("SECRET_KEY") in (DEFAULT_SECRET_KEY, "", None):
+    # Debug mode does not lift this check (FLASK_DEBUG on a production server must not either).
+    secret = str(app.config.get("SECRET_KEY") or "")
+    weak = secret == DEFAULT_SECRET_KEY or len(secret.encode("utf-8")) < MIN_SECRET_KEY_BYTES
+    if app.config.get("ENV") == "production" and not app.testing and weak:
         raise ConfigError(
-            "SECRET_KEY: refusing to start in production with the default secret key; "
-            "set TRACKER_SECRET_KEY (or SECRET_KEY in the TRACKER_CONFIG file) to a long random "
-            "value, or TRACKER_ENV=development for a local trial"
+            "SECRET_KEY: refusing to start in production with the default secret key or "
+            f"one shorter than {MIN_SECRET_KEY_BYTES} bytes; set TRACKER_SECRET_KEY (or "
+            "SECRET_KEY in the TRACKER_CONFIG file) to a long random value, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))', or "
+            "TRACKER_ENV=development for a local trial"
         )

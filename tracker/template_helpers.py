@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import format_date, format_datetime
@@ -97,11 +98,22 @@ def offered(permission: str) -> bool:
     return current_user.is_authenticated and offers(current_user, Permission(permission))
 
 
+def with_query(endpoint: str, replace: dict[str, str] | None = None) -> str:
+    """The URL of `endpoint` carrying the current query string (with `replace` applied).
+
+    The query string is encoded here, never passed to `url_for`, which reads `_anchor`,
+    `_scheme`, `_method` and `_external` as instructions (`?_scheme=x` was a 500).
+    """
+    replace = replace or {}
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in replace]
+    args += list(replace.items())
+    query = urlencode(args)
+    return url_for(endpoint, **(request.view_args or {})) + (f"?{query}" if query else "")
+
+
 def page_url(number: int) -> str:
     """The current URL with its query string kept and `page` set."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(number)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return with_query(request.endpoint or "tickets.index", {"page": str(number)})
 
 
 def init_app(app: Flask) -> None:
@@ -114,6 +126,7 @@ def init_app(app: Flask) -> None:
         RAG_CLASSES=RAG_CLASSES,
         nav_links=nav_links,
         page_url=page_url,
+        with_query=with_query,
         offered=offered,
         role_label=role_label,
         relation_label=relation_label,

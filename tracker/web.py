@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request, session
 from flask_babel import get_locale
 from sqlalchemy import text
 
@@ -69,7 +69,18 @@ def _security_headers(response: Response) -> Response:
     )
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if _is_private(response) and "private" not in response.headers.get("Cache-Control", ""):
+        # A signed-in page or an API answer must not stay in a shared or back-button cache
+        # (evidence files say `private` themselves: the browser may keep those).
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _is_private(response: Response) -> bool:
+    """Whether the answer belongs to one user: the API, or a page with a signed-in session."""
+    if request.endpoint == "static" or response.status_code in (301, 302, 303, 304, 307, 308):
+        return False
+    return request.path.startswith("/api/") or "_user_id" in session
 
 
 def healthz():  # type: ignore[no-untyped-def]

@@ -68,8 +68,8 @@ def test_default_database_is_sqlite_in_instance_folder(clean_env):  # type: igno
 def test_production_refuses_default_secret_key(clean_env):  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
-    clean_env.setenv("TRACKER_SECRET_KEY", "a-long-random-production-secret")
-    assert create_app().config["SECRET_KEY"] == "a-long-random-production-secret"
+    clean_env.setenv("TRACKER_SECRET_KEY", "a-long-random-production-secret-of-48-bytes-xxxx")
+    assert create_app().config["SECRET_KEY"] == "a-long-random-production-secret-of-48-bytes-xxxx"
 
 
 def test_invalid_settings_name_the_key(clean_env):  # type: ignore[no-untyped-def]
@@ -87,3 +87,11 @@ def test_invalid_workflow_stops_the_start_naming_file_key_problem(clean_env, tmp
     broken.write_text('[[states]]\nkey = "a"\nlabel_zh = "甲"\nlabel_en = "A"\n', encoding="utf-8")
     with pytest.raises(WorkflowError, match=r"broken\.toml: transitions: "):
         create_app({"TESTING": True, "WORKFLOW": str(broken)})
+
+
+def test_production_refuses_a_short_secret_key_even_in_debug(clean_env):  # type: ignore[no-untyped-def]
+    clean_env.setenv("TRACKER_SECRET_KEY", "short-but-not-default")
+    with pytest.raises(ConfigError, match="32 bytes"):
+        create_app()
+    with pytest.raises(ConfigError, match="32 bytes"):
+        create_app({"DEBUG": True})

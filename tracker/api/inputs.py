@@ -1,7 +1,8 @@
 """Reading API input: JSON bodies and query strings, refused with 4xx JSON errors, never a 500.
 
-Beyond the models' own validation, values a database would choke on are refused here: NUL
-characters and lone surrogates in text, integers outside 32 bits, NaN and infinities.
+Beyond the models' own validation, values a database would choke on are refused here: control
+characters (NUL among them) and lone surrogates in text, integers outside 32 bits, NaN and
+infinities.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import SQLModel
 
 from tracker.api.errors import ApiError
 from tracker.errors import ValidationFailed
+from tracker.ops.inputguard import has_control
 from tracker.pydantic_errors import field_errors
 from tracker.tickets.schemas import validate
 
@@ -30,8 +32,8 @@ def _reject_constant(name: str) -> Any:
 def check_value(value: Any, where: str, errors: dict[str, str]) -> None:
     """Collect field errors for text and numbers no database column could hold."""
     if isinstance(value, str):
-        if "\x00" in value:
-            errors[where] = _("must not contain NUL characters")
+        if has_control(value):
+            errors[where] = _("must not contain control characters other than tab and newline")
         else:
             try:
                 value.encode("utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
@@ -80,5 +80,5 @@ def ranking_findings(unit_code: str, kind: str):  # type: ignore[no-untyped-def]
         truncated=len(tickets) > FINDINGS_LIMIT,
         related=load_related(session, tickets[:FINDINGS_LIMIT], details=False),
         args=filter_args(),
-        back=url_for("reports.ranking", **request.args),
+        back=url_for("reports.ranking", **filter_args()),  # never the raw query: see page_url
     )

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from io import BytesIO
 from typing import IO, Any
 
+from defusedxml import DefusedXmlException
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -141,14 +142,34 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_rows(source: str | IO[bytes]) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
+def _unsafe_xml() -> ImportRefused:
+    return ImportRefused(
+        _("the spreadsheet contains XML this import refuses (entity definitions)"),
+        {"file": _("save the sheet again from Excel or WPS and upload that copy")},
+    )
+
+
+def _too_many_rows(limit: int) -> ImportRefused:
+    return ImportRefused(
+        _("the sheet has more than %(limit)s rows: split it into several imports", limit=limit),
+        {"file": _("at most %(limit)s rows per import", limit=limit)},
+    )
+
+
+def read_rows(
+    source: str | IO[bytes], max_rows: int = 0
+) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
     """Open the workbook's first sheet; find the header row (within the first 10 rows).
 
     Returns (number of data rows at most, iterator of (row number, {header: value})); blank
-    rows are skipped.
+    rows are skipped. A sheet longer than `max_rows` data rows (0: no cap) is refused, before
+    reading when its dimension says so, else when reading reaches the cap. XML is parsed with
+    defusedxml (openpyxl uses it when installed): entity tricks (billion laughs) are refused.
     """
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
+    except DefusedXmlException as exc:
+        raise _unsafe_xml() from exc
     except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
         raise ImportRefused(
             _("not an .xlsx spreadsheet"), {"file": _("expected an Excel .xlsx file")}
@@ -157,14 +178,18 @@ def read_rows(source: str | IO[bytes]) -> tuple[int, Iterator[tuple[int, dict[st
     rows = sheet.iter_rows(values_only=True)
     columns: dict[int, str] | None = None
     header_row = 0
-    for number, values in enumerate(rows, start=1):
-        names = [_HEADER_ALIASES.get(_text(v), _text(v)) for v in values]
-        if "责任单位" in names:
-            columns = {i: n for i, n in enumerate(names) if n in IMPORT_HEADERS}
-            header_row = number
-            break
-        if number >= 10:
-            break
+    try:
+        for number, values in enumerate(rows, start=1):
+            names = [_HEADER_ALIASES.get(_text(v), _text(v)) for v in values]
+            if "责任单位" in names:
+                columns = {i: n for i, n in enumerate(names) if n in IMPORT_HEADERS}
+                header_row = number
+                break
+            if number >= 10:
+                break
+    except DefusedXmlException as exc:
+        workbook.close()
+        raise _unsafe_xml() from exc
     if columns is None:
         workbook.close()
         raise ImportRefused(
@@ -172,13 +197,20 @@ def read_rows(source: str | IO[bytes]) -> tuple[int, Iterator[tuple[int, dict[st
             {"file": _("the first sheet needs a header row (download the template)")},
         )
     total = max(0, (sheet.max_row or header_row) - header_row)
+    if max_rows and total > max_rows:
+        workbook.close()
+        raise _too_many_rows(max_rows)
 
     def generate() -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             for number, values in enumerate(rows, start=header_row + 1):
+                if max_rows and number - header_row > max_rows:
+                    raise _too_many_rows(max_rows)  # the sheet's dimension understated it
                 record = {name: values[i] for i, name in columns.items() if i < len(values)}
                 if any(_text(v) for v in record.values()):
                     yield number, record
+        except DefusedXmlException as exc:
+            raise _unsafe_xml() from exc
         finally:
             workbook.close()
 

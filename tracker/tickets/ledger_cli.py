@@ -48,7 +48,7 @@ def import_command(path: Path, username: str | None) -> None:
     try:
         with session_scope(app) as session:
             reporter = _user(session, username)
-            total, rows = ledger.read_rows(str(path))
+            total, rows = ledger.read_rows(str(path), int(app.config["IMPORT_MAX_ROWS"]))
             with click.progressbar(
                 length=2 * max(total, 1), label="checking and filing", file=sys.stderr
             ) as bar:

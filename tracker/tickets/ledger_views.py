@@ -64,7 +64,8 @@ def import_page():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         session = get_session()
         try:
-            _total, rows = _ledger().read_rows(form.file.data.stream)
+            max_rows = int(current_app.config["IMPORT_MAX_ROWS"])
+            _total, rows = _ledger().read_rows(form.file.data.stream, max_rows)
             result = _ledger().import_findings(
                 session,
                 current_user,

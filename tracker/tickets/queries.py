@@ -329,6 +329,8 @@ def _decode_cursor(cursor: str, sort: str):  # type: ignore[no-untyped-def]
         raise problem from exc
     if got_sort != sort or not isinstance(ticket_id, int) or not isinstance(key, str):
         raise problem
+    if not 0 < ticket_id < 2**63:  # no row has such an id; the database cannot compare it
+        raise problem
     column, _desc = _KEYS[sort]
     try:
         if column is Ticket.deadline:
