@@ -35,6 +35,7 @@ def test_labels_follow_the_language(db, county, api_as):  # type: ignore[no-unty
     zh = api_as(county.leader).get("/queues", headers={"Accept-Language": "zh-CN"})
     assert [(q["label"], q["kind"]) for q in zh.get_json()["items"]] == [
         ("待销号", "todo"),
+        ("挂牌督办", "todo"),
         ("延期待审批", "todo"),
         ("分管逾期", "waiting"),
     ]

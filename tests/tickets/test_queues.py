@@ -120,6 +120,7 @@ def test_each_role_sees_its_own_work(db, county, workflow, varied):  # type: ign
         "to_accept",
         "returned",
         "rectifying",
+        "supervision_progress",
         "reported_awaiting",
         "extension_asked",
     ]
@@ -128,12 +129,14 @@ def test_each_role_sees_its_own_work(db, county, workflow, varied):  # type: ign
         "to_accept": 3,
         "returned": 1,
         "rectifying": 0,
+        "supervision_progress": 0,
         "reported_awaiting": 1,
         "extension_asked": 1,
     }
-    assert _names(db, county.inspector, workflow) == {"to_verify": 3, "followup": 0}
+    assert _names(db, county.inspector, workflow) == {"to_verify": 3, "followup": 0, "supervised": 0}
     assert _names(db, county.leader_a, workflow) == {
         "to_close": 1,
+        "supervised": 0,
         "extensions": 1,
         "overdue_in_charge": 1,
     }

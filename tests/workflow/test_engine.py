@@ -172,16 +172,23 @@ def test_provided_may_be_a_mapping() -> None:
     assert decision.effects == ("mark_awaiting_verification",)
 
 
+SUPERVISED = Facts(supervised=True)
+
 AVAILABLE = [
     ("reported", NONE, CADRE, ["accept", "request_extension"]),
     ("reported", EXTENSION, CADRE, ["accept"]),
     ("reported", NONE, OTHER_CADRE, []),
-    ("reported", NONE, REPORTER, ["withdraw"]),
+    ("reported", NONE, REPORTER, ["withdraw", "supervise"]),
     ("rectifying", NONE, CADRE, ["report_completion", "request_extension"]),
     ("rectifying", AWAITING, CADRE, []),
-    ("rectifying", AWAITING, INSPECTOR, ["verify", "reject"]),
-    ("rectifying", AWAITING, REPORTER, ["verify", "reject", "withdraw"]),
-    ("rectifying", EXTENSION, LEADER, ["withdraw", "approve_extension", "refuse_extension"]),
+    ("rectifying", AWAITING, INSPECTOR, ["verify", "reject", "supervise"]),
+    ("rectifying", AWAITING, REPORTER, ["verify", "reject", "withdraw", "supervise"]),
+    (
+        "rectifying",
+        EXTENSION,
+        LEADER,
+        ["withdraw", "approve_extension", "refuse_extension", "supervise"],
+    ),
     ("rectifying", EXTENSION, OTHER_LEADER, []),
     ("verified", NONE, LEADER, ["close"]),
     ("verified", NONE, OTHER_LEADER, []),
@@ -189,6 +196,15 @@ AVAILABLE = [
     ("closed", DONE, INSPECTOR, ["rebound"]),
     ("closed", DONE, LEADER, ["rebound"]),
     ("closed", NONE, INSPECTOR, []),  # withdrawn: nothing to reopen
+    # special supervision (挂牌督办): the unit reports progress, an inspector may lift it
+    (
+        "rectifying",
+        SUPERVISED,
+        CADRE,
+        ["report_completion", "request_extension", "report_progress"],
+    ),
+    ("rectifying", SUPERVISED, INSPECTOR, ["lift_supervision"]),
+    ("verified", SUPERVISED, OTHER_CADRE, []),
 ]
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from sqlmodel import Session, select
 
-from tracker.api.schemas import EventOut, IndicatorOut, TicketOut, TransitionOut
+from tracker.api.schemas import EventOut, IndicatorOut, SupervisionOut, TicketOut, TransitionOut
 from tracker.clock import as_utc
 from tracker.org.models import Unit, User
 from tracker.tickets.models import Ticket, TicketEvent
@@ -108,6 +108,16 @@ def ticket_out(
         awaiting_verification=ticket.is_awaiting_verification,
         rejection_count=ticket.rejection_count,
         rebound_count=ticket.rebound_count,
+        supervision=(
+            SupervisionOut(
+                level=ticket.supervision_level,
+                supervisor=ticket.supervisor or "",
+                since=local_moment(ticket.supervised_at, ctx.zone),
+                progress_reported_at=local_moment(ticket.progress_reported_at, ctx.zone),
+            )
+            if ticket.is_supervised
+            else None
+        ),
         indicators=[
             IndicatorOut(name=i.name, unit=i.unit, target=i.target, achieved=i.achieved)
             for i in related.indicators.get(ticket.id, [])

@@ -67,6 +67,9 @@ class TicketQuery(Paging):
         default=None, max_length=64, description="a work queue's name (GET /queues)"
     )
     overdue: Literal["0", "1"] | None = None
+    supervised: Literal["0", "1"] | None = Field(
+        default=None, description="1: only findings under special supervision (挂牌督办)"
+    )
     rag: Literal["red", "amber", "green"] | None = None
     due_before: date | None = None
     due_after: date | None = None
@@ -99,6 +102,13 @@ class TransitionOut(SQLModel):
     requires: list[str]
 
 
+class SupervisionOut(SQLModel):
+    level: Literal["county", "township"]
+    supervisor: str = Field(description="the supervising leader")
+    since: datetime
+    progress_reported_at: datetime | None
+
+
 class TicketOut(SQLModel):
     id: int
     code: str
@@ -127,6 +137,9 @@ class TicketOut(SQLModel):
     awaiting_verification: bool
     rejection_count: int
     rebound_count: int
+    supervision: SupervisionOut | None = Field(
+        description="special supervision (挂牌督办) in force, or null"
+    )
     indicators: list[IndicatorOut]
     created_at: datetime
     updated_at: datetime

@@ -71,6 +71,10 @@ def subject_for(rule: str, payload: dict[str, Any], item: TicketView | None, cou
         )
     if rule == Rule.CHASE:
         return _("Urgent reminder: %(code)s", code=code)
+    if rule == Rule.SUPERVISION:
+        return _("Under special supervision: %(code)s", code=code)
+    if rule == Rule.SUPERVISION_REPORT:
+        return _("%(code)s: the weekly progress report to the supervising leader is due", code=code)
     if rule == Rule.CADRE_DIGEST:
         return _("Daily digest: %(count)s findings due or overdue", count=count)
     if rule == Rule.LEADER_DIGEST:

@@ -43,6 +43,8 @@ class Rule(StrEnum):
     CHASE = "chase"  # 催办: a leader or inspector asks for action now
     DAILY = "daily"  # a person's one scheduled message of the day: the held items, in sections
     NOTICES = "notices"  # a person's event notices gathered over the notice window
+    SUPERVISION = "supervision"  # 挂牌督办: every working day while supervised and open
+    SUPERVISION_REPORT = "supervision_report"  # 挂牌督办: the weekly progress report is due
 
 
 # Rules whose rows are only true for the ticket version and deadline they were planned for.

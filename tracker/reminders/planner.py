@@ -26,6 +26,7 @@ from tracker.reminders.models import Rule
 from tracker.reminders.outbox import Row, enqueue_rows
 from tracker.reminders.policy import DayCounter, Policy
 from tracker.reminders.recipients import Directory, mailable
+from tracker.supervision.reminders import supervision_rows
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
 
@@ -206,6 +207,8 @@ def plan(
             append(row)
             covered.update(row[6]["ticket_ids"])
 
+    rows += supervision_rows(session, config, workflow, directory, today, working_day, send_at)
+    covered.update(row[3] for row in rows if row[3] is not None)
     added = enqueue_rows(session, rows, now)
     return PlanResult(tickets=len(tickets), rows=len(rows), added=added, covered=len(covered))
 

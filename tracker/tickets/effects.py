@@ -26,6 +26,7 @@ class Context:
     deadline: date | None
     followup_days: int
     record: dict = field(default_factory=dict)
+    supervision: tuple[str, str] | None = None  # (level, supervising leader) given
 
 
 Effect = Callable[[Ticket, Context], None]
@@ -161,3 +162,27 @@ def record_followup(ticket: Ticket, ctx: Context) -> None:
         ticket.followup_due_on.isoformat() if ticket.followup_due_on else None
     )
     ticket.followup_due_on = None
+
+
+@effect
+def start_supervision(ticket: Ticket, ctx: Context) -> None:
+    """Special supervision (挂牌督办): level and supervising leader from the input "supervision"."""
+    assert ctx.supervision is not None  # the workflow requires the input
+    ticket.supervision_level, ticket.supervisor = ctx.supervision
+    ticket.is_supervised, ticket.supervised_at = True, ctx.now
+    ticket.progress_reported_at = None
+    ctx.record["supervision"] = {"level": ticket.supervision_level, "supervisor": ticket.supervisor}
+
+
+@effect
+def record_progress(ticket: Ticket, ctx: Context) -> None:
+    """The unit's progress report under supervision: restarts the weekly report's count."""
+    ticket.progress_reported_at = ctx.now
+
+
+@effect
+def lift_supervision(ticket: Ticket, ctx: Context) -> None:
+    ctx.record["supervision"] = {"level": ticket.supervision_level, "supervisor": ticket.supervisor}
+    ticket.is_supervised = False
+    ticket.supervision_level = ticket.supervisor = None
+    ticket.supervised_at = ticket.progress_reported_at = None

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -104,6 +104,19 @@ class Ticket(SQLModel, table=True):
     rejection_count: int = 0
     rebound_count: int = 0
     followup_due_on: date | None = None
+    # Special supervision (挂牌督办, tracker/supervision/): set by the workflow's supervise and
+    # lift_supervision effects; the history events hold who, when and why.
+    # A server default only: inserts that name no value (old-schema tests, raw SQL) get false.
+    is_supervised: bool = Field(
+        default=False,
+        sa_column=Column(
+            "is_supervised", Boolean, nullable=False, server_default=false(), index=True
+        ),
+    )
+    supervision_level: str | None = Field(default=None, max_length=16)  # county | township
+    supervisor: str | None = Field(default=None, max_length=100)  # the supervising leader
+    supervised_at: datetime | None = None
+    progress_reported_at: datetime | None = None  # the unit's last progress report under it
 
     created_at: datetime = Field(default_factory=created_now)
     updated_at: datetime = Field(default_factory=created_now)

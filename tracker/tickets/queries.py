@@ -50,6 +50,7 @@ class TicketFilter:
     rag: str | None = None
     awaiting: bool = False
     followup: bool = False  # closed tickets whose follow-up check (回头看) is due by today
+    supervised: bool = False  # under special supervision (挂牌督办)
     due_before: date | None = None
     due_after: date | None = None
     q: str | None = None
@@ -105,6 +106,7 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
         source=source,
         inspection=int(inspection) if inspection else None,
         overdue=args.get("overdue") in ("1", "true", "yes"),
+        supervised=args.get("supervised") in ("1", "true", "yes"),
         rag=rag,
         awaiting=args.get("awaiting") in ("1", "true", "yes"),
         followup=args.get("followup") in ("1", "true", "yes"),
@@ -231,6 +233,8 @@ def filter_conditions(
     if flt.followup:
         conditions.append(Ticket.followup_due_on <= today)
     running = (Ticket.state.in_(clock_states(workflow)), ~Ticket.is_awaiting_verification)
+    if flt.supervised:
+        conditions.append(Ticket.is_supervised)
     if flt.overdue or flt.rag == "red":
         conditions.append(overdue_condition(workflow, today))
     elif flt.rag == "amber":

@@ -30,6 +30,8 @@ GUARD_SQL: dict[str, Callable[[], ColumnElement[bool]]] = {
     "no_extension_pending": lambda: Ticket.requested_deadline.is_(None),
     "followup_pending": lambda: Ticket.followup_due_on.is_not(None),
     "resolved_done": lambda: Ticket.resolution == Resolution.DONE,
+    "supervised": lambda: Ticket.is_supervised.is_(True),
+    "not_supervised": lambda: Ticket.is_supervised.is_(False),
 }
 
 

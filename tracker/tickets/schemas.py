@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import ValidationError, field_validator
 from sqlmodel import Field, SQLModel
@@ -73,6 +73,9 @@ class TransitionIn(SQLModel):
         default_factory=list, max_length=20
     )
     indicators: list[IndicatorIn] = Field(default_factory=list, max_length=50)
+    # Special supervision (挂牌督办): its level and the supervising leader.
+    supervision_level: Literal["county", "township"] | None = None
+    supervisor: str = Field(default="", max_length=100)
 
     def provided(self) -> set[str]:
         """Names of the inputs given, as the workflow's `requires` lists them."""
@@ -85,6 +88,8 @@ class TransitionIn(SQLModel):
             given.add("attachments")
         if any(i.achieved is not None for i in self.indicators):
             given.add("indicators")
+        if self.supervision_level and self.supervisor.strip():
+            given.add("supervision")
         return given
 
 

@@ -65,6 +65,7 @@ def facts_of(ticket: Ticket) -> Facts:
         extension_pending=ticket.requested_deadline is not None,
         followup_pending=ticket.followup_due_on is not None,
         resolved_done=ticket.resolution == Resolution.DONE,
+        supervised=ticket.is_supervised,
     )
 
 
@@ -411,7 +412,16 @@ def apply_transition(
         effects.apply_effects(
             ticket,
             decision.effects,
-            effects.Context(now, today, data.deadline, settings.followup_days, record),
+            effects.Context(
+                now,
+                today,
+                data.deadline,
+                settings.followup_days,
+                record,
+                (data.supervision_level, data.supervisor.strip())
+                if data.supervision_level
+                else None,
+            ),
         )
         if data.indicators:
             record["indicators"] = _record_achievements(session, ticket, data.indicators)

@@ -278,6 +278,8 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
                 "deadline": form.deadline.data,
                 "attachments": attachment_ids,
                 "indicators": _indicators_from_form(),
+                "supervision_level": request.form.get("supervision_level") or None,
+                "supervisor": request.form.get("supervisor", ""),
             },
         )
         event = service.apply_transition(

@@ -25,6 +25,7 @@ class Facts:
     extension_pending: bool = False
     followup_pending: bool = False
     resolved_done: bool = False
+    supervised: bool = False  # under special supervision (挂牌督办)
 
 
 GUARDS: Final[Mapping[str, Callable[[Facts], bool]]] = MappingProxyType(
@@ -35,6 +36,8 @@ GUARDS: Final[Mapping[str, Callable[[Facts], bool]]] = MappingProxyType(
         "no_extension_pending": lambda f: not f.extension_pending,
         "followup_pending": lambda f: f.followup_pending,
         "resolved_done": lambda f: f.resolved_done,
+        "supervised": lambda f: f.supervised,
+        "not_supervised": lambda f: not f.supervised,
     }
 )
 
@@ -55,6 +58,10 @@ EFFECTS: Final[Mapping[str, Mapping[str, bool]]] = MappingProxyType(
         # only when follow-ups are configured (FOLLOWUP_DAYS > 0); see tickets/effects.py
         "schedule_followup": {"followup_pending": True},
         "record_followup": {"followup_pending": False},
+        # special supervision (挂牌督办); see tracker/supervision/effects.py
+        "start_supervision": {"supervised": True},
+        "record_progress": {},
+        "lift_supervision": {"supervised": False},
     }
 )
 

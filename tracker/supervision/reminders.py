@@ -1,0 +1,81 @@
+"""Reminders of special supervision (挂牌督办), planned with the others (reminders/planner.py).
+
+While a supervised finding is open, its unit is reminded every working day (`[supervision]
+daily`), and asked for a progress report once `report_every_days` have passed since supervision
+began or since its last report (the `report_progress` transition), once per such period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from tracker.clock import local_date
+from tracker.reminders.models import Rule
+from tracker.reminders.outbox import Row
+from tracker.reminders.recipients import Directory
+from tracker.tickets.models import Ticket
+from tracker.tickets.queries import open_states
+from tracker.workflow.definition import WorkflowDefinition
+
+
+@dataclass(frozen=True)
+class SupervisionPolicy:
+    daily: bool
+    report_every_days: int  # 0: no report requests
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> SupervisionPolicy:
+        section = config.get("SUPERVISION", {})
+        return cls(
+            daily=bool(section.get("DAILY", True)),
+            report_every_days=int(section.get("REPORT_EVERY_DAYS", 7)),
+        )
+
+
+def supervision_rows(
+    session: Session,
+    config: Mapping,
+    workflow: WorkflowDefinition,
+    directory: Directory,
+    today: date,
+    is_working_day: bool,
+    send_at: datetime,
+) -> list[Row]:
+    """The supervision reminders due today, as outbox rows (keys make them idempotent)."""
+    policy = SupervisionPolicy.from_config(config)
+    if not is_working_day or not (policy.daily or policy.report_every_days):
+        return []
+    tz = config["TIMEZONE"]
+    tickets = session.exec(
+        select(Ticket).where(Ticket.is_supervised, Ticket.state.in_(open_states(workflow)))
+    ).all()
+    rows: list[Row] = []
+    for ticket in tickets:
+        people = directory.unit_people_ids(ticket.responsible_unit_id, ticket.assignee_id)
+        payload = {"level": ticket.supervision_level, "supervisor": ticket.supervisor}
+        if policy.daily:
+            key = f"supervision:{ticket.id}:{today.isoformat()}"
+            rows += [
+                _row(f"{key}:{u}", Rule.SUPERVISION, u, ticket, payload, send_at) for u in people
+            ]
+        since = local_date(ticket.progress_reported_at or ticket.supervised_at, tz)
+        waited = (today - since).days
+        every = policy.report_every_days
+        if every and waited >= every:
+            key = f"supervision_report:{ticket.id}:{since.isoformat()}:{waited // every}"
+            report = {**payload, "days": waited}
+            rows += [
+                _row(f"{key}:{u}", Rule.SUPERVISION_REPORT, u, ticket, report, send_at)
+                for u in people
+            ]
+    return rows
+
+
+def _row(
+    key: str, rule: Rule, user_id: int, ticket: Ticket, payload: dict, send_at: datetime
+) -> Row:
+    return (key, rule, user_id, ticket.id, None, None, payload, send_at)
