@@ -133,7 +133,11 @@ def test_each_role_sees_its_own_work(db, county, workflow, varied):  # type: ign
         "reported_awaiting": 1,
         "extension_asked": 1,
     }
-    assert _names(db, county.inspector, workflow) == {"to_verify": 3, "followup": 0, "supervised": 0}
+    assert _names(db, county.inspector, workflow) == {
+        "to_verify": 3,
+        "followup": 0,
+        "supervised": 0,
+    }
     assert _names(db, county.leader_a, workflow) == {
         "to_close": 1,
         "supervised": 0,
