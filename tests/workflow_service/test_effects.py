@@ -58,6 +58,7 @@ def test_effects_change_the_facts_as_declared(name: str) -> None:
             today=TODAY,
             deadline=TODAY + timedelta(days=60),
             followup_days=7,
+            supervision=("county", "张县长"),  # the input start_supervision's transition requires
         )
         effects.apply_effects(ticket, [name], context)
         assert facts_of(ticket) == facts.after(before, [name]), (name, before)
