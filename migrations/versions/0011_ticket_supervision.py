@@ -1,7 +1,7 @@
 """ticket supervision (挂牌督办): flag, level, supervising leader, dates on the ticket
 
 Revision ID: ticket_supervision
-Revises: keyed_history_chain
+Revises: outbox_bundles
 Create Date: 2026-12-03 05:00:00
 
 Adds columns with plain ALTER TABLE (no batch: a SQLite table copy would drop the rollup
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "ticket_supervision"
-down_revision = "keyed_history_chain"
+down_revision = "outbox_bundles"
 branch_labels = None
 depends_on = None
 
