@@ -26,7 +26,7 @@ from tracker.reminders.models import Rule
 from tracker.reminders.outbox import Row, enqueue_rows
 from tracker.reminders.policy import DayCounter, Policy
 from tracker.reminders.recipients import Directory, mailable
-from tracker.supervision.reminders import supervision_rows
+from tracker.reminders.supervision import supervision_rows
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
 

@@ -58,7 +58,7 @@ EFFECTS: Final[Mapping[str, Mapping[str, bool]]] = MappingProxyType(
         # only when follow-ups are configured (FOLLOWUP_DAYS > 0); see tickets/effects.py
         "schedule_followup": {"followup_pending": True},
         "record_followup": {"followup_pending": False},
-        # special supervision (挂牌督办); see tracker/supervision/effects.py
+        # special supervision (挂牌督办); see tracker/tickets/effects.py
         "start_supervision": {"supervised": True},
         "record_progress": {},
         "lift_supervision": {"supervised": False},
