@@ -104,8 +104,8 @@ class Ticket(SQLModel, table=True):
     rejection_count: int = 0
     rebound_count: int = 0
     followup_due_on: date | None = None
-    # Special supervision (挂牌督办, reminders in tracker/reminders/supervision.py): set by the workflow's supervise and
-    # lift_supervision effects; the history events hold who, when and why.
+    # Special supervision (挂牌督办): set by the workflow's supervise and lift_supervision effects;
+    # the history events hold who, when and why (reminders: tracker/reminders/supervision.py).
     # A server default only: inserts that name no value (old-schema tests, raw SQL) get false.
     is_supervised: bool = Field(
         default=False,
