@@ -1,7 +1,7 @@
 """ticket supervision (挂牌督办): flag, level, supervising leader, dates on the ticket
 
 Revision ID: ticket_supervision
-Revises: outbox_bundles
+Revises: official_documents
 Create Date: 2026-12-03 05:00:00
 
 Adds columns with plain ALTER TABLE (no batch: a SQLite table copy would drop the rollup
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "ticket_supervision"
-down_revision = "outbox_bundles"
+down_revision = "official_documents"
 branch_labels = None
 depends_on = None
 
