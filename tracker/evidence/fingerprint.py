@@ -11,11 +11,11 @@ from a step aside, does not (tests/evidence/test_duplicates.py).
 from __future__ import annotations
 
 import imagehash
-from PIL import Image, ImageOps, ImageStat
+from PIL import Image, ImageStat
 
-# Pixels on the longer side of the copy the hashes are computed from; imagehash itself reduces
-# to 32×32 (phash) and 9×8 (dhash), and reducing a 12 MP photo first costs a few milliseconds.
-_HASH_SOURCE_SIDE = 512
+# Pixels on the longer side (at least) of the reduced copy the hashes are computed from;
+# imagehash itself then scales to 32×32 (phash) and 9×8 (dhash).
+HASH_SOURCE_SIDE = 512
 # Largest Hamming distances (of 64 bits) at which two photos count as the same picture.
 PHASH_MAX_DISTANCE = 12
 DHASH_MAX_DISTANCE = 14
@@ -32,13 +32,10 @@ def _as_int(image_hash: imagehash.ImageHash) -> int:
     return _signed(int(str(image_hash), 16))
 
 
-def perceptual(image: Image.Image) -> tuple[int, int] | None:
-    """(phash, dhash) of the image as it is shown (EXIF orientation applied); None for a
-    featureless picture."""
-    upright = ImageOps.exif_transpose(image)
-    factor = max(1, max(upright.size) // _HASH_SOURCE_SIDE)
-    small = upright.reduce(factor) if factor > 1 else upright
-    gray = small.convert("L")
+def perceptual(upright: Image.Image) -> tuple[int, int] | None:
+    """(phash, dhash) of a picture as it is shown (upright; best reduced to about
+    HASH_SOURCE_SIDE first: images.reduced_upright); None for a featureless picture."""
+    gray = upright.convert("L")
     if ImageStat.Stat(gray).stddev[0] < _MIN_CONTRAST:
         return None
     return _as_int(imagehash.phash(gray)), _as_int(imagehash.dhash(gray))
