@@ -5,7 +5,13 @@ from sqlmodel import SQLModel
 from tracker.auth.models import ApiToken, LoginThrottle, UserSession
 from tracker.calendar.models import CalendarDay
 from tracker.documents.models import IssuedDocument
-from tracker.evidence.models import Attachment, AttachmentMatch, TicketPosition, UnitPosition
+from tracker.evidence.models import (
+    Attachment,
+    AttachmentMatch,
+    PhotoHashBlock,
+    TicketPosition,
+    UnitPosition,
+)
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.reminders.models import OutboxMessage
@@ -38,6 +44,7 @@ __all__ = [
     "LeaderCharge",
     "LoginThrottle",
     "OutboxMessage",
+    "PhotoHashBlock",
     "StandardIndicator",
     "Ticket",
     "TicketCoUnit",

@@ -2,13 +2,15 @@
 shown only as far as the viewer may see.
 
 Exact copies share the SHA-256 of the bytes sent (an index look-up). Near copies are within
-`fingerprint.is_near` on both perceptual hashes; Hamming distance has no index in either
-database, so the look-up reads every stored pair of hashes (two BIGINTs a photo) and compares
-them in one numpy pass (bench/evidence_bench.py: 100,000 stored hashes).
+both thresholds of `fingerprint` on both perceptual hashes. Hamming distance has no index in
+either database, so every stored pair of hashes is compared, in one numpy pass over the packed
+`PhotoHashBlock` rows: a few blobs instead of a Python object per photo (bench/evidence_bench.py,
+100,000 stored hashes).
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from tracker.evidence.fingerprint import DHASH_MAX_DISTANCE, PHASH_MAX_DISTANCE
-from tracker.evidence.models import Attachment, AttachmentMatch, MatchKind
+from tracker.evidence.models import Attachment, AttachmentMatch, MatchKind, PhotoHashBlock
 from tracker.org.models import User
 from tracker.tickets.models import Ticket
 from tracker.tickets.scope import visibility_condition
@@ -44,6 +46,43 @@ def near_copies(
     return [(int(ids[i]), int(p_distance[i])) for i in hits]
 
 
+# Photos per PhotoHashBlock row (24 bytes each: a 96 KB blob when full).
+BLOCK_SIZE = 4096
+_ENTRY = struct.Struct("<qqq")
+_ENTRIES = np.dtype([("id", "<i8"), ("phash", "<i8"), ("dhash", "<i8")])
+
+
+def pack_hashes(session: Session, attachment: Attachment) -> None:
+    """Append the attachment's hashes to the last block (a new one when it is full), in the
+    caller's transaction: a rolled-back upload leaves nothing behind. The block is locked
+    (FOR UPDATE) so that concurrent uploads append one after the other."""
+    entry = _ENTRY.pack(attachment.id, attachment.phash, attachment.dhash)
+    block = session.exec(
+        select(PhotoHashBlock).order_by(PhotoHashBlock.id.desc()).limit(1).with_for_update()
+    ).first()
+    if block is None or block.count >= BLOCK_SIZE:
+        block = PhotoHashBlock()
+    block.data = bytes(block.data) + entry
+    block.count += 1
+    session.add(block)
+    session.flush()
+
+
+def stored_hashes(session: Session) -> np.ndarray:
+    """Every packed (id, phash, dhash) of the deployment, as one structured array."""
+    blobs = session.exec(select(PhotoHashBlock.data)).all()
+    return np.frombuffer(b"".join(bytes(blob) for blob in blobs), dtype=_ENTRIES)
+
+
+def _near_candidates(session: Session, attachment: Attachment) -> list[tuple[int, int]]:
+    """(id, phash distance) of the other attachments within both thresholds."""
+    table = stored_hashes(session)
+    table = table[table["id"] != attachment.id]
+    return near_copies(
+        table["id"], table["phash"], table["dhash"], attachment.phash, attachment.dhash
+    )
+
+
 def find_copies(session: Session, attachment: Attachment) -> list[Candidate]:
     """Every other attachment of the deployment that is the same picture as `attachment`."""
     found: dict[int, Candidate] = {}
@@ -56,23 +95,17 @@ def find_copies(session: Session, attachment: Attachment) -> list[Candidate]:
         ):
             found[other_id] = Candidate(other_id, MatchKind.EXACT, 0)
     if attachment.phash is not None and attachment.dhash is not None:
-        rows = session.exec(
-            select(Attachment.id, Attachment.phash, Attachment.dhash).where(
-                Attachment.phash.is_not(None), Attachment.id != attachment.id
-            )
-        ).all()
-        if rows:
-            table = np.array(rows, dtype=np.int64)
-            for other_id, distance in near_copies(
-                table[:, 0], table[:, 1], table[:, 2], attachment.phash, attachment.dhash
-            ):
-                found.setdefault(other_id, Candidate(other_id, MatchKind.NEAR, distance))
+        for other_id, distance in _near_candidates(session, attachment):
+            found.setdefault(other_id, Candidate(other_id, MatchKind.NEAR, distance))
     return sorted(found.values(), key=lambda c: c.other_id)
 
 
 def record_copies(session: Session, attachment: Attachment) -> list[Candidate]:
-    """Find the copies of a new attachment and store each match in both directions."""
+    """Find the copies of a new attachment, store each match in both directions, and pack its
+    hashes for later look-ups."""
     candidates = find_copies(session, attachment)
+    if attachment.phash is not None and attachment.dhash is not None:
+        pack_hashes(session, attachment)
     for c in candidates:
         for a, b in ((attachment.id, c.other_id), (c.other_id, attachment.id)):
             session.add(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -86,6 +86,18 @@ class AttachmentMatch(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<AttachmentMatch {self.attachment_id}~{self.other_id} {self.kind}>"
+
+
+class PhotoHashBlock(SQLModel, table=True):
+    """Perceptual hashes of up to BLOCK_SIZE photos packed as (id, phash, dhash) little-endian
+    int64 triples, appended in the transaction that stores each photo: the near-copy look-up
+    reads a few blobs instead of a row per photo (evidence/duplicates.py)."""
+
+    __tablename__ = "photo_hash_block"
+
+    id: int | None = Field(default=None, primary_key=True)
+    count: int = 0
+    data: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
 
 
 class PlaceSource(StrEnum):
