@@ -139,3 +139,18 @@ def test_featureless_pictures_are_not_taken_for_each_other(
     blank = _store(db, app, ticket, county.cadre_a, photos.encode(white, taken=TAKEN))
     assert blank.phash is None
     assert _seen_by(db, app, county.inspector, ticket, blank) == ([], [])
+
+
+def test_an_after_photo_from_the_before_photos_spot_is_not_a_reuse(
+    app, db, county, make_ticket, photos
+) -> None:  # type: ignore[no-untyped-def]
+    from PIL import ImageDraw
+
+    ticket = make_ticket()
+    _store(
+        db, app, ticket, county.inspector, photos.encode(_original(photos), taken=TAKEN), "before"
+    )
+    cleaned = _original(photos)
+    ImageDraw.Draw(cleaned).rectangle((900, 700, 1400, 1100), fill=(128, 128, 128))
+    after = _store(db, app, ticket, county.cadre_a, photos.encode(cleaned, taken=TAKEN))
+    assert _seen_by(db, app, county.inspector, ticket, after)[0] == []

@@ -123,6 +123,7 @@ class Similar:
     attachment_id: int
     other_id: int
     kind: str
+    distance: int
     ticket_id: int
     ticket_code: str
     purpose: str
@@ -142,6 +143,7 @@ def visible_similar(
             AttachmentMatch.attachment_id,
             AttachmentMatch.other_id,
             AttachmentMatch.kind,
+            AttachmentMatch.distance,
             Ticket.id,
             Ticket.code,
             other.purpose,

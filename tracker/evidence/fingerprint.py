@@ -19,6 +19,10 @@ HASH_SOURCE_SIDE = 512
 # Largest Hamming distances (of 64 bits) at which two photos count as the same picture.
 PHASH_MAX_DISTANCE = 12
 DHASH_MAX_DISTANCE = 14
+# A finding's own before- and after-photo, taken from the same spot as they should be, can lie
+# within those thresholds (10 in tests/browser/test_evidence.py); only the same shot again
+# (resized or recompressed: 0-2) counts as the before-photo passed off as the after-photo.
+SAME_SHOT_MAX_DISTANCE = 4
 # Below this standard deviation of grey levels a picture is featureless (a blank wall, a black
 # frame): its hashes are all alike, so it gets none and only exact copies are recognised.
 _MIN_CONTRAST = 4.0

@@ -19,6 +19,7 @@ from sqlmodel import Session, func, select
 from tracker.evidence import places
 from tracker.evidence.duplicates import Similar, visible_similar
 from tracker.evidence.exif import Position
+from tracker.evidence.fingerprint import SAME_SHOT_MAX_DISTANCE
 from tracker.evidence.models import Attachment, Purpose
 from tracker.org.models import User
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
@@ -83,10 +84,17 @@ def photo_flags(
     position = places.attachment_position(attachment)
     if position and facts.place and places.distance_m(position, facts.place) > max_distance_m:
         flags.append(Flag.FAR_FROM_PLACE)
-    # Another finding's photo, or this finding's before-photo offered as its after-photo.
-    if any(s.ticket_id != ticket_id or s.purpose != attachment.purpose for s in similar):
+    if any(_is_reuse(s, ticket_id, attachment.purpose) for s in similar):
         flags.append(Flag.REUSED)
     return flags
+
+
+def _is_reuse(copy: Similar, ticket_id: int, purpose: str) -> bool:
+    """Another finding's photo, or this finding's before-photo shot offered as its after-photo
+    (a new photo from the same spot is what a before/after pair should be: not a reuse)."""
+    if copy.ticket_id != ticket_id:
+        return True
+    return copy.purpose != purpose and copy.distance <= SAME_SHOT_MAX_DISTANCE
 
 
 def max_distance(config: Mapping[str, Any]) -> float:
