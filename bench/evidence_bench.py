@@ -1,0 +1,236 @@
+"""Photo evidence costs: EXIF reading and hashing per 12 MP photo (JPEG and HEIC), and the
+duplicate look-up among 100,000 stored hashes; prints medians [min–max] in milliseconds.
+
+Run by hand (never in the test suite), in process, on the database named by the environment
+(an empty one is migrated and filled with one finding carrying `--stored` photo fingerprints):
+
+    TRACKER_ENV=development TRACKER_DATABASE_URL=sqlite:////tmp/evidence.db \\
+        .venv/bin/python bench/evidence_bench.py --stored 100000 --repeat 21
+
+The photos are generated (a 4000×3000 scene with EXIF: time, offset, GPS), so every run measures
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import random
+import shlex
+import statistics
+import struct
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import piexif
+from PIL import Image, ImageDraw, ImageFilter
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from tracker import create_app, migrate
+from tracker.clock import utcnow
+from tracker.db import get_engine
+from tracker.evidence import duplicates
+from tracker.evidence.exif import read_facts
+from tracker.evidence.fingerprint import HASH_SOURCE_SIDE, perceptual
+from tracker.evidence.images import process_image, reduced_upright
+from tracker.evidence.models import Attachment, PhotoHashBlock
+from tracker.evidence.sniff import detect
+from tracker.org.models import Unit
+from tracker.org.service import create_unit
+from tracker.tickets.models import Ticket
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def photo(fmt: str, size: tuple[int, int] = (4000, 3000)) -> bytes:
+    """A 12 MP scene with a phone's EXIF, as JPEG (quality 90) or HEIC (quality 80)."""
+    rnd = random.Random(7)
+    image = Image.new("RGB", size, (120, 140, 160))
+    draw = ImageDraw.Draw(image)
+    for _ in range(400):
+        x, y, side = rnd.randrange(size[0]), rnd.randrange(size[1]), rnd.randrange(20, 600)
+        colour = tuple(rnd.randrange(256) for _ in range(3))
+        draw.ellipse([x, y, x + side, y + side // 2], fill=colour)
+    image = image.filter(ImageFilter.GaussianBlur(1))
+    noise = Image.effect_noise(size, 24).convert("RGB")
+    image = Image.blend(image, noise, 0.15)
+    tags = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"Apple", piexif.ImageIFD.Model: b"iPhone 14"},
+            "Exif": {
+                piexif.ExifIFD.DateTimeOriginal: b"2026:06:16 09:30:00",
+                piexif.ExifIFD.OffsetTimeOriginal: b"+08:00",
+            },
+            "GPS": {
+                piexif.GPSIFD.GPSLatitudeRef: b"N",
+                piexif.GPSIFD.GPSLatitude: ((30, 1), (15, 1), (1234, 100)),
+                piexif.GPSIFD.GPSLongitudeRef: b"E",
+                piexif.GPSIFD.GPSLongitude: ((118, 1), (30, 1), (4321, 100)),
+            },
+        }
+    )
+    out = io.BytesIO()
+    image.save(
+        out, "JPEG" if fmt == "jpeg" else "HEIF", quality=90 if fmt == "jpeg" else 80, exif=tags
+    )
+    return out.getvalue()
+
+
+def timed(work: Callable[[], object], repeat: int) -> str:
+    work()  # warm-up
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        runs.append((time.perf_counter() - start) * 1000)
+    return f"{statistics.median(runs):.1f} [{min(runs):.1f}–{max(runs):.1f}]"
+
+
+def per_photo(fmt: str, repeat: int) -> list[tuple[str, str]]:
+    data = photo(fmt)
+    kind = detect(data)
+    loaded = Image.open(io.BytesIO(data))
+    loaded.load()
+    return [
+        (f"{fmt} size", f"{len(data) / 1e6:.1f} MB, {loaded.width}×{loaded.height}"),
+        (
+            f"{fmt}: EXIF read (open + read_facts, no pixel decoded)",
+            timed(lambda: read_facts(Image.open(io.BytesIO(data)), ZONE), repeat),
+        ),
+        (f"{fmt}: SHA-256 of the upload", timed(lambda: hashlib.sha256(data).hexdigest(), repeat)),
+        (
+            f"{fmt}: perceptual hashes of the decoded photo (reduce, turn upright, phash+dhash)",
+            timed(lambda: perceptual(reduced_upright(loaded, HASH_SOURCE_SIDE, 6)), repeat),
+        ),
+        (
+            f"{fmt}: decode alone (for scale)",
+            timed(lambda: Image.open(io.BytesIO(data)).load(), repeat),
+        ),
+        (
+            f"{fmt}: whole upload check (process_image: verify, decode, EXIF, hashes, thumbnail"
+            + (", JPEG rendition" if fmt == "heif" else ", re-encode without EXIF")
+            + ")",
+            timed(
+                lambda: process_image(
+                    data,
+                    kind,
+                    max_pixels=40_000_000,
+                    thumbnail_box=320,
+                    strip_metadata=True,
+                    zone=ZONE,
+                ),
+                max(3, repeat // 4),
+            ),
+        ),
+    ]
+
+
+def fill(session: Session, stored: int) -> Ticket:
+    """One finding holding `stored` photo fingerprints (random hashes, as unrelated photos),
+    packed into hash blocks as uploads pack them."""
+    ticket = session.exec(select(Ticket).where(Ticket.code == "BENCH-EVIDENCE")).first()
+    if ticket is None:
+        unit = session.exec(select(Unit).where(Unit.code == "bench-town")).first() or create_unit(
+            session, "bench-town", "测试乡", "township"
+        )
+        ticket = Ticket(
+            code="BENCH-EVIDENCE",
+            title="bench",
+            responsible_unit_id=unit.id,
+            state="rectifying",
+            deadline=date(2026, 12, 31),
+            original_deadline=date(2026, 12, 31),
+        )
+        session.add(ticket)
+        session.flush()
+    have = session.exec(
+        select(func.count()).select_from(Attachment).where(Attachment.ticket_id == ticket.id)
+    ).one()
+    rnd = random.Random(42)
+    now = utcnow()
+    for start in range(have, stored, duplicates.BLOCK_SIZE):
+        rows = [
+            {
+                "ticket_id": ticket.id,
+                "original_name": "p.jpg",
+                "stored_name": f"{i:032x}.jpg",
+                "content_type": "image/jpeg",
+                "size": 1,
+                "sha256": f"{i:064x}",
+                "source_sha256": f"{i:064x}",
+                "purpose": "after",
+                "has_thumbnail": True,
+                "created_at": now,
+                "camera": "",
+                "has_display": False,
+                "phash": rnd.getrandbits(64) - (1 << 63),
+                "dhash": rnd.getrandbits(64) - (1 << 63),
+            }
+            for i in range(start, min(stored, start + duplicates.BLOCK_SIZE))
+        ]
+        ids = session.scalars(insert(Attachment).returning(Attachment.id), rows).all()
+        packed = b"".join(
+            struct.pack("<qqq", i, r["phash"], r["dhash"]) for i, r in zip(ids, rows, strict=True)
+        )
+        session.add(PhotoHashBlock(count=len(rows), data=packed))
+        session.flush()
+    session.commit()
+    return ticket
+
+
+def lookup(app, stored: int, repeat: int) -> list[tuple[str, str]]:
+    with app.app_context(), Session(get_engine(app)) as session:
+        ticket = fill(session, stored)
+        total = session.exec(select(func.count()).select_from(Attachment)).one()
+        probe = Attachment(
+            id=-1,
+            ticket_id=ticket.id,
+            source_sha256="f" * 64,
+            phash=0x1234_5678_9ABC_DEF0,
+            dhash=-0x0FED_CBA9_8765_4321,
+        )
+        found = duplicates.find_copies(session, probe)
+        return [
+            ("stored fingerprints", f"{total:,}"),
+            (
+                "duplicate look-up (find_copies: exact by SHA-256 + near by both hashes)",
+                timed(lambda: duplicates.find_copies(session, probe), repeat),
+            ),
+            ("copies found for the probe", str(len(found))),
+        ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stored", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--skip-photos", action="store_true")
+    args = parser.parse_args()
+    app = create_app()
+    migrate.upgrade(app)
+    url = get_engine(app).url.render_as_string(hide_password=True)
+    print(
+        "command:",
+        " ".join(
+            f"{k}={shlex.quote(v)}" for k, v in os.environ.items() if k.startswith("TRACKER_")
+        ),
+        shlex.join([sys.executable, *sys.argv]),
+    )
+    print("database:", url)
+    results = (
+        [] if args.skip_photos else per_photo("jpeg", args.repeat) + per_photo("heif", args.repeat)
+    )
+    results += lookup(app, args.stored, args.repeat)
+    print("\n| measure | ms, median [min–max] |\n|---|---|")
+    for name, value in results:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
