@@ -61,6 +61,7 @@ def db_revision(message: str) -> None:
 
 def _register_commands() -> None:
     from tracker.demo import demo_command
+    from tracker.evidence.cli import unit_locate
     from tracker.ops.cli import audit_group, backup_command, restore_command
     from tracker.org.cli import unit_group, user_group
     from tracker.reminders.cli import reminders_group, scheduler_command
@@ -69,6 +70,7 @@ def _register_commands() -> None:
     from tracker.tickets.ledger_cli import export_command, import_command
     from tracker.workflow.cli import workflow_group
 
+    unit_group.add_command(unit_locate)
     for command in (unit_group, user_group, demo_command, import_command, export_command):
         cli.add_command(command)
     cli.add_command(reminders_group)

@@ -42,3 +42,19 @@ def test_before_beside_after_with_times_places_and_flags(
     page = as_user(county.inspector).get(f"/tickets/{ticket.id}").get_data(as_text=True)
     assert 'href="https://map.example/?p=30.300000,118.600000"' in page
     assert 'href="https://map.example/?p=30.250000,118.500000"' in page  # the finding's place
+
+
+def test_the_inspectors_queue_item_counts_the_flags(
+    app, db, county, make_ticket, move, photos, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    from helpers import later
+
+    ticket = make_ticket()
+    move(ticket, county.cadre_a, "accept", now=later(1))
+    photo = _store(
+        db, app, ticket, county.cadre_a, photos.encode(photos.scene(1, (64, 48))), "after"
+    )
+    move(ticket, county.cadre_a, "report_completion", comment="已清理", attachments=[photo.id])
+    home = as_user(county.inspector).get("/").get_data(as_text=True)
+    card = home[home.index(ticket.code) :]
+    assert 'class="badge text-bg-warning evidence-flag-count" data-count="1"' in card

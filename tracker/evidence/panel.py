@@ -16,7 +16,30 @@ from tracker.evidence.flags import EvidenceFlags, Flag, flags_for_tickets
 from tracker.evidence.forms import PURPOSE_LABELS, UploadForm
 from tracker.evidence.models import Attachment, Purpose
 from tracker.org.models import User
+from tracker.policy import Permission, may
 from tracker.tickets.models import Ticket
+from tracker.tickets.relations import relations_of
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """What templates show about photos as one viewer sees them: flags, visible copies,
+    positions and map links (the ticket page's card and a round's photo wall)."""
+
+    found: EvidenceFlags = field(default_factory=EvidenceFlags)
+    map_template: str = ""
+
+    def flags(self, attachment: Attachment) -> list[Flag]:
+        return self.found.flags.get(attachment.id, [])
+
+    def similar(self, attachment: Attachment) -> list[Similar]:
+        return self.found.similar.get(attachment.id, [])
+
+    def position(self, attachment: Attachment) -> Position | None:
+        return places.attachment_position(attachment)
+
+    def map_url(self, position: Position | None) -> str:
+        return places.map_url(self.map_template, position)
 
 
 @dataclass
@@ -25,9 +48,9 @@ class EvidencePanel:
     can_upload: bool
     form: UploadForm | None
     uploaders: dict[int, User] = field(default_factory=dict)
-    found: EvidenceFlags = field(default_factory=EvidenceFlags)
+    view: PhotoView = field(default_factory=PhotoView)
     place: Position | None = None
-    map_template: str = ""
+    can_place: bool = False  # may enter the finding's coordinates
 
     @property
     def images(self) -> list[Attachment]:
@@ -53,15 +76,9 @@ class EvidencePanel:
         user = self.uploaders.get(attachment.uploader_id or 0)
         return user.name if user else ""
 
-    def flags(self, attachment: Attachment) -> list[Flag]:
-        return self.found.flags.get(attachment.id, [])
-
-    def similar(self, attachment: Attachment) -> list[Similar]:
-        return self.found.similar.get(attachment.id, [])
-
     @property
     def flag_count(self) -> int:
-        return sum(len(f) for f in self.found.flags.values())
+        return sum(len(f) for f in self.view.found.flags.values())
 
     def photos(self, purpose: str) -> list[Attachment]:
         return [a for a in self.images if a.purpose == purpose]
@@ -70,12 +87,6 @@ class EvidencePanel:
     def before_after(self) -> tuple[list[Attachment], list[Attachment]]:
         """The before-photos and the after-photos, each in upload order."""
         return self.photos(Purpose.BEFORE), self.photos(Purpose.AFTER)
-
-    def map_url(self, position: Position | None) -> str:
-        return places.map_url(self.map_template, position)
-
-    def position(self, attachment: Attachment) -> Position | None:
-        return places.attachment_position(attachment)
 
 
 def build_panel(
@@ -93,7 +104,7 @@ def build_panel(
         can_upload=allowed,
         form=UploadForm() if allowed else None,
         uploaders=uploaders,
-        found=found,
+        view=PhotoView(found, places.map_template(config)),
         place=found.places.get(ticket.id),
-        map_template=places.map_template(config),
+        can_place=may(user, Permission.EDIT_FINDINGS, relations_of(session, user, ticket)),
     )

@@ -151,3 +151,14 @@ def evidence_panel(ticket):  # type: ignore[no-untyped-def]
     from tracker.evidence.panel import build_panel
 
     return build_panel(get_session(), current_user, ticket, current_app.config)
+
+
+def evidence_flag_count(ticket) -> int:  # type: ignore[no-untyped-def]
+    """Flags on a ticket awaiting verification, for its card in queues and lists (0 for other
+    tickets: a handful of queries per awaiting ticket shown)."""
+    if not ticket.is_awaiting_verification:
+        return 0
+    from tracker.evidence.flags import flag_counts
+
+    counts = flag_counts(get_session(), current_user, [ticket], current_app.config)
+    return counts.get(ticket.id, 0)

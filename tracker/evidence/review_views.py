@@ -1,0 +1,84 @@
+"""Reviewing photo evidence: a round's photo wall, and setting a finding's place."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.errors import NotFound, ValidationFailed
+from tracker.evidence import places
+from tracker.evidence.flags import FLAG_LABELS, Flag
+from tracker.evidence.panel import PhotoView
+from tracker.evidence.wall import build_wall
+from tracker.inspections.service import get_visible_inspection
+from tracker.org.models import Unit
+from tracker.policy import Permission, may, offers
+from tracker.tickets.relations import relations_of
+from tracker.tickets.scope import get_visible_ticket
+
+bp = Blueprint("evidence_review", __name__)
+
+
+@bp.get("/inspections/<int:inspection_id>/photos")
+@login_required
+def wall(inspection_id: int):  # type: ignore[no-untyped-def]
+    """Every finding of the round with its before- and after-photos (leaders, inspectors)."""
+    if not offers(current_user, Permission.READ_LEADER_REPORTS):
+        abort(403)
+    session = get_session()
+    try:
+        inspection = get_visible_inspection(session, current_user, inspection_id)
+    except NotFound:
+        abort(404)
+    township = None
+    if code := request.args.get("township", ""):
+        township = session.exec(select(Unit).where(Unit.code == code)).first()
+    flag = request.args.get("flag", "")
+    chosen = Flag(flag) if flag in {f.value for f in Flag} else None
+    page = request.args.get("page", "1")
+    result = build_wall(
+        session,
+        current_user,
+        inspection,
+        current_app.config,
+        township=township,
+        flag=chosen,
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+    )
+    return render_template(
+        "evidence/wall.html",
+        inspection=inspection,
+        wall=result,
+        view=PhotoView(result.found, places.map_template(current_app.config)),
+        flags=FLAG_LABELS,
+        township=township,
+        flag=chosen,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/position")
+@login_required
+def set_position(ticket_id: int):  # type: ignore[no-untyped-def]
+    """Enter a finding's coordinates (those who may edit the finding)."""
+    session = get_session()
+    try:
+        ticket = get_visible_ticket(session, current_user, ticket_id)
+    except NotFound:
+        abort(404)
+    if not may(current_user, Permission.EDIT_FINDINGS, relations_of(session, current_user, ticket)):
+        abort(403)
+    back = url_for("tickets.detail", ticket_id=ticket.id) + "#evidence"
+    try:
+        position = places.parse_position(request.form.get("lat", ""), request.form.get("lon", ""))
+    except ValidationFailed as error:
+        details = "; ".join(error.fields.values())
+        flash(f"{error.message} {details}", "danger")
+        return redirect(back)
+    places.set_ticket_position(session, ticket, position, utcnow())
+    session.commit()
+    flash(_("The finding's place was saved."), "success")
+    return redirect(back)
