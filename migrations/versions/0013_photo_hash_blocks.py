@@ -1,7 +1,7 @@
 """photo hash blocks: perceptual hashes packed for the near-copy look-up
 
 Revision ID: photo_hash_blocks
-Revises: outbox_bundles
+Revises: ticket_supervision
 Create Date: 2026-12-03 04:50:00
 
 Reading one row per stored photo cost ~0.3 s at 100,000 photos (Python objects for every row);
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "photo_hash_blocks"
-down_revision = "outbox_bundles"
+down_revision = "ticket_supervision"
 branch_labels = None
 depends_on = None
 
