@@ -8,10 +8,11 @@ desktop-sized for the leader's dashboard.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from browser.steps import act, action_form, file_now, reload, submit, take, today
+from sqlmodel import select
 
 from tracker.clock import utcnow
 from tracker.inspections.models import Inspection
@@ -22,40 +23,6 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-def reload(db, ticket_id: int) -> Ticket:  # type: ignore[no-untyped-def]
-    """Read a ticket fresh from the database, then end the read so the server can write."""
-    db.rollback()
-    with Session(db.get_bind(), expire_on_commit=False) as fresh:
-        return fresh.get(Ticket, ticket_id)
-
-
-def file_now(make_ticket, **fields):  # type: ignore[no-untyped-def]
-    """File a ticket at the real current time with a deadline a month ahead (unless given)."""
-    fields.setdefault("deadline", today() + timedelta(days=30))
-    return make_ticket(now=utcnow(), **fields)
-
-
-def take(page, label: str) -> None:  # type: ignore[no-untyped-def]
-    """Open the action called `label` (a <details> summary) on a ticket page."""
-    page.locator("summary", has_text=label).first.click()
-
-
-def submit(page, button) -> None:  # type: ignore[no-untyped-def]
-    """Click a submit button and wait for the page the server answers with."""
-    with page.expect_navigation():
-        button.click()
-
-
-def action_form(page, label: str):  # type: ignore[no-untyped-def]
-    return page.locator("details", has=page.locator("summary", has_text=label)).first.locator(
-        "form"
-    )
 
 
 def test_inspector_creates_round_and_files_two_findings(page, sign_in, county, db, photo) -> None:
@@ -108,14 +75,13 @@ def test_cadre_on_phone_starts_and_reports_completion(
     file_now(make_ticket, title="青山乡柴草堆乱堆乱放")
     sign_in(page, county.cadre_a.username)
 
-    page.goto("/tickets")
+    page.goto("/")
     queue = page.inner_text("main")
     assert "上庄村垃圾堆未清理" in queue and "青山乡柴草堆乱堆乱放" in queue
     page.get_by_role("link", name="上庄村垃圾堆未清理").first.click()
     page.wait_for_url(re.compile(rf"/tickets/{first.id}$"))
 
-    take(page, "签收整改")
-    submit(page, action_form(page, "签收整改").locator("[type=submit]"))
+    act(page, "签收整改")
     assert reload(db, first.id).state == "rectifying"
 
     take(page, "报告整改完成")
@@ -174,8 +140,7 @@ def test_inspector_rejects_cadre_reports_again_inspector_verifies(
     assert reload(db, ticket.id).is_awaiting_verification
 
     inspector.goto(f"/tickets/{ticket.id}")
-    take(inspector, "核查通过")
-    submit(inspector, action_form(inspector, "核查通过").locator("[type=submit]"))
+    act(inspector, "核查通过")
     assert reload(db, ticket.id).state == "verified"
     assert not inspector.js_errors and not cadre.js_errors
 
@@ -225,8 +190,7 @@ def test_leader_sees_overdue_chases_and_closes(
         dialog.accept()
 
     page.on("dialog", accept)
-    take(page, "销号")
-    submit(page, action_form(page, "销号").locator("[type=submit]"))
+    act(page, "销号")
     assert dialogs, "closing asks for confirmation first"
     assert reload(db, done.id).state == "closed"
     assert not page.js_errors

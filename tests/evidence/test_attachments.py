@@ -385,3 +385,22 @@ def test_co_unit_cadre_adds_evidence_and_comments_but_lead_unit_moves_state(
         data={"transition": "accept", "version": str(ticket.version)},
     )
     assert accepted.status_code == 302
+
+
+def test_completion_form_ticks_only_the_units_own_new_files(  # type: ignore[no-untyped-def]
+    db, county, make_ticket, move, as_user, files
+) -> None:
+    ticket = make_ticket()
+    move(ticket, county.cadre_a, "accept")
+    _upload(as_user(county.inspector), ticket.id, files.png(), "before.png", "before")
+    _upload(as_user(county.inspector), ticket.id, files.png(), "other.png", "evidence")
+    _upload(as_user(county.cadre_a), ticket.id, files.png(), "after.png", "after")
+    before, other, after = db.exec(select(Attachment).order_by(Attachment.id)).all()
+    page = as_user(county.cadre_a).get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    ticked = {
+        a.id
+        for a in (before, other, after)
+        if re.search(rf'id="att-report_completion-{a.id}" checked', page)
+    }
+    assert f'id="att-report_completion-{before.id}"' in page  # offered, not ticked
+    assert ticked == {after.id}

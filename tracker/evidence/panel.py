@@ -69,6 +69,18 @@ class EvidencePanel:
         """Files not yet given as evidence with a transition (offered in transition forms)."""
         return [a for a in self.attachments if a.event_id is None]
 
+    def is_own_evidence(self, attachment: Attachment, user: User) -> bool:
+        """Whether a transition form ticks this file for `user` at first: uncited files their
+        own unit added, never the inspector's before-photos."""
+        if attachment.purpose == Purpose.BEFORE or attachment.event_id is not None:
+            return False
+        uploader = self.uploaders.get(attachment.uploader_id or 0)
+        if uploader is None:
+            return False
+        return uploader.id == user.id or (
+            uploader.unit_id is not None and uploader.unit_id == user.unit_id
+        )
+
     def purpose_label(self, purpose: str) -> str:
         return str(PURPOSE_LABELS.get(purpose, purpose))
 
