@@ -235,17 +235,33 @@ def test_language_switch_reads_fully_in_english(new_page, sign_in, county, db, m
 
 PHONE_PAGES = [
     ("/login", None),
+    ("/", "cadre_a"),
     ("/tickets", "cadre_a"),
+    ("/tickets?queue=all&unit=town-a&overdue=1", "cadre_a"),
     ("/tickets/{id}", "cadre_a"),
-    ("/tickets/new", "inspector"),
     ("/workflow", "cadre_a"),
+    ("/account/notifications", "cadre_a"),
+    ("/", "inspector"),
+    ("/tickets/{id}", "inspector"),
+    ("/tickets/new", "inspector"),
     ("/inspections", "inspector"),
     ("/inspections/new", "inspector"),
+    ("/", "leader_a"),
+    ("/tickets/{id}", "leader_a"),
     ("/dashboard", "leader"),
+    ("/overdue", "leader"),
+    ("/ranking", "leader"),
+    ("/bulletin", "leader"),
+    ("/", "leader"),
+    ("/tickets?queue=all", "admin"),
+    ("/admin/outbox", "admin"),
 ]
 
 
-def test_every_page_fits_a_phone(new_page, sign_in, county, db, make_ticket) -> None:
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1366, "height": 768}], ids=["390", "1366"])
+def test_every_page_fits_the_screen(  # type: ignore[no-untyped-def]
+    new_page, sign_in, county, db, make_ticket, viewport
+) -> None:
     ticket = file_now(
         make_ticket,
         title="上庄村房前屋后垃圾堆未清理且柴草堆乱堆乱放,影响村容村貌,群众反映强烈" * 2,
@@ -254,13 +270,13 @@ def test_every_page_fits_a_phone(new_page, sign_in, county, db, make_ticket) -> 
     wide = []
     for path, who in PHONE_PAGES:
         if who not in pages:
-            pages[who] = new_page(PHONE)
+            pages[who] = new_page(viewport)
             if who:
                 sign_in(pages[who], getattr(county, who).username)
         page = pages[who]
         response = page.goto(path.format(id=ticket.id))
         assert response.status < 400, path
         width = page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["width"]:
-            wide.append((path, width))
+        if width > viewport["width"]:
+            wide.append((who, path, width))
     assert not wide, f"pages wider than the phone: {wide}"
