@@ -54,7 +54,7 @@ def findings(make_ticket, county, move):  # type: ignore[no-untyped-def]
 
 def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
     assert response.status_code == 200, response.status_code
-    return re.findall(r">(DC-\d{4}-\d{6})<", response.get_data(as_text=True))
+    return re.findall(r">(DC-\d{4}-\d{6})</a>", response.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -193,3 +193,15 @@ def test_search_can_use_the_trigram_index(app, db, make_ticket, county, as_user)
         titles = [t.title for t in db.exec(stmt).all()]
     assert "ix_ticket_search_trgm" in plan, plan
     assert titles == ["上庄村垃圾堆积未清理"]
+
+
+def test_active_filters_show_as_removable_chips(db, county, make_ticket, as_user):  # type: ignore[no-untyped-def]
+    make_ticket()
+    page = as_user(county.cadre_a).get("/tickets?queue=all&unit=town-a&overdue=1&q=垃圾")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    chips = re.findall(r'<a class="queue-chip" href="([^"]+)"[^>]*>([^<]+)<', html)
+    labels = {label.strip() for _href, label in chips}
+    assert labels == {"青山乡", "仅看逾期", "垃圾"}
+    unit_chip = next(href for href, label in chips if label.strip() == "青山乡")
+    assert "unit=" not in unit_chip and "overdue=1" in unit_chip

@@ -30,6 +30,7 @@ from tracker.org.models import Unit, User
 from tracker.org.service import units_in_scope
 from tracker.policy import Permission, offers
 from tracker.tickets import service
+from tracker.tickets.filter_chips import active_chips
 from tracker.tickets.forms import (
     MEASURE_UNITS,
     SORT_LABELS,
@@ -107,8 +108,18 @@ def index():  # type: ignore[no-untyped-def]
     )
     filter_units = units_in_scope(session, current_user, all_units)
     inspections = visible_inspections(session, current_user)
+    chips = active_chips(
+        flt,
+        {
+            "unit": {u.code: u.name for u in filter_units}.get,
+            "category": {c.code: c.label(g.locale) for c in categories}.get,
+            "inspection": {str(i.id): i.title for i in inspections}.get,
+            "source": {k: str(v) for k, v in SOURCE_LABELS.items()}.get,
+        },
+    )
     return render_template(
         "tickets/list.html",
+        chips=chips,
         page=page,
         related=related,
         flt=flt,

@@ -1,0 +1,59 @@
+"""The list's active filters as chips, each a link to the same list without it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import gettext as _
+
+from tracker.template_helpers import rag_label, state_label
+from tracker.tickets.queries import TicketFilter
+
+# Query parameters that are not filters a person set.
+NOT_FILTERS = ("page", "queue", "sort", "per_page", "cursor")
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    remove_url: str
+
+
+def active_chips(
+    flt: TicketFilter,
+    names: dict[str, Callable[[str], str]],
+) -> list[Chip]:
+    """One chip per filter in the query string; `names` turns a code into its label per key
+    (unit, category, inspection, source); unknown keys show their value."""
+    args = request.args.to_dict(flat=False)
+    chips = []
+    for key, values in args.items():
+        if key in NOT_FILTERS or not any(values):
+            continue
+        rest = {k: v for k, v in args.items() if k != key}
+        rest.setdefault("queue", ["all"])
+        chips.append(Chip(_label(key, values, flt, names), url_for("tickets.index", **rest)))
+    return chips
+
+
+def _label(
+    key: str, values: Sequence[str], flt: TicketFilter, names: dict[str, Callable[[str], str]]
+) -> str:
+    value = values[0]
+    if key == "state":
+        return "、".join(state_label(s) for s in flt.states)
+    if key == "rag":
+        return rag_label(value)
+    if key == "overdue":
+        return _("Overdue only")
+    if key == "awaiting":
+        return _("Awaiting verification")
+    if key == "due_after":
+        return _("Due from %(date)s", date=value)
+    if key == "due_before":
+        return _("Due until %(date)s", date=value)
+    if key in names:
+        return names[key](value) or value
+    return value
