@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and bound in `create_app`."""
 
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_wtf import CSRFProtect
@@ -8,6 +8,8 @@ from flask_wtf import CSRFProtect
 login_manager = LoginManager()
 login_manager.session_protection = "strong"
 login_manager.login_view = "auth.login"
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+login_manager.login_message_category = "info"
 mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()

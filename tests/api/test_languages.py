@@ -46,12 +46,12 @@ def test_validation_messages_follow_accept_language(api_as, county):  # type: ig
         ("per_page=0", {"per_page": "不能小于1"}, {"per_page": "must be at least 1"}),
         (
             "rag=blue",
-            {"rag": "须为以下之一:'red', 'amber', 'green'"},
+            {"rag": "须为以下之一：'red', 'amber', 'green'"},
             {"rag": "must be one of 'red', 'amber', 'green'"},
         ),
         (
             "due_before=soon",
-            {"due_before": "须为日期(格式 YYYY-MM-DD)"},
+            {"due_before": "须为日期（格式 YYYY-MM-DD）"},
             {"due_before": "must be a date (YYYY-MM-DD)"},
         ),
     ],
@@ -88,8 +88,8 @@ def test_refused_transitions_follow_accept_language(api_as, county, make_ticket)
     zh, en = attempt(county.cadre_a, "accept", version=ticket.version + 5)
     assert zh["code"] == "conflict" and zh["fields"] == en["fields"] == {"version": "stale"}
     assert zh["message"] == (
-        f"问题 {ticket.code} 在您打开后已被修改(版本 {ticket.version + 5},现为 {ticket.version}),"
-        "请重新加载后再试"
+        f"问题 {ticket.code} 在您打开后已被修改（版本 {ticket.version + 5}，"
+        f"现为 {ticket.version}），请重新加载后再试"
     )
     assert en["message"].startswith(f"ticket {ticket.code} changed since you loaded it")
 
@@ -101,7 +101,7 @@ def test_protocol_errors_follow_accept_language(api_as, county, client):  # type
             "/tickets", data="{not json", headers={"Content-Type": "application/json", **headers}
         )
     )
-    assert (zh["code"], zh["message"]) == ("invalid_json", "请求体不是有效的 JSON(第1行第2列)")
+    assert (zh["code"], zh["message"]) == ("invalid_json", "请求体不是有效的 JSON（第1行第2列）")
     assert en["message"] == "the body is not valid JSON (line 1, column 2)"
     zh, en = errors(lambda headers: client.get("/api/v1/tickets", headers=headers))
     assert (zh["code"], zh["message"]) == (

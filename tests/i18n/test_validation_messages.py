@@ -25,11 +25,11 @@ BAD_TICKET = {
 EXPECTED = {
     "zh": {
         "title": "最多200个字符",
-        "severity": "须为以下之一:'low', 'normal', 'high'",
+        "severity": "须为以下之一：'low', 'normal', 'high'",
         "inspection_id": "须为整数",
         "responsible_unit": "必填",
         "tags": "最多20项",
-        "deadline": "须为日期(格式 YYYY-MM-DD)",
+        "deadline": "须为日期（格式 YYYY-MM-DD）",
         "deadline_working_days": "不能小于1",
         "indicators.0.name": "不能为空",
         "indicators.0.target": "不能小于0",

@@ -71,11 +71,11 @@ def test_bulk_refusals_read_in_chinese(as_user, county, make_ticket, db, monkeyp
         assert response.status_code == 200
         return flashes(response.get_data(as_text=True))
 
-    assert "未作修改:不能早于今天" in bulk(deadline="2026-06-14")  # NOW is 2026-06-15
-    assert "未作修改:请填写新的整改时限或责任单位" in bulk()
-    assert "未作修改:未知的单位 'nowhere'" in bulk(responsible_unit="nowhere")
-    assert "未作修改:最多32个字符" in bulk(responsible_unit="x" * 33)
-    assert "未作修改:请至少选择一条问题" in flashes(
+    assert "未作修改：不能早于今天" in bulk(deadline="2026-06-14")  # NOW is 2026-06-15
+    assert "未作修改：请填写新的整改时限或责任单位" in bulk()
+    assert "未作修改：未知的单位 'nowhere'" in bulk(responsible_unit="nowhere")
+    assert "未作修改：最多32个字符" in bulk(responsible_unit="x" * 33)
+    assert "未作修改：请至少选择一条问题" in flashes(
         client.post(
             "/tickets/bulk", data={"deadline": "2026-08-01"}, follow_redirects=True
         ).get_data(as_text=True)

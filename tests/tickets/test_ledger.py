@@ -350,7 +350,7 @@ def test_import_names_each_bad_row_in_chinese(as_user, county, monkeypatch):  # 
     ]
     assert reasons == [
         "责任单位: 未知的单位 '火星乡'",
-        "整改时限: '下周' 既不是日期,也不是\"N个工作日\"",
+        "整改时限: '下周' 既不是日期，也不是\"N个工作日\"",
         "严重程度: 未知的严重程度 '很急'",
         "标题: 最多200个字符",
     ]
