@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from flask import request, url_for
 from flask_babel import gettext as _
 
-from tracker.template_helpers import rag_label, state_label
 from tracker.tickets.queries import TicketFilter
 
 # Query parameters that are not filters a person set.
@@ -26,7 +25,7 @@ def active_chips(
     names: dict[str, Callable[[str], str]],
 ) -> list[Chip]:
     """One chip per filter in the query string; `names` turns a code into its label per key
-    (unit, category, inspection, source); unknown keys show their value."""
+    (state, rag, unit, category, inspection, source); unknown keys show their value."""
     args = request.args.to_dict(flat=False)
     chips = []
     for key, values in args.items():
@@ -43,9 +42,7 @@ def _label(
 ) -> str:
     value = values[0]
     if key == "state":
-        return "、".join(state_label(s) for s in flt.states)
-    if key == "rag":
-        return rag_label(value)
+        return "、".join(names["state"](s) for s in flt.states)
     if key == "overdue":
         return _("Overdue only")
     if key == "awaiting":

@@ -29,6 +29,7 @@ from tracker.inspections.service import visible_inspections
 from tracker.org.models import Unit, User
 from tracker.org.service import units_in_scope
 from tracker.policy import Permission, offers
+from tracker.template_helpers import rag_label, state_label
 from tracker.tickets import service
 from tracker.tickets.filter_chips import active_chips
 from tracker.tickets.forms import (
@@ -111,6 +112,8 @@ def index():  # type: ignore[no-untyped-def]
     chips = active_chips(
         flt,
         {
+            "state": state_label,
+            "rag": rag_label,
             "unit": {u.code: u.name for u in filter_units}.get,
             "category": {c.code: c.label(g.locale) for c in categories}.get,
             "inspection": {str(i.id): i.title for i in inspections}.get,
