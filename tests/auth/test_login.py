@@ -102,3 +102,11 @@ def test_healthz(client):  # type: ignore[no-untyped-def]
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"] == "ok"
+
+
+def test_sign_in_page_focuses_the_name_and_offers_a_skip_link(client):  # type: ignore[no-untyped-def]
+    page = client.get("/login").get_data(as_text=True)
+    assert re.search(
+        r'<input[^>]*autofocus[^>]*name="username"|<input[^>]*name="username"[^>]*autofocus', page
+    )
+    assert 'href="#main"' in page and 'id="main"' in page

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, g, render_template
 from flask_login import login_required
 
+from tracker.workflow.contrast import text_colour
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("workflow", __name__)
@@ -29,7 +30,7 @@ def show():  # type: ignore[no-untyped-def]
 def stylesheet() -> Response:
     """State colours as classes (the CSP forbids inline styles)."""
     rules = [
-        f".state-{key} {{ background-color: {state.colour}; }}"
+        f".state-{key} {{ background-color: {state.colour}; color: {text_colour(state.colour)}; }}"
         for key, state in active_workflow().states.items()
         if _COLOUR.match(state.colour) and re.fullmatch(r"[a-z0-9_-]+", key)
     ]
