@@ -9,6 +9,7 @@ from helpers import later
 from sqlmodel import select
 
 from tracker.tickets.models import EventKind, TicketEvent
+from tracker.workflow.contrast import text_colour
 
 EVIDENCE = {
     "comment": "已清理垃圾堆 12 处",
@@ -163,7 +164,9 @@ def test_workflow_page_and_colours(signed_in, county):  # type: ignore[no-untype
         ("verified", "#20c997"),
         ("closed", "#6c757d"),
     ):
-        assert f".state-{key} {{ background-color: {colour}; }}" in css
+        assert (
+            f".state-{key} {{ background-color: {colour}; color: {text_colour(colour)}; }}" in css
+        )
 
 
 def test_list_filters_by_the_new_state(db, county, make_ticket, move, signed_in):  # type: ignore[no-untyped-def]
