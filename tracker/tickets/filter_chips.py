@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -33,7 +34,9 @@ def active_chips(
             continue
         rest = {k: v for k, v in args.items() if k != key}
         rest.setdefault("queue", ["all"])
-        chips.append(Chip(_label(key, values, flt, names), url_for("tickets.index", **rest)))
+        # encoded here, not by url_for, which reads _method, _external, _anchor as instructions
+        query = urlencode([(k, v) for k, vs in rest.items() for v in vs])
+        chips.append(Chip(_label(key, values, flt, names), f"{url_for('tickets.index')}?{query}"))
     return chips
 
 
