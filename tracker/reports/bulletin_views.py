@@ -4,12 +4,14 @@ the viewer's scope, so a round one may not see answers 404 everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from io import BytesIO
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlmodel import Session
 
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -149,28 +151,39 @@ def _back_to(inspection_id: int, anchor: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("reports.bulletin", inspection=inspection_id) + anchor)
 
 
+def _commit_text(save: Callable[[Session], object]) -> ServiceError | None:
+    """Run `save` and commit. A refusal of the text is returned for its form to show; a refusal
+    of the request itself (403, 404) is not a problem with the text, so it aborts."""
+    session = get_session()
+    try:
+        save(session)
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        if error.status in (403, 404):
+            abort(error.status)
+        return error
+    return None
+
+
 @bp.post("/bulletin/<int:inspection_id>/next-steps")
 @login_required
 def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
     """Save 三、; a refused text comes back in the form with the reason, never lost."""
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
-    session = get_session()
     form = NextStepsForm()
     if form.validate_on_submit():
-        try:
-            service.save_next_steps(
-                session, current_user, inspection_id, form.next_steps.data or "", utcnow()
+        text = form.next_steps.data or ""
+        error = _commit_text(
+            lambda session: service.save_next_steps(
+                session, current_user, inspection_id, text, utcnow()
             )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            if error.status in (403, 404):  # not a problem with the text: no form to show
-                abort(error.status)
-            form.next_steps.errors = [error.message]
-        else:
+        )
+        if error is None:
             flash(_("Next steps saved with the inspection round."), "success")
             return _back_to(inspection_id, "#next-steps")
+        form.next_steps.errors = [error.message]
     flash(_("The text could not be saved; it is kept in the form below."), "danger")
     return _bulletin_page(Selection(inspection=inspection), form=form, status=422)
 
@@ -181,22 +194,18 @@ def save_problems(inspection_id: int):  # type: ignore[no-untyped-def]
     """Save section 二 as edited (a new version; the draft stays what the data says)."""
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
-    session = get_session()
     form = BulletinTextForm()
     if form.validate_on_submit():
-        try:
-            bulletin_texts.save_problems(
-                session, current_user, inspection, form.text.data or "", utcnow()
+        text = form.text.data or ""
+        error = _commit_text(
+            lambda session: bulletin_texts.save_problems(
+                session, current_user, inspection, text, utcnow()
             )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            if error.status in (403, 404):
-                abort(error.status)
-            form.text.errors = [error.fields.get("text", error.message)]
-        else:
+        )
+        if error is None:
             flash(_("Section two saved."), "success")
             return _back_to(inspection_id, "#problems")
+        form.text.errors = [error.fields.get("text", error.message)]
     flash(_("The text could not be saved; it is kept in the form below."), "danger")
     return _bulletin_page(Selection(inspection=inspection), problems_form=form, status=422)
 
