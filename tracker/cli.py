@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from tracker import create_app, migrate
+from tracker.config import ConfigError
 
 
 def _create_app():  # type: ignore[no-untyped-def]
-    return create_app()
+    """The app, or a one-line "Error: KEY: problem" (not a traceback) when settings are wrong."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise NoAppException(str(exc)) from exc
 
 
 class TrackerGroup(FlaskGroup):

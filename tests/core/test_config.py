@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from tracker import create_app
+from tracker.cli import cli
 from tracker.config import ConfigError
 
 
@@ -95,3 +97,16 @@ def test_production_refuses_a_short_secret_key_even_in_debug(clean_env):  # type
         create_app()
     with pytest.raises(ConfigError, match="32 bytes"):
         create_app({"DEBUG": True})
+
+
+def test_cli_names_a_bad_setting_in_one_line(clean_env):  # type: ignore[no-untyped-def]
+    """`tracker --help` lists every command and `tracker db upgrade` says which key is wrong,
+    without a traceback, when the production secret key is missing."""
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["--help"])
+    assert listed.exit_code == 0
+    assert "db" in listed.output and "reminders" in listed.output
+    assert "Traceback" not in listed.output
+    failed = runner.invoke(cli, ["db", "upgrade"])
+    assert failed.exit_code != 0
+    assert "SECRET_KEY" in failed.output and "Traceback" not in failed.output
