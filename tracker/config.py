@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -15,6 +16,9 @@ from tracker.resources import resource_dir
 DEFAULT_SECRET_KEY = "change-me-default-secret-key"
 # A production SECRET_KEY signs sessions: shorter ones can be guessed offline from a cookie.
 MIN_SECRET_KEY_BYTES = 32
+
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -48,6 +52,17 @@ def read_toml(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: {exc}") from exc
 
 
+def unknown_keys(defaults: dict[str, Any], site: dict[str, Any]) -> list[str]:
+    """Keys of a site file that the defaults do not know, as KEY or SECTION.KEY."""
+    unknown: list[str] = []
+    for key, value in site.items():
+        if key not in defaults:
+            unknown.append(key)
+        elif isinstance(value, dict) and isinstance(defaults[key], dict):
+            unknown += [f"{key}.{inner}" for inner in value if inner not in defaults[key]]
+    return unknown
+
+
 def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     """Fill `app.config`: defaults < TRACKER_CONFIG file < TRACKER_* env < overrides."""
     settings = read_toml(resource_dir("config") / "default.toml")
@@ -56,7 +71,11 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         extra_path = Path(extra)
         if not extra_path.is_file():
             raise ConfigError(f"TRACKER_CONFIG names {extra!r}, which is not a file")
-        _merge(settings, read_toml(extra_path))
+        site = read_toml(extra_path)
+        for name in unknown_keys(settings, site):
+            # A typo would otherwise be ignored without a word, leaving the default in force.
+            log.warning("%s: unknown setting %s (not in config/default.toml); ignored", extra, name)
+        _merge(settings, site)
     for key, value in settings.items():
         app.config[key] = value
     app.config.from_prefixed_env("TRACKER")

@@ -110,3 +110,21 @@ def test_cli_names_a_bad_setting_in_one_line(clean_env):  # type: ignore[no-unty
     failed = runner.invoke(cli, ["db", "upgrade"])
     assert failed.exit_code != 0
     assert "SECRET_KEY" in failed.output and "Traceback" not in failed.output
+
+
+def test_a_mistyped_setting_is_named_in_a_warning(clean_env, tmp_path, caplog):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site.toml"
+    site.write_text(
+        'TIME_ZONE = "Asia/Urumqi"\n[login]\nfree_failure = 9\nfree_failures = 7\n'
+        "[reminderz]\nhour = 8\n",
+        encoding="utf-8",
+    )
+    clean_env.setenv("TRACKER_CONFIG", str(site))
+    with caplog.at_level("WARNING", logger="tracker.config"):
+        app = create_app({"TESTING": True})
+    named = " ".join(record.getMessage() for record in caplog.records)
+    for key in ("TIME_ZONE", "LOGIN.FREE_FAILURE", "REMINDERZ"):
+        assert f"unknown setting {key} " in named
+    assert "FREE_FAILURES " not in named  # a known key is not reported
+    assert app.config["LOGIN"]["FREE_FAILURES"] == 7
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"  # the typo left the default in force
