@@ -4,15 +4,22 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-29 21:00:00
 
-Hand-written: the tables, then the triggers and their initial fill from the tickets, all from
-tracker/reports/rollup_ddl.py (the same SQL `create_all` runs, tracker/reports/models.py).
+Hand-written: the tables, then the triggers and their initial fill from the tickets. The trigger
+SQL is a frozen copy (migrations/frozen/0002_ticket_rollup.json) of what
+tracker/reports/rollup_ddl.py produced when this revision was written, so a later change to that
+module changes new installs only through a new migration (tests/core/test_migrations.py checks).
 """
+
+import json
+from pathlib import Path
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from tracker.reports import rollup_ddl
+FROZEN = json.loads(
+    (Path(__file__).resolve().parent.parent / "frozen" / "0002_ticket_rollup.json").read_text("utf-8")
+)
 
 revision = "0002"
 down_revision = "0001"
@@ -59,16 +66,14 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.create_index("ix_ticket_closed_at", ["closed_at"], unique=False)
     bind = op.get_bind()
-    for rollup in rollup_ddl.ROLLUPS:
-        for statement in rollup_ddl.install(rollup, bind.dialect.name):
-            bind.exec_driver_sql(statement)
+    for statement in FROZEN[bind.dialect.name]["install"]:
+        bind.exec_driver_sql(statement)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    for rollup in rollup_ddl.ROLLUPS:
-        for statement in rollup_ddl.uninstall(rollup, bind.dialect.name):
-            bind.exec_driver_sql(statement)
+    for statement in FROZEN[bind.dialect.name]["uninstall"]:
+        bind.exec_driver_sql(statement)
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_closed_at")
     op.drop_table("ticket_flow_rollup")

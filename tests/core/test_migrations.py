@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -11,6 +13,7 @@ from sqlmodel import SQLModel
 
 from tracker import create_app, migrate
 from tracker.db import get_engine
+from tracker.resources import resource_dir
 
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
@@ -67,3 +70,46 @@ def test_an_existing_history_is_upgraded_to_the_keyed_chain(empty_app):  # type:
         assert verified.ok, [b.describe() for b in verified.breaks[:3]]
         assert verified.tickets == 30 and verified.events > 30
         assert session.execute(text("SELECT min(history_count) FROM ticket")).scalar_one() >= 1
+
+
+def _migration(name: str):  # type: ignore[no-untyped-def]
+    """A revision script loaded by path, as Alembic loads it."""
+    import importlib.util
+
+    path = resource_dir("migrations") / "versions" / name
+    spec = importlib.util.spec_from_file_location(f"frozen_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_revisions_carry_frozen_ddl_not_the_apps_code() -> None:
+    """A revision applies the SQL of its day: importing today's modules would rewrite old ones."""
+    versions = resource_dir("migrations") / "versions"
+    importing = [
+        path.name
+        for path in sorted(versions.glob("*.py"))
+        if re.search(r"^\s*(from|import) tracker\b", path.read_text("utf-8"), re.M)
+    ]
+    assert importing == []
+
+
+def test_frozen_ddl_still_matches_what_the_app_creates() -> None:
+    """When one of these fails, the app's DDL changed: add a revision that applies the new SQL
+    (with its own frozen copy) and compare against that revision here instead."""
+    from tracker.reminders.models import SENDABLE_SQL
+    from tracker.reports import rollup_ddl
+    from tracker.tickets import search
+
+    rollup = _migration("0002_ticket_rollup.py").FROZEN
+    for dialect in ("sqlite", "postgresql"):
+        assert rollup[dialect]["install"] == [
+            statement for r in rollup_ddl.ROLLUPS for statement in rollup_ddl.install(r, dialect)
+        ]
+        assert rollup[dialect]["uninstall"] == [
+            statement for r in rollup_ddl.ROLLUPS for statement in rollup_ddl.uninstall(r, dialect)
+        ]
+    trigram = _migration("0003_ticket_search_index.py")
+    assert (trigram.INDEX_DDL, trigram.DROP_INDEX_DDL) == (search.INDEX_DDL, search.DROP_INDEX_DDL)
+    assert _migration("0004_outbox_sendable_index.py").SENDABLE_SQL == SENDABLE_SQL
