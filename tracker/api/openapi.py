@@ -232,6 +232,29 @@ OPERATIONS: tuple[Operation, ...] = (
         tags=("tickets",),
     ),
     Operation(
+        "get",
+        "/notifications",
+        "The caller's in-app notices, newest first, with the unread count",
+        s.NotificationPage,
+        query=s.NotificationQuery,
+        tags=("notifications",),
+    ),
+    Operation(
+        "post",
+        "/notifications/read",
+        "Mark the caller's notices read (the listed ids, or all)",
+        s.NotificationReadOut,
+        request=s.NotificationRead,
+        tags=("notifications",),
+    ),
+    Operation(
+        "post",
+        "/notifications/{notice_id}/read",
+        "Mark one of the caller's notices read",
+        s.NotificationReadOut,
+        tags=("notifications",),
+    ),
+    Operation(
         "get", "/workflow", "The active workflow definition", s.WorkflowOut, tags=("reference",)
     ),
     Operation(

@@ -370,6 +370,53 @@ class QueueList(SQLModel):
     items: list[QueueOut]
 
 
+class NotificationQuery(SQLModel):
+    """Paging of `GET /notifications`: newest first, `before` an id to page back."""
+
+    before: int | None = Field(default=None, ge=1, description="only notices older than this id")
+    per_page: int | None = Field(default=None, ge=1, le=100, description="at most 100; default 30")
+    unread: Literal["0", "1"] | None = Field(default=None, description="1: unread notices only")
+
+
+class NotificationTicket(SQLModel):
+    id: int
+    code: str
+    title: str
+
+
+class NotificationOut(SQLModel):
+    id: int
+    rule: str = Field(description="before, due, overdue, escalate, red, stale, notice, chase, ...")
+    text: str = Field(description="what the notice says, in the caller's language")
+    ticket: NotificationTicket | None = Field(
+        description="the finding it is about, while the caller may see it; null for a digest"
+    )
+    count: int = Field(description="findings a digest lists; 1 for other notices")
+    created_at: datetime
+    read_at: datetime | None
+    is_read: bool
+
+
+class NotificationPage(SQLModel):
+    items: list[NotificationOut]
+    unread: int = Field(description="the caller's unread notices (the bell's figure)")
+    next_before: int | None = Field(
+        description="pass as `before` for the next page; null at the end"
+    )
+
+
+class NotificationRead(SQLModel):
+    """`POST /notifications/read`: the ids to mark read, or `all`."""
+
+    ids: list[int] = Field(default_factory=list, max_length=1000)
+    all: bool = False
+
+
+class NotificationReadOut(SQLModel):
+    marked: int = Field(description="notices that changed from unread to read")
+    unread: int
+
+
 class AttachmentUpload(SQLModel):
     """The multipart form of `POST /tickets/{id}/attachments` (documents the form; the file is
     checked by its content in tracker.evidence.service)."""

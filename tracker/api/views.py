@@ -10,6 +10,7 @@ from tracker.api import (  # noqa: F401  (register their routes on `bp`)
     attachments,
     catalog,
     categories,
+    notifications,
     queues,
     ranking,
     tickets,

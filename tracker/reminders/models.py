@@ -60,6 +60,10 @@ BUNDLE_RULES = frozenset({Rule.DAILY, Rule.NOTICES})
 OPTIONAL_RULES = frozenset(
     {Rule.BEFORE, Rule.DUE, Rule.OVERDUE, Rule.STALE, Rule.CADRE_DIGEST, Rule.LEADER_DIGEST}
 )
+# The in-app notices are the items (every row but the gathered messages), read or not; literal
+# SQL for the partial index that serves the bell's count on every page.
+NOTICE_SQL = "rule NOT IN (" + ", ".join(f"'{rule.value}'" for rule in sorted(BUNDLE_RULES)) + ")"
+UNREAD_SQL = f"read_at IS NULL AND {NOTICE_SQL}"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -87,6 +91,15 @@ class OutboxMessage(SQLModel, table=True):
             postgresql_where=text(HELD_SQL),
             sqlite_where=text(HELD_SQL),
         ),
+        # A person's notices, newest first, and the unread ones for the bell.
+        Index("ix_outbox_message_recipient_list", "recipient_id", "id"),
+        Index(
+            "ix_outbox_message_unread",
+            "recipient_id",
+            "id",
+            postgresql_where=text(UNREAD_SQL),
+            sqlite_where=text(UNREAD_SQL),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -106,6 +119,7 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=created_now)
     sent_at: datetime | None = None
+    read_at: datetime | None = None  # the recipient read it in the app (items only)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.key} {self.status}>"

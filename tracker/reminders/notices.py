@@ -16,7 +16,7 @@ from tracker.org.models import Role, Unit, User
 from tracker.reminders.models import Rule
 from tracker.reminders.outbox import Planned, enqueue
 from tracker.reminders.policy import Policy
-from tracker.reminders.recipients import mailable
+from tracker.reminders.recipients import reachable
 from tracker.tickets.events import Filed
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.relations import co_unit_ids, leaders_in_charge, unit_cadres
@@ -47,7 +47,7 @@ def recipients_for(session: Session, ticket: Ticket, targets: Iterable[str]) -> 
             people += session.exec(
                 select(User).where(User.role == Role.INSPECTOR, User.is_enabled)
             ).all()
-    return mailable(people)
+    return reachable(people)
 
 
 def _enqueue_for(
@@ -122,7 +122,7 @@ def notify_filed(
         )
         payload = {"event": "created", "event_id": item.event_id, "actor": reporter.name}
         rows += _planned(
-            Rule.NOTICE, ticket.id, item.event_id, reporter.id, mailable(people), send_at, payload
+            Rule.NOTICE, ticket.id, item.event_id, reporter.id, reachable(people), send_at, payload
         )
     return enqueue(session, rows, now)
 

@@ -25,7 +25,7 @@ from tracker.clock import as_utc, local_date
 from tracker.reminders.models import Rule
 from tracker.reminders.outbox import Row, enqueue_rows
 from tracker.reminders.policy import DayCounter, Policy
-from tracker.reminders.recipients import Directory, mailable
+from tracker.reminders.recipients import Directory, reachable
 from tracker.reminders.supervision import supervision_rows
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
@@ -222,7 +222,7 @@ def _leader_digests(
     year, week, _ = today.isocalendar()
     leaders = {u.id: u for units in directory.leaders_by_unit.values() for u in units}
     rows: list[Row] = []
-    for leader in mailable(leaders.values()):
+    for leader in reachable(leaders.values()):
         ids: list[int] = []
         for unit_id in sorted(directory.charged_unit_ids(leader)):
             ids.extend(overdue_by_unit.get(unit_id, ()))

@@ -42,14 +42,14 @@ class Directory:
     # --- recipient ids, resolved once per unit for a whole sweep -------------------------
 
     def unit_people_ids(self, unit_id: int, assignee_id: int | None) -> tuple[int, ...]:
-        """Mailable ids of the unit's cadres and the ticket's assignee, in that order."""
+        """Ids of the unit's cadres and the ticket's assignee, in that order."""
         key = ("unit", unit_id, assignee_id)
         found = self._ids_cache.get(key)
         if found is None:
             people = self.unit_cadres(unit_id)
             if assignee_id and assignee_id in self.users:
                 people.append(self.users[assignee_id])
-            found = self._ids_cache[key] = tuple(u.id for u in mailable(people))
+            found = self._ids_cache[key] = tuple(u.id for u in reachable(people))
         return found
 
     def leaders_in_charge_ids(self, unit_id: int) -> tuple[int, ...]:
@@ -57,7 +57,7 @@ class Directory:
         found = self._ids_cache.get(key)
         if found is None:
             found = self._ids_cache[key] = tuple(
-                u.id for u in mailable(self.leaders_in_charge(unit_id))
+                u.id for u in reachable(self.leaders_in_charge(unit_id))
             )
         return found
 
@@ -65,7 +65,7 @@ class Directory:
         key = ("county",)
         found = self._ids_cache.get(key)
         if found is None:
-            found = self._ids_cache[key] = tuple(u.id for u in mailable(self.county_leaders()))
+            found = self._ids_cache[key] = tuple(u.id for u in reachable(self.county_leaders()))
         return found
 
     def unit_cadres(self, unit_id: int) -> list[User]:
@@ -106,10 +106,11 @@ class Directory:
         return {u.id for u in self.units.values() if u.path.startswith(root.path)}
 
 
-def mailable(users: Iterable[User]) -> list[User]:
-    """Enabled users with an address, each once."""
+def reachable(users: Iterable[User]) -> list[User]:
+    """Enabled users, each once. Everyone gets their notices in the app; whether a channel
+    (e-mail, SMS, ...) reaches them is decided when the message is sent."""
     seen: dict[int, User] = {}
     for user in users:
-        if user.is_enabled and user.email and user.id not in seen:
+        if user.is_enabled and user.id not in seen:
             seen[user.id] = user
     return list(seen.values())

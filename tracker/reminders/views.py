@@ -1,8 +1,9 @@
-"""Pages: the admin outbox (with resend), the manual chase, and a user's mail settings."""
+"""Pages: the admin outbox (with resend), the manual chase, a user's mail settings, and the
+in-app notices (/notifications)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -13,14 +14,31 @@ from tracker.db import get_session
 from tracker.errors import ServiceError
 from tracker.org.models import Role, User
 from tracker.org.views import admin_required
+from tracker.reminders import inbox
 from tracker.reminders.chase import chase_ticket
 from tracker.reminders.models import OutboxMessage, OutboxStatus
 from tracker.tickets.models import Ticket
 from tracker.tickets.scope import get_visible_ticket
+from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("reminders", __name__)
 
 PAGE = 100
+
+
+def unread_notices() -> int:
+    """The bell's count for the signed-in person, asked once per request (0 when signed out)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notices" not in g:
+        g.unread_notices = inbox.unread_count(get_session(), current_user)
+    return g.unread_notices
+
+
+@bp.app_context_processor
+def bell() -> dict:
+    """Every page's bell (base.html) asks `unread_notices()` only when it is drawn."""
+    return {"unread_notices": unread_notices}
 
 
 @bp.post("/tickets/<int:ticket_id>/chase")
@@ -101,3 +119,54 @@ def notifications():  # type: ignore[no-untyped-def]
     return render_template(
         "reminders/notifications.html", is_leader=current_user.role == Role.LEADER
     )
+
+
+@bp.get("/notifications")
+@login_required
+def inbox_page():  # type: ignore[no-untyped-def]
+    session = get_session()
+    unread_only = request.args.get("unread") == "1"
+    before = request.args.get("before", type=int)
+    items = inbox.notices(
+        session,
+        current_user,
+        active_workflow(),
+        g.locale,
+        before=before,
+        limit=inbox.PAGE_SIZE + 1,
+        unread_only=unread_only,
+    )
+    more = len(items) > inbox.PAGE_SIZE
+    items = items[: inbox.PAGE_SIZE]
+    return render_template(
+        "reminders/inbox.html",
+        items=items,
+        unread_only=unread_only,
+        next_before=items[-1].id if more and items else None,
+    )
+
+
+@bp.post("/notifications/read")
+@login_required
+def inbox_read():  # type: ignore[no-untyped-def]
+    """Mark the listed notices read (`ids`), or all of them (`all`)."""
+    session = get_session()
+    ids = None if request.form.get("all") else request.form.getlist("ids", type=int)
+    marked = inbox.mark_read(session, current_user, ids, utcnow())
+    session.commit()
+    if ids is None:
+        flash(_("%(count)s notices marked read.", count=marked), "success")
+    return redirect(url_for("reminders.inbox_page", unread=request.form.get("unread") or None))
+
+
+@bp.post("/notifications/<int:notice_id>/open")
+@login_required
+def inbox_open(notice_id: int):  # type: ignore[no-untyped-def]
+    """Mark one notice read and go to its ticket (back to the list if it names none)."""
+    session = get_session()
+    inbox.mark_read(session, current_user, [notice_id], utcnow())
+    ticket_id = inbox.ticket_of(session, current_user, notice_id)
+    session.commit()
+    if ticket_id is None:
+        return redirect(url_for("reminders.inbox_page"))
+    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
