@@ -93,77 +93,104 @@ def _cubic(x1: float, y1: float, x2: float, y2: float, apex: float) -> str:
     return f"M{x1:.1f},{y1:.1f} C{x1:.1f},{cy:.1f} {x2:.1f},{cy:.1f} {x2:.1f},{y2:.1f}"
 
 
-def render_svg(definition: WorkflowDefinition, locale: str = "zh") -> str:
-    """The state machine as SVG: states left to right by BFS depth from `initial`."""
-    depth = _depths(definition)
-    boxes = {key: _Box(key) for key in definition.states}
-    edges: dict[tuple[str, str], list[Transition]] = {}
-    for t in definition.transitions:
-        for source in t.sources:
-            target = t.target_from(source)
-            if target == source:
-                boxes[source].loops += ((f"↻ {t.label(locale)}", _who(t, locale)),)
-            else:
-                edges.setdefault((source, target), []).append(t)
-    for key, box in boxes.items():
-        texts = [(definition.states[key].label(locale), 13)]
-        texts += [(s, 11) for pair in box.loops for s in pair]
-        box.w = max(BOX_W_MIN, *(_width(s, size) + 2 * PAD + 12 for s, size in texts))
-        box.h = HEAD_H + (2 * LINE_H * len(box.loops) + PAD if box.loops else 0)
+Edge = tuple[str, str]
 
-    def stack(e: tuple[str, str]) -> float:  # height of the labels of one arrow
-        return 2 * LINE_H * len(edges[e])
 
-    straight = [e for e in edges if depth[e[1]] == depth[e[0]] + 1]
-    over = sorted(
-        (e for e in edges if depth[e[1]] > depth[e[0]] + 1),
-        key=lambda e: (depth[e[1]] - depth[e[0]], e),
-    )
-    under = sorted(
-        (e for e in edges if depth[e[1]] <= depth[e[0]]),
-        key=lambda e: (abs(depth[e[0]] - depth[e[1]]), e),
-    )
-    columns: dict[int, list[str]] = {}
-    for key in definition.states:
-        columns.setdefault(depth[key], []).append(key)
-    gaps = {d: 100.0 for d in columns}  # after each column: room for the straight arrows' labels
-    for a, b in straight:
-        texts = [s for t in edges[(a, b)] for s in (t.label(locale), _who(t, locale))]
-        gaps[depth[a]] = max(gaps[depth[a]], *(_width(s, 11) + 30 for s in texts))
-    top = (
-        MARGIN
-        + sum(stack(e) + ARC_STEP for e in over)
-        + max([ARC_STEP] + [stack(e) for e in straight])
-    )
-    x, height = float(MARGIN), top
-    for d in sorted(columns):
-        col_w = max(boxes[k].w for k in columns[d])
-        y = top
-        for key in columns[d]:
-            boxes[key].x, boxes[key].y, boxes[key].w = x, y, col_w
-            y += boxes[key].h + ROW_GAP
-        height = max(height, y - ROW_GAP)
-        x += col_w + gaps[d]
-    width = x - gaps[max(columns)] + MARGIN
+class _Layout:
+    """Where every box and arrow of one diagram goes, computed in named steps."""
 
-    # Where curved arrows meet a box: spread along its top (over) or bottom (under) edge, nested
-    # so that an outer arc never crosses an inner one.
-    ends: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
-    for side, group in (("top", over), ("bottom", under)):
-        for e in group:
-            for own, other in ((e[0], e[1]), (e[1], e[0])):
-                ends.setdefault((own, side), []).append((e, other))
-    anchor: dict[tuple[tuple[str, str], str], float] = {}
-    for (own, _side), items in ends.items():
-        box = boxes[own]
-        mid = box.x + box.w / 2
-        items.sort(key=lambda it: (boxes[it[1]].x > mid, -boxes[it[1]].x))
-        for i, (e, _other) in enumerate(items):
-            anchor[(e, own)] = box.x + box.w * (i + 1) / (len(items) + 1)
+    def __init__(self, definition: WorkflowDefinition, locale: str) -> None:
+        self.definition, self.locale = definition, locale
+        self.depth = _depths(definition)
+        self.boxes = {key: _Box(key) for key in definition.states}
+        self.edges: dict[Edge, list[Transition]] = {}
+        self._collect_edges()
+        self._size_boxes()
+        self.straight = [e for e in self.edges if self._span(e) == 1]
+        self.over = sorted((e for e in self.edges if self._span(e) > 1), key=self._span_key)
+        self.under = sorted((e for e in self.edges if self._span(e) <= 0), key=self._span_key)
+        self.top = (
+            MARGIN
+            + sum(self.stack(e) + ARC_STEP for e in self.over)
+            + max([ARC_STEP] + [self.stack(e) for e in self.straight])
+        )
+        self.width, self.height = self._place_columns()
+        self.anchor = self._anchors()
 
+    def _span(self, e: Edge) -> int:
+        return self.depth[e[1]] - self.depth[e[0]]
+
+    def _span_key(self, e: Edge) -> tuple[int, Edge]:
+        return abs(self._span(e)), e
+
+    def stack(self, e: Edge) -> float:
+        """Height of the labels of one arrow."""
+        return 2 * LINE_H * len(self.edges[e])
+
+    def _collect_edges(self) -> None:
+        """Group transitions by (source, target); those that keep the state become box lines."""
+        for t in self.definition.transitions:
+            for source in t.sources:
+                target = t.target_from(source)
+                if target == source:
+                    who = _who(t, self.locale)
+                    self.boxes[source].loops += ((f"↻ {t.label(self.locale)}", who),)
+                else:
+                    self.edges.setdefault((source, target), []).append(t)
+
+    def _size_boxes(self) -> None:
+        for key, box in self.boxes.items():
+            texts = [(self.definition.states[key].label(self.locale), 13)]
+            texts += [(s, 11) for pair in box.loops for s in pair]
+            box.w = max(BOX_W_MIN, *(_width(s, size) + 2 * PAD + 12 for s, size in texts))
+            box.h = HEAD_H + (2 * LINE_H * len(box.loops) + PAD if box.loops else 0)
+
+    def _place_columns(self) -> tuple[float, float]:
+        """States left to right by depth; a column's gap fits its straight arrows' labels."""
+        columns: dict[int, list[str]] = {}
+        for key in self.definition.states:
+            columns.setdefault(self.depth[key], []).append(key)
+        gaps = {d: 100.0 for d in columns}
+        for a, b in self.straight:
+            texts = [
+                s for t in self.edges[(a, b)] for s in (t.label(self.locale), _who(t, self.locale))
+            ]
+            gaps[self.depth[a]] = max(gaps[self.depth[a]], *(_width(s, 11) + 30 for s in texts))
+        x, height = float(MARGIN), self.top
+        for d in sorted(columns):
+            col_w = max(self.boxes[k].w for k in columns[d])
+            y = self.top
+            for key in columns[d]:
+                box = self.boxes[key]
+                box.x, box.y, box.w = x, y, col_w
+                y += box.h + ROW_GAP
+            height = max(height, y - ROW_GAP)
+            x += col_w + gaps[d]
+        return x - gaps[max(columns)] + MARGIN, height
+
+    def _anchors(self) -> dict[tuple[Edge, str], float]:
+        """Where curved arrows meet a box: spread along its top (over) or bottom (under) edge,
+        nested so that an outer arc never crosses an inner one."""
+        ends: dict[tuple[str, str], list[tuple[Edge, str]]] = {}
+        for side, group in (("top", self.over), ("bottom", self.under)):
+            for e in group:
+                for own, other in ((e[0], e[1]), (e[1], e[0])):
+                    ends.setdefault((own, side), []).append((e, other))
+        anchor: dict[tuple[Edge, str], float] = {}
+        for (own, _side), items in ends.items():
+            box = self.boxes[own]
+            mid = box.x + box.w / 2
+            items.sort(key=lambda it: (self.boxes[it[1]].x > mid, -self.boxes[it[1]].x))
+            for i, (e, _other) in enumerate(items):
+                anchor[(e, own)] = box.x + box.w * (i + 1) / (len(items) + 1)
+        return anchor
+
+
+def _boxes_svg(layout: _Layout) -> list[str]:
     parts: list[str] = []
-    for key, box in boxes.items():
-        state = definition.states[key]
+    locale = layout.locale
+    for key, box in layout.boxes.items():
+        state = layout.definition.states[key]
         rgb = _rgb(state.colour)
         ending = " (terminal)" if locale.startswith("en") else "（终态）"
         title = state.label(locale) + (ending if state.terminal else "")
@@ -185,42 +212,61 @@ def render_svg(definition: WorkflowDefinition, locale: str = "zh") -> str:
             parts.append(_text(box.x + PAD + 12, ly + LINE_H - 2, who, 10, "start"))
             ly += 2 * LINE_H
         parts.append("</g>")
+    return parts
 
-    def draw(e: tuple[str, str], path: str, lx: float, ly: float) -> None:
-        """One arrow for all transitions between two states; labels stacked upwards from `ly`."""
-        ts = edges[e]
-        reopen = any(t.reopen for t in ts)
-        names = " / ".join(t.label(locale) for t in ts)
-        src, dst = definition.states[e[0]].label(locale), definition.states[e[1]].label(locale)
-        look = f'stroke="{REOPEN}" stroke-dasharray="6 4"' if reopen else f'stroke="{EDGE}"'
-        marker = "arrow-reopen" if reopen else "arrow"
-        parts.append(f"<g><title>{escape(f'{names}: {src} → {dst}')}</title>")
-        parts.append(
-            f'<path d="{path}" fill="none" {look} stroke-width="1.5" marker-end="url(#{marker})"/>'
-        )
-        for i, t in enumerate(ts):
-            y = ly - (len(ts) - 1 - i) * 2 * LINE_H
-            parts.append(_text(lx, y - LINE_H + 4, t.label(locale), 11))
-            parts.append(_text(lx, y, _who(t, locale), 10))
-        parts.append("</g>")
 
-    for e in straight:
+def _arrow_svg(layout: _Layout, e: Edge, path: str, lx: float, ly: float) -> str:
+    """One arrow for all transitions between two states; labels stacked upwards from `ly`."""
+    locale, states = layout.locale, layout.definition.states
+    ts = layout.edges[e]
+    reopen = any(t.reopen for t in ts)
+    names = " / ".join(t.label(locale) for t in ts)
+    src, dst = states[e[0]].label(locale), states[e[1]].label(locale)
+    look = f'stroke="{REOPEN}" stroke-dasharray="6 4"' if reopen else f'stroke="{EDGE}"'
+    marker = "arrow-reopen" if reopen else "arrow"
+    parts = [
+        f"<g><title>{escape(f'{names}: {src} → {dst}')}</title>",
+        f'<path d="{path}" fill="none" {look} stroke-width="1.5" marker-end="url(#{marker})"/>',
+    ]
+    for i, t in enumerate(ts):
+        y = ly - (len(ts) - 1 - i) * 2 * LINE_H
+        parts.append(_text(lx, y - LINE_H + 4, t.label(locale), 11))
+        parts.append(_text(lx, y, _who(t, locale), 10))
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _arrows_svg(layout: _Layout) -> tuple[list[str], float]:
+    """Straight arrows between neighbouring columns, arcs over the boxes for forward jumps and
+    under them for backward ones; returns the parts and the diagram's final height."""
+    boxes, parts = layout.boxes, []
+    for e in layout.straight:
         s, d = boxes[e[0]], boxes[e[1]]
         x1, y1, x2, y2 = s.x + s.w, s.y + HEAD_H / 2, d.x - 2, d.y + HEAD_H / 2
-        draw(e, f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}", (x1 + x2) / 2, (y1 + y2) / 2 - 6)
-    apex = top - ARC_STEP
-    for e in over:
-        x1, x2 = anchor[(e, e[0])], anchor[(e, e[1])]
-        draw(e, _cubic(x1, boxes[e[0]].y, x2, boxes[e[1]].y - 2, apex), (x1 + x2) / 2, apex - 4)
-        apex -= stack(e) + ARC_STEP
-    apex = height + ARC_STEP
-    for e in under:
-        x1, x2 = anchor[(e, e[0])], anchor[(e, e[1])]
+        path = f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
+        parts.append(_arrow_svg(layout, e, path, (x1 + x2) / 2, (y1 + y2) / 2 - 6))
+    apex = layout.top - ARC_STEP
+    for e in layout.over:
+        x1, x2 = layout.anchor[(e, e[0])], layout.anchor[(e, e[1])]
+        path = _cubic(x1, boxes[e[0]].y, x2, boxes[e[1]].y - 2, apex)
+        parts.append(_arrow_svg(layout, e, path, (x1 + x2) / 2, apex - 4))
+        apex -= layout.stack(e) + ARC_STEP
+    apex = layout.height + ARC_STEP
+    for e in layout.under:
+        x1, x2 = layout.anchor[(e, e[0])], layout.anchor[(e, e[1])]
         y1, y2 = boxes[e[0]].y + boxes[e[0]].h, boxes[e[1]].y + boxes[e[1]].h + 2
-        draw(e, _cubic(x1, y1, x2, y2, apex), (x1 + x2) / 2, apex + stack(e) + 2)
-        apex += stack(e) + ARC_STEP
-    height = apex + MARGIN
+        path = _cubic(x1, y1, x2, y2, apex)
+        parts.append(_arrow_svg(layout, e, path, (x1 + x2) / 2, apex + layout.stack(e) + 2))
+        apex += layout.stack(e) + ARC_STEP
+    return parts, apex + MARGIN
 
+
+def render_svg(definition: WorkflowDefinition, locale: str = "zh") -> str:
+    """The state machine as SVG: states left to right by BFS depth from `initial`."""
+    layout = _Layout(definition, locale)
+    parts = _boxes_svg(layout)
+    arrows, height = _arrows_svg(layout)
+    width = layout.width
     title = f"{definition.name}: " + " → ".join(s.label(locale) for s in definition.states.values())
     markers = "".join(
         f'<marker id="{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
@@ -233,4 +279,4 @@ def render_svg(definition: WorkflowDefinition, locale: str = "zh") -> str:
         f"<title>{escape(title)}</title><defs>{markers}</defs>"
         '<rect width="100%" height="100%" fill="#ffffff"/>'
     )
-    return head + "".join(parts) + "</svg>\n"
+    return head + "".join(parts) + "".join(arrows) + "</svg>\n"
