@@ -31,7 +31,7 @@ from tracker.clock import utcnow
 from tracker.db import get_engine
 from tracker.demo import load_demo
 from tracker.org.models import Unit, User
-from tracker.tickets import ledger, service
+from tracker.tickets import ledger, ledger_export, service
 from tracker.tickets.queries import TicketFilter, scoped_query
 
 HEADERS = [
@@ -137,7 +137,7 @@ def main() -> None:
                     app.config["AMBER_DAYS"],
                 ).rows
                 out = BytesIO()
-                count = ledger.write_ledger(
+                count = ledger_export.write_ledger(
                     session,
                     stmt,
                     "deadline",

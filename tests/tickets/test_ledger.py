@@ -19,6 +19,7 @@ from tracker.ops.cli import audit_group
 from tracker.org.models import User
 from tracker.tickets import filing, ledger, service
 from tracker.tickets.ledger_cli import export_command, import_command
+from tracker.tickets.ledger_export import HEADER_ROW, LEDGER_COLUMNS, write_ledger
 from tracker.tickets.models import Indicator, Ticket, TicketCoUnit
 from tracker.tickets.queries import TicketFilter, scoped_query
 
@@ -257,12 +258,16 @@ def test_cli_import_reports_bad_rows_and_export_writes(app, db, county, tmp_path
     result = runner.invoke(export_command, [str(out), "--as", "cadre-b"])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out).worksheets[0]
-    assert sheet.max_row == 1 + 2  # town-b has findings 2 and 4
+    assert sheet.max_row == HEADER_ROW + 2  # town-b has findings 2 and 4
+    assert sheet["A2"].value.startswith("范围：河西镇")
     result = runner.invoke(export_command, [str(out), "--unit", "town-a", "--state", "reported"])
     assert result.exit_code == 0, result.output
-    assert load_workbook(out).worksheets[0].max_row == 1 + 3
+    assert load_workbook(out).worksheets[0].max_row == HEADER_ROW + 3
     result = runner.invoke(export_command, [str(out), "--unit", "nowhere"])
     assert result.exit_code != 0 and "unknown unit" in result.output
+
+
+COLUMNS = [name for name, _w in LEDGER_COLUMNS]
 
 
 @pytest.fixture
@@ -287,33 +292,37 @@ def test_export_one_row_per_visible_ticket_with_overdue_highlight(
     monkeypatch.setattr("tracker.tickets.ledger_views.utcnow", lambda: later(10))
     client = as_user(county.admin)
     sheet = _download(client, "?queue=all")
-    header = [c.value for c in sheet[1]]
-    assert header == [name for name, _w in ledger.LEDGER_COLUMNS]
-    assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["C"].width == 48
-    assert sheet.max_row == 4
-    rows = {r[1].value: r for r in sheet.iter_rows(min_row=2)}
+    header = [c.value for c in sheet[HEADER_ROW]]
+    assert header == COLUMNS
+    assert sheet.freeze_panes == f"A{HEADER_ROW + 1}"
+    assert sheet.column_dimensions["D"].width == 30
+    assert sheet.max_row == HEADER_ROW + 3
+    rows = {
+        r[1].value: dict(zip(COLUMNS, r, strict=True))
+        for r in sheet.iter_rows(min_row=HEADER_ROW + 1)
+    }
     late = rows[ledger_tickets.code]
     # ten days on, the 2026-06-20 deadline is past; the others (2026-06-30) are not
-    assert late[13].value == "是"
-    assert late[0].fill.fgColor.rgb.endswith("F4CCCC")
-    assert "已安排人员清理" in late[11].value and "清理垃圾堆 —/12堆" in late[11].value
-    assert late[6].value == "青山乡" and late[5].value == "上庄村"
+    assert late["是否逾期"].value == "是"
+    assert late["序号"].fill.fgColor.rgb.endswith("F4CCCC")
+    assert "已安排人员清理" in late["整改进展"].value
+    assert "清理垃圾堆 —/12堆" in late["整改进展"].value
+    assert late["责任单位"].value == "青山乡" and late["乡镇/村"].value == "上庄村"
     others = [r for code, r in rows.items() if code != ledger_tickets.code]
-    assert all(r[13].value == "否" for r in others)
-    assert all(r[0].fill.fgColor.rgb != late[0].fill.fgColor.rgb for r in others)
+    assert all(r["是否逾期"].value == "否" for r in others)
+    assert all(r["序号"].fill.fgColor.rgb != late["序号"].fill.fgColor.rgb for r in others)
     # scoped: the department's cadre sees its own finding and the one it co-operates on
     client = as_user(county.cadre_dept)
     sheet = _download(client, "?queue=all")
-    assert {r[2].value.split("\n")[0] for r in sheet.iter_rows(min_row=2)} == {
+    assert {r[3].value.split("\n")[0] for r in sheet.iter_rows(min_row=HEADER_ROW + 1)} == {
         "清理垃圾堆",
         "县局农膜",
     }
     client = as_user(county.cadre_b)
-    assert _download(client, "?queue=all").max_row == 2
+    assert _download(client, "?queue=all").max_row == HEADER_ROW + 1
     # the filter is applied as on the list
     client = as_user(county.admin)
-    assert _download(client, "?queue=all&unit=town-b").max_row == 2
+    assert _download(client, "?queue=all&unit=town-b").max_row == HEADER_ROW + 1
     response = client.get("/tickets/export.xlsx?state=nope")
     assert response.status_code == 302
 
@@ -323,10 +332,7 @@ def test_write_ledger_counts_rows(db, county, ledger_tickets, workflow):
         db, county.leader_a, TicketFilter(), workflow, later(30), "Asia/Shanghai", 3
     ).rows
     buffer = BytesIO()
-    assert (
-        ledger.write_ledger(db, stmt, "deadline", workflow, later(30), "Asia/Shanghai", 3, buffer)
-        == 1
-    )
+    assert write_ledger(db, stmt, "deadline", workflow, later(30), "Asia/Shanghai", 3, buffer) == 1
 
 
 def test_import_names_each_bad_row_in_chinese(as_user, county, monkeypatch):  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
-"""Findings in from a spreadsheet, the ledger (台账) out to one.
+"""Findings in from a spreadsheet (the vocabulary shared with the ledger export).
 
 Import validates every row before writing anything: one bad row and nothing is filed, and every
-bad row is reported with its spreadsheet row number and the reason. Export writes the current
-filter in the columns offices keep, streaming (openpyxl write-only) with related data batched.
+bad row is reported with its spreadsheet row number and the reason. The export is
+`ledger_export.py`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from typing import IO, Any
 
 from defusedxml import DefusedXmlException
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.clock import local_date
@@ -27,13 +25,9 @@ from tracker.errors import ServiceError, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
-from tracker.safe_text import cell_value
 from tracker.tickets import service
-from tracker.tickets.models import Category, Severity, Source, Ticket, TicketEvent
-from tracker.tickets.queries import SORTS
-from tracker.tickets.related import load_related
+from tracker.tickets.models import Category, Severity, Source
 from tracker.tickets.schemas import TicketCreate, validate
-from tracker.tickets.status import ticket_status
 from tracker.workflow.definition import WorkflowDefinition
 
 # --- the spreadsheet's vocabulary --------------------------------------------------------------
@@ -484,138 +478,3 @@ def template_workbook() -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-# --- export --------------------------------------------------------------------------------
-
-LEDGER_COLUMNS: list[tuple[str, float]] = [
-    ("序号", 6),
-    ("问题编号", 18),
-    ("问题描述", 48),
-    ("问题类别", 12),
-    ("问题来源", 14),
-    ("乡镇/村", 14),
-    ("责任单位", 18),
-    ("责任人", 10),
-    ("整改要求", 36),
-    ("整改时限", 12),
-    ("整改状态", 10),
-    ("整改进展", 48),
-    ("完成时间", 12),
-    ("是否逾期", 8),
-]
-OVERDUE_FILL = PatternFill("solid", start_color="FFF4CCCC", end_color="FFF4CCCC")
-HEADER_FILL = PatternFill("solid", start_color="FFD9E1F2", end_color="FFD9E1F2")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CHUNK = 500
-
-
-def _latest_progress(session: Session, ticket_ids: list[int]) -> dict[int, str]:
-    """The latest non-empty comment (progress report or remark) of each ticket, one query."""
-    if not ticket_ids:
-        return {}
-    latest = (
-        select(func.max(TicketEvent.id))
-        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.comment != "")
-        .group_by(TicketEvent.ticket_id)
-    )
-    rows = session.exec(
-        select(TicketEvent.ticket_id, TicketEvent.comment).where(TicketEvent.id.in_(latest))
-    )
-    return {ticket_id: comment for ticket_id, comment in rows}
-
-
-def _figure(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def write_ledger(
-    session: Session,
-    stmt,  # type: ignore[no-untyped-def]
-    sort: str,
-    workflow: WorkflowDefinition,
-    now: datetime,
-    tz: str,
-    amber_days: int,
-    out: str | IO[bytes],
-) -> int:
-    """Write the tickets `stmt` selects (already scoped and filtered) as the ledger; return count.
-
-    Rows are read in chunks of ids; each chunk's related data is loaded in a fixed number of
-    queries, so the query count grows with the number of chunks, never per ticket.
-    """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("整改台账")
-    for index, (_name, width) in enumerate(LEDGER_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for name, _width in LEDGER_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        header.append(cell)
-    sheet.append(header)
-    ids = list(session.exec(stmt.with_only_columns(Ticket.id).order_by(*SORTS[sort])))
-    number = 0
-    for start in range(0, len(ids), _CHUNK):
-        chunk_ids = ids[start : start + _CHUNK]
-        by_id = {t.id: t for t in session.exec(select(Ticket).where(Ticket.id.in_(chunk_ids)))}
-        tickets = [by_id[i] for i in chunk_ids if i in by_id]
-        related = load_related(session, tickets)
-        progress = _latest_progress(session, chunk_ids)
-        for ticket in tickets:
-            number += 1
-            status = ticket_status(ticket, workflow, now, tz, amber_days)
-            sheet.append(
-                _ledger_row(sheet, number, ticket, related, progress, status, workflow, tz)
-            )
-        for ticket in tickets:  # keep memory flat on big exports
-            session.expunge(ticket)
-    workbook.save(out)
-    return number
-
-
-def _ledger_row(sheet, number, ticket, related, progress, status, workflow, tz):  # type: ignore[no-untyped-def]
-    category = related.category(ticket.category_id)
-    location = related.unit(ticket.location_unit_id)
-    responsible = related.unit(ticket.responsible_unit_id)
-    state = workflow.state(ticket.state)
-    state_text = state.label("zh") if state else ticket.state
-    if ticket.is_awaiting_verification:
-        state_text += "（待核查）"
-    figures = "；".join(
-        f"{i.name} {_figure(i.achieved)}/{_figure(i.target)}{i.unit}"
-        for i in related.indicators.get(ticket.id, [])
-    )
-    progress_text = "\n".join(p for p in (progress.get(ticket.id, ""), figures) if p)
-    done_at = ticket.completed_at or ticket.closed_at
-    description = ticket.title
-    if ticket.description and ticket.description != ticket.title:
-        description = f"{ticket.title}\n{ticket.description}"
-    values = [
-        number,
-        ticket.code,
-        description,
-        category.name_zh if category else "",
-        SOURCE_NAMES.get(ticket.source, ticket.source),
-        location.name if location else "",
-        responsible.name if responsible else "",
-        ticket.person_in_charge,
-        ticket.requirement,
-        ticket.deadline.isoformat(),
-        state_text,
-        progress_text,
-        local_date(done_at, tz).isoformat() if done_at else "",
-        "是" if status.is_overdue else "否",
-    ]
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=cell_value(value))
-        cell.alignment = _WRAP
-        if status.is_overdue:
-            cell.fill = OVERDUE_FILL
-        cells.append(cell)
-    return cells

@@ -15,7 +15,7 @@ from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import ServiceError
 from tracker.org.models import Role, User
-from tracker.tickets import ledger, service
+from tracker.tickets import ledger, ledger_export, service
 from tracker.tickets.queries import parse_filter, scoped_query
 from tracker.workflow.registry import active_workflow
 
@@ -114,7 +114,7 @@ def export_command(path: Path, username: str | None, **filters) -> None:  # type
             stmt = scoped_query(
                 session, user, flt, workflow, now, app.config["TIMEZONE"], app.config["AMBER_DAYS"]
             ).rows
-            count = ledger.write_ledger(
+            count = ledger_export.write_ledger(
                 session,
                 stmt,
                 flt.sort,
@@ -123,6 +123,8 @@ def export_command(path: Path, username: str | None, **filters) -> None:  # type
                 app.config["TIMEZONE"],
                 app.config["AMBER_DAYS"],
                 str(path),
+                title=ledger_export.ledger_title(session, user, flt, now, app.config["TIMEZONE"]),
+                base_url=app.config.get("BASE_URL") or "",
             )
     except ServiceError as error:
         detail = ", ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message

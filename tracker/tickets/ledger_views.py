@@ -43,6 +43,13 @@ def _ledger():  # type: ignore[no-untyped-def]
     return ledger
 
 
+def _ledger_export():  # type: ignore[no-untyped-def]
+    """The export module, imported on first use like `_ledger`."""
+    from tracker.tickets import ledger_export
+
+    return ledger_export
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -127,8 +134,18 @@ def export():  # type: ignore[no-untyped-def]
         flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
         return redirect(url_for("tickets.index", queue="all"))
     buffer = BytesIO()
-    _ledger().write_ledger(
-        session, stmt, flt.sort, workflow, now, config["TIMEZONE"], config["AMBER_DAYS"], buffer
+    export = _ledger_export()
+    export.write_ledger(
+        session,
+        stmt,
+        flt.sort,
+        workflow,
+        now,
+        config["TIMEZONE"],
+        config["AMBER_DAYS"],
+        buffer,
+        title=export.ledger_title(session, current_user, flt, now, config["TIMEZONE"]),
+        base_url=config.get("BASE_URL") or "",
     )
     buffer.seek(0)
     today = local_date(now, config["TIMEZONE"]).isoformat()
