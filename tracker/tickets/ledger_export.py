@@ -19,18 +19,24 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from tracker.clock import local_date
-from tracker.evidence.models import Attachment
 from tracker.inspections.models import Inspection
 from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.safe_text import cell_value
 from tracker.tickets.ledger import SOURCE_NAMES
-from tracker.tickets.models import Resolution, Ticket, TicketEvent
+from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.queries import SORTS, TicketFilter
 from tracker.tickets.related import Related, load_related
+from tracker.tickets.reported import (
+    VERIFICATION_EFFECTS,
+    Step,
+    evidence_counts,
+    figure,
+    last_steps,
+    unit_reports,
+)
 from tracker.tickets.status import ticket_status
 from tracker.workflow.definition import WorkflowDefinition
 
@@ -63,8 +69,6 @@ EVIDENCE_COLUMN = [name for name, _w in LEDGER_COLUMNS].index("佐证材料(数�
 HEADER_ROW = 3  # title, scope line, header
 DEFAULT_HEADING = "督查发现问题整改台账"
 DATE_FORMAT = "yyyy-mm-dd"
-# Workflow effects that mark a step as a verification (核查): passing it or sending it back.
-VERIFICATION_EFFECTS = frozenset({"mark_verified", "count_rejection"})
 
 OVERDUE_FILL = PatternFill("solid", start_color="FFF4CCCC", end_color="FFF4CCCC")
 HEADER_FILL = PatternFill("solid", start_color="FFD9E1F2", end_color="FFD9E1F2")
@@ -130,64 +134,8 @@ class _Facts:
     """What the rows of one chunk need beyond the tickets and `Related`."""
 
     reports: dict[int, str]  # ticket → the unit's latest report
-    checks: dict[int, tuple[str, str]]  # ticket → (核查人, 核查意见)
+    checks: dict[int, Step]  # ticket → the last verification step
     evidence: dict[int, int]  # ticket → number of files
-
-
-def _unit_reports(session: Session, ids: list[int]) -> dict[int, str]:
-    """Each ticket's latest non-empty comment written by a cadre (the units' people)."""
-    latest = (
-        select(func.max(TicketEvent.id))
-        .join(User, User.id == TicketEvent.actor_id)
-        .where(TicketEvent.ticket_id.in_(ids), TicketEvent.comment != "", User.role == Role.CADRE)
-        .group_by(TicketEvent.ticket_id)
-    )
-    rows = session.exec(
-        select(TicketEvent.ticket_id, TicketEvent.comment).where(TicketEvent.id.in_(latest))
-    )
-    return dict(rows.all())
-
-
-def _checks(
-    session: Session, ids: list[int], workflow: WorkflowDefinition
-) -> dict[int, tuple[str, str]]:
-    """Each ticket's last verification step: who took it, and its label with the comment."""
-    names = [t.name for t in workflow.transitions if VERIFICATION_EFFECTS & set(t.effects)]
-    if not names:
-        return {}
-    latest = (
-        select(func.max(TicketEvent.id))
-        .where(TicketEvent.ticket_id.in_(ids), TicketEvent.transition.in_(names))
-        .group_by(TicketEvent.ticket_id)
-    )
-    rows = session.exec(
-        select(TicketEvent, User)
-        .join(User, User.id == TicketEvent.actor_id, isouter=True)
-        .where(TicketEvent.id.in_(latest))
-    )
-    checks = {}
-    for event, actor in rows.all():
-        transition = workflow.transition(event.transition)
-        label = transition.label_zh if transition else event.transition
-        who = (actor.display_name or actor.username) if actor else ""
-        opinion = f"{label}：{event.comment}" if event.comment else label
-        checks[event.ticket_id] = (who, opinion)
-    return checks
-
-
-def _evidence_counts(session: Session, ids: list[int]) -> dict[int, int]:
-    rows = session.exec(
-        select(Attachment.ticket_id, func.count())
-        .where(Attachment.ticket_id.in_(ids))
-        .group_by(Attachment.ticket_id)
-    )
-    return dict(rows.all())
-
-
-def _figure(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _setup_sheet(sheet: Any, rows: int) -> None:
@@ -268,9 +216,9 @@ def write_ledger(
         tickets = [by_id[i] for i in chunk_ids if i in by_id]
         related = load_related(session, tickets)
         facts = _Facts(
-            _unit_reports(session, chunk_ids),
-            _checks(session, chunk_ids, workflow),
-            _evidence_counts(session, chunk_ids),
+            unit_reports(session, chunk_ids),
+            last_steps(session, chunk_ids, workflow, VERIFICATION_EFFECTS),
+            evidence_counts(session, chunk_ids),
         )
         for ticket in tickets:
             number += 1
@@ -314,11 +262,11 @@ class _Row:
         if ticket.is_awaiting_verification:
             state_text += "（待核查）"
         figures = "；".join(
-            f"{i.name} {_figure(i.achieved)}/{_figure(i.target)}{i.unit}"
+            f"{i.name} {figure(i.achieved)}/{figure(i.target)}{i.unit}"
             for i in related.indicators.get(ticket.id, [])
         )
         report = self.facts.reports.get(ticket.id, "")
-        checker, opinion = self.facts.checks.get(ticket.id, ("", ""))
+        check = self.facts.checks.get(ticket.id)
         description = ticket.title
         if ticket.description and ticket.description != ticket.title:
             description = f"{ticket.title}\n{ticket.description}"
@@ -340,8 +288,8 @@ class _Row:
             state_text,
             "\n".join(p for p in (report, figures) if p),
             ticket.completed_on,
-            checker,
-            opinion,
+            check.who if check else "",
+            check.opinion if check else "",
             closed,
             ticket.rejection_count,
             self.facts.evidence.get(ticket.id, 0),
