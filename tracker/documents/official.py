@@ -11,6 +11,7 @@ each, so a machine without the official fonts still shows Chinese in a like face
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +38,10 @@ LINE_PT = LINE_PITCH_TWIPS / 20
 CHAR_SPACING_TWIPS = -5
 TYPE_AREA_PT = 156 / 25.4 * 72
 RED = RGBColor(0xFF, 0x00, 0x00)
+# Forms (表): the label column's width, the pictures' width, the line pitch of 四号 text.
+TABLE_LABEL_MM = 32
+PICTURE_MM = 36
+TABLE_LINE_PT = 22
 
 # Substitutes named in the font table, for machines without the official fonts.
 FALLBACKS = {
@@ -54,6 +59,15 @@ FALLBACKS = {
 def cn_date(day: date) -> str:
     """2026-06-05 → "2026年6月5日" (成文日期 in Arabic numerals, GB/T 9704 7.3.5)."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A row of a form: its label, its text (lines split at "\\n"), pictures after it."""
+
+    label: str
+    text: str = ""
+    pictures: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,6 +312,46 @@ class OfficialDocument:
             _set_fonts(run._r.get_or_add_rPr(), self.letterhead.settings.font_subheading)
         paragraph.add_run(xml_text(text))
 
+    def table(self, rows: Sequence[TableRow]) -> None:
+        """A two-column form (label | content) across the type area, in 四号, with pictures
+        (JPEG or PNG bytes) set after a row's text."""
+        table = self.document.add_table(rows=0, cols=2)
+        table.style = self.document.styles["Table Grid"]
+        table.alignment = 1  # centred
+        table.autofit = False
+        label_width = Mm(TABLE_LABEL_MM)
+        text_width = Mm(156 - TABLE_LABEL_MM)
+        # The grid's widths are what LibreOffice lays out; the cells' are what Word does.
+        table.columns[0].width, table.columns[1].width = label_width, text_width
+        for row in rows:
+            cells = table.add_row().cells
+            cells[0].width, cells[1].width = label_width, text_width
+            self._cell(cells[0], row.label, align=WD_ALIGN_PARAGRAPH.CENTER)
+            self._cell(cells[1], row.text)
+            if row.pictures:
+                paragraph = self._cell_paragraph(cells[1], new=bool(row.text))
+                for picture in row.pictures:
+                    paragraph.add_run().add_picture(io.BytesIO(picture), width=Mm(PICTURE_MM))
+                    paragraph.add_run(" ")
+
+    def _cell(self, cell, text: str, align=None) -> None:  # type: ignore[no-untyped-def]
+        for index, line in enumerate(text.split("\n") if text else [""]):
+            paragraph = self._cell_paragraph(cell, new=index > 0)
+            if align is not None:
+                paragraph.paragraph_format.alignment = align
+            run = paragraph.add_run(xml_text(line))
+            run.font.size = Pt(NOTE_PT)
+
+    @staticmethod
+    def _cell_paragraph(cell, *, new: bool):  # type: ignore[no-untyped-def]
+        """The cell's first paragraph, or a new one after it; unindented, single pitch."""
+        paragraph = cell.add_paragraph() if new else cell.paragraphs[0]
+        fmt = paragraph.paragraph_format
+        fmt.first_line_indent = Pt(0)
+        fmt.line_spacing = Pt(TABLE_LINE_PT)
+        fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        return paragraph
+
     # --- end ------------------------------------------------------------------------------
 
     def _signature(self) -> None:
@@ -338,9 +392,13 @@ class OfficialDocument:
                 _border(paragraph, "top")
             _border(paragraph, "bottom")
 
-    def to_bytes(self) -> bytes:
-        self._signature()
-        self._colophon()
+    def to_bytes(self, *, signed: bool = True, colophon: bool = True) -> bytes:
+        """The document; `signed=False` leaves out the issuing body and date (a form carrying
+        its own signature lines), `colophon=False` the 版记 (a notice to one unit)."""
+        if signed:
+            self._signature()
+        if colophon:
+            self._colophon()
         buffer = io.BytesIO()
         self.document.save(buffer)
         return buffer.getvalue()

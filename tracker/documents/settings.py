@@ -18,6 +18,7 @@ class DocumentSettings:
     recipients: str = ""  # 主送机关, printed before the body ending in "："
     copy_to: str = ""  # 抄送, in the 版记
     printed_by: str = ""  # 印发机关 in the 版记; empty: the issuing body
+    contact: str = ""  # 联系人 (name, telephone) at the end of a 督办通知单
     font_title: str = "方正小标宋简体"
     font_body: str = "仿宋_GB2312"
     font_heading: str = "黑体"

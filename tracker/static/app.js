@@ -2,7 +2,8 @@
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
+  var quiet = event.submitter && event.submitter.hasAttribute("data-no-confirm");
+  if (question && !quiet && !window.confirm(question)) {
     event.preventDefault();
   }
 });
