@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from tracker.inspections.models import Inspection, InspectionUnit
@@ -38,6 +40,15 @@ def test_a_leader_outside_the_round_gets_404_everywhere(
     assert "河西镇专项督查" not in client.get("/bulletin").get_data(as_text=True)
     assert "河西镇专项督查" not in client.get("/tickets?queue=all").get_data(as_text=True)
     assert "河西镇专项督查" not in client.get("/dashboard").get_data(as_text=True)
+    # Nor to a cadre of another township, on the list, the dashboard or in the ledger.
+    as_user(county.cadre_a)
+    assert "河西镇专项督查" not in client.get("/tickets?queue=all").get_data(as_text=True)
+    assert "河西镇专项督查" not in client.get("/dashboard").get_data(as_text=True)
+    ledger = client.get(f"/tickets/export.xlsx?inspection={rid}")
+    assert ledger.status_code == 200
+    sheet = load_workbook(io.BytesIO(ledger.data)).worksheets[0]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert cells and not [c for c in cells if "河西镇专项督查" in c]
 
 
 def test_a_leader_of_the_round_saves_next_steps_with_name_and_time(
