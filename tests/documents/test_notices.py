@@ -10,8 +10,11 @@ from datetime import date
 import docx
 from helpers import pdf_text
 from lifecycle import FINAL_REPORT, REJECTION, ROUND, VERIFICATION, at
+from openpyxl import Workbook
+from sqlmodel import select
 
 from tracker.documents.models import IssuedDocument
+from tracker.tickets.models import Ticket
 
 
 def _texts(data: bytes) -> list[str]:
@@ -139,3 +142,47 @@ def test_no_closing_sheet_before_verification_nor_outside_scope(
     assert 'id="closing-sheet"' not in client.get(f"/tickets/{fresh.id}").get_data(as_text=True)
     as_user(county.cadre_b)
     assert client.get(f"/tickets/{closed_finding.ticket.id}/closing-sheet.docx").status_code == 404
+
+
+def _sheet(rows: list[tuple[str, str]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["标题", "问题描述", "责任单位", "整改时限"])
+    for title, unit in rows:
+        sheet.append([title, title, unit, "2026-06-30"])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_importing_findings_can_issue_their_notices(
+    client, db, county, as_user, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("tracker.tickets.ledger_views.utcnow", lambda: at(15))
+    data = _sheet(
+        [("上庄村垃圾堆", "青山乡"), ("河湾村柴草堆", "河西镇"), ("石门村粪堆", "青山乡")]
+    )
+    as_user(county.inspector)
+    assert "form-check-input" in client.get("/tickets/import").get_data(as_text=True)
+    response = client.post(
+        "/tickets/import",
+        data={"file": (io.BytesIO(data), "findings.xlsx"), "notices": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[-3000:]
+    assert response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    town_a = _texts(archive.read("notice-town-a.docx"))
+    assert "在督查检查中发现你单位存在以下2个问题，现予督办。" in town_a
+    # An administrator imports (filing is theirs) but does not chase: imported, no notice.
+    as_user(county.admin)
+    response = client.post(
+        "/tickets/import",
+        data={"file": (io.BytesIO(data), "findings.xlsx"), "notices": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    listing = client.get(response.location).get_data(as_text=True)
+    assert "未生成督办通知单" in listing
+    assert len(db.exec(select(Ticket)).all()) == 6
+    assert len(db.exec(IssuedDocument.__table__.select()).all()) == 2

@@ -137,6 +137,25 @@ def notice_docx(
     return document.to_bytes(colophon=False)  # addressed to the unit alone: no 抄送/印发
 
 
+def issue_notices(
+    session: Session,
+    user: User,
+    ids: Sequence[int],
+    workflow: WorkflowDefinition,
+    config: Mapping[str, Any],
+    now: datetime,
+) -> list[tuple[str, bytes]]:
+    """The notices for the findings `ids`, one per responsible unit, as (file name, .docx);
+    their 文号 are entered in the register (the caller commits)."""
+    files = []
+    for batch in notice_batches(session, user, ids):
+        letterhead = notice_letterhead(session, batch, config, user, now)
+        files.append(
+            (f"notice-{batch.unit.code}.docx", notice_docx(session, batch, letterhead, workflow))
+        )
+    return files
+
+
 def _cn_number(n: int) -> str:
     """1 → 一, 12 → 十二, 23 → 二十三 (up to 99: headings of a notice)."""
     if n <= 10:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.documents.chase_notice import Batch, notice_batches, notice_docx, notice_letterhead
+from tracker.documents.chase_notice import issue_notices
 from tracker.documents.closing_sheet import closing_sheet_docx
 from tracker.errors import ServiceError, ValidationFailed
 from tracker.tickets.scope import get_visible_ticket
@@ -30,18 +30,8 @@ def _back_to_list() -> str:
     return url_for("tickets.index", queue="all")
 
 
-def _notices(ids: list[int]):  # type: ignore[no-untyped-def]
+def send_notices(files: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def]
     """One .docx for one unit's findings; a .zip of one .docx per unit for several units."""
-    session, now, config = get_session(), utcnow(), current_app.config
-    batches = notice_batches(session, current_user, ids)
-    workflow = active_workflow()
-
-    def render(batch: Batch) -> bytes:
-        letterhead = notice_letterhead(session, batch, config, current_user, now)
-        return notice_docx(session, batch, letterhead, workflow)
-
-    files = [(f"notice-{batch.unit.code}.docx", render(batch)) for batch in batches]
-    session.commit()  # the 文号 issued stay issued
     if len(files) == 1:
         name, data = files[0]
         return send_file(
@@ -55,6 +45,15 @@ def _notices(ids: list[int]):  # type: ignore[no-untyped-def]
     return send_file(
         buffer, mimetype="application/zip", as_attachment=True, download_name="notices.zip"
     )
+
+
+def _notices(ids: list[int]):  # type: ignore[no-untyped-def]
+    session = get_session()
+    files = issue_notices(
+        session, current_user, ids, active_workflow(), current_app.config, utcnow()
+    )
+    session.commit()  # the 文号 issued stay issued
+    return send_notices(files)
 
 
 @bp.route("/tickets/<int:ticket_id>/notice.docx")

@@ -22,14 +22,19 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import select
+from wtforms import BooleanField
 
 from tracker.calendar.messages import fallback_message
 from tracker.clock import local_date, utcnow
 from tracker.db import get_session
+from tracker.documents.chase_notice import issue_notices
+from tracker.documents.views import send_notices
 from tracker.errors import ServiceError
 from tracker.policy import Permission, offers
 from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update
+from tracker.tickets.models import Ticket
 from tracker.tickets.queries import filter_from_request, scoped_query
 from tracker.workflow.registry import active_workflow
 
@@ -57,6 +62,9 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("Spreadsheet (.xlsx)"),
         validators=[FileRequired(), FileAllowed(["xlsx"], _l("An Excel .xlsx file, please."))],
+    )
+    notices = BooleanField(
+        _l("Download the supervision notices (督办通知单) of the imported findings")
     )
 
 
@@ -91,12 +99,31 @@ def import_page():  # type: ignore[no-untyped-def]
                 flash(_("%(count)s findings imported.", count=len(result.codes)), "success")
                 if result.fallback_years:
                     flash(fallback_message(result.fallback_years), "warning")
+                if form.notices.data:
+                    return _imported_notices(result.codes)
                 return redirect(url_for("tickets.index", queue="all", sort="-created"))
             session.rollback()
             status = 422
     elif request.method == "POST":
         status = 400
     return render_template("tickets/import.html", form=form, result=result), status
+
+
+def _imported_notices(codes: list[str]):  # type: ignore[no-untyped-def]
+    """The 督办通知单 of the findings just imported, one per unit; if the importer may not
+    issue them, the findings stay imported and the list says why."""
+    session = get_session()
+    ids = list(session.exec(select(Ticket.id).where(Ticket.code.in_(codes))))
+    try:
+        files = issue_notices(
+            session, current_user, ids, active_workflow(), current_app.config, utcnow()
+        )
+    except ServiceError as error:
+        session.rollback()
+        flash(_("No supervision notice was issued: %(reason)s", reason=error.message), "warning")
+        return redirect(url_for("tickets.index", queue="all", sort="-created"))
+    session.commit()
+    return send_notices(files)
 
 
 @bp.route("/tickets/import/template")
