@@ -14,7 +14,7 @@ from tracker.evidence.models import (
 )
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.org.models import LeaderCharge, Unit, User
-from tracker.reminders.models import OutboxMessage
+from tracker.reminders.models import OutboxMessage, Robot
 from tracker.reports.models import BulletinText, TicketFlowRollup, TicketRollup
 from tracker.tickets import search  # noqa: F401  (the search index's DDL on `ticket`)
 from tracker.tickets.models import (
@@ -45,6 +45,7 @@ __all__ = [
     "LoginThrottle",
     "OutboxMessage",
     "PhotoHashBlock",
+    "Robot",
     "StandardIndicator",
     "Ticket",
     "TicketCoUnit",

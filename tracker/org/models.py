@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -76,6 +76,13 @@ class User(UserMixin, SQLModel, table=True):
     last_login_at: datetime | None = None
     # Non-essential mail (reminders, digests) can be turned off; escalations cannot.
     is_mail_opted_out: bool = False
+    # For group-robot @-mentions and SMS; the personal channels chosen besides e-mail
+    # (reminders/channels.PERSONAL) for messages that are not escalations.
+    mobile: str | None = Field(default=None, max_length=20)
+    notify_channels: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, default=list, server_default="[]"),
+    )
     created_at: datetime = Field(default_factory=created_now)
 
     def get_id(self) -> str:

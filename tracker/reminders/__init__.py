@@ -1,4 +1,5 @@
-"""Scheduled reminders and escalation by e-mail, through an outbox."""
+"""Reminders, escalations and notices through an outbox: e-mail, SMS, webhook, group robots,
+and in the app."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     from tracker.template_helpers import register_nav
 
     register_nav(app, "reminders.outbox", _l("Outbox"), Permission.ADMINISTER)
+    register_nav(app, "reminders.robots", _l("Group robots"), Permission.ADMINISTER)
     register_nav(app, "reminders.notifications", _l("Mail settings"))
     app.jinja_env.globals.update(escalation_for=escalation_for, level_label=level_label)
     settings = {str(k).upper(): v for k, v in app.config.get("REMINDERS", {}).items()}

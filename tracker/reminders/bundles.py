@@ -9,6 +9,9 @@ dispatch, inside the sending window, `gather` turns each person's held items int
 - otherwise a **notices** message once their oldest held notice is `notice_window_minutes` old,
   so an import of 30 findings is one message.
 
+Direct items (chases, special supervision) are messages of their own: gathering releases them
+at once. Every new message gets its channel rows (`fanout.fan_out`).
+
 Scheduled items planned after today's daily message wait for tomorrow's. Gathering runs under
 a lock (PostgreSQL advisory lock; SQLite `BEGIN IMMEDIATE`), so two dispatchers never put one
 item into two messages.
@@ -23,7 +26,11 @@ from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from tracker.clock import as_utc, local_date
+from tracker.reminders.channels import ChannelSettings
+from tracker.reminders.fanout import Message, fan_out
 from tracker.reminders.models import (
+    DIRECT_RULES,
+    ESSENTIAL_RULES,
     HELD_SQL,
     SCHEDULED_RULES,
     OutboxMessage,
@@ -37,42 +44,95 @@ OUTBOX = OutboxMessage.__table__
 LOCK_ID = 1_700_017  # pg_advisory_xact_lock key of the gatherer
 
 
-def gather(engine: Engine, now: datetime, policy: Policy) -> int:
-    """Bundle what is ready at `now`; return how many messages were made."""
-    if not policy.in_window(now):
-        return 0
+def gather(
+    engine: Engine, now: datetime, policy: Policy, channels: ChannelSettings | None = None
+) -> int:
+    """Make the messages that are ready at `now`, with their channel rows; return how many.
+
+    Direct items (chases, special supervision) become messages at any hour (their own send
+    time keeps them in the window); bundles are made only inside the sending window."""
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
-            return _gather(conn, now, policy)
+            return _gather(conn, now, policy, channels or ChannelSettings())
 
 
-def _gather(conn: Connection, now: datetime, policy: Policy) -> int:
+def _gather(conn: Connection, now: datetime, policy: Policy, channels: ChannelSettings) -> int:
     held = conn.execute(
-        select(OUTBOX.c.id, OUTBOX.c.rule, OUTBOX.c.recipient_id, OUTBOX.c.created_at)
+        select(
+            OUTBOX.c.id,
+            OUTBOX.c.rule,
+            OUTBOX.c.recipient_id,
+            OUTBOX.c.created_at,
+            OUTBOX.c.key,
+            OUTBOX.c.ticket_id,
+            OUTBOX.c.ticket_version,
+            OUTBOX.c.deadline,
+            OUTBOX.c.payload,
+            OUTBOX.c.next_attempt_at,
+        )
         .where(text(HELD_SQL))  # literal: see ix_outbox_message_held
         .order_by(OUTBOX.c.recipient_id, OUTBOX.c.id)
     ).all()
     if not held:
         return 0
     today = local_date(now, policy.timezone).isoformat()
+    writer = OutboxWriter(conn, now)
+    direct = [row for row in held if row.rule in DIRECT_RULES]
+    messages = [
+        Message(
+            row.id,
+            row.key,
+            row.rule,
+            row.recipient_id,
+            row.ticket_id,
+            row.ticket_version,
+            row.deadline,
+            row.payload,
+            as_utc(row.next_attempt_at),
+            True,
+        )
+        for row in direct
+    ]
+    if direct:
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_([row.id for row in direct]))
+            .values(status=OutboxStatus.PENDING.value)
+        )
+    made = len(direct)
+    if policy.in_window(now):
+        bundled = _bundle(
+            conn, writer, [r for r in held if r.rule not in DIRECT_RULES], now, policy
+        )
+        messages += bundled
+        made += len(bundled)
+    fan_out(conn, writer, messages, channels, today, now)
+    return made
+
+
+def _bundle(conn: Connection, writer: OutboxWriter, held, now: datetime, policy: Policy):  # type: ignore[no-untyped-def]
+    """The daily and notices messages that are ready, their items marked bundled."""
+    today = local_date(now, policy.timezone).isoformat()
     scheduled: dict[int, list[int]] = defaultdict(list)
     notices: dict[int, list[int]] = defaultdict(list)
     oldest_notice: dict[int, datetime] = {}
-    for row_id, rule, recipient_id, created_at in held:
-        if rule in SCHEDULED_RULES:
-            scheduled[recipient_id].append(row_id)
+    rules: dict[int, str] = {}
+    for row in held:
+        rules[row.id] = row.rule
+        if row.rule in SCHEDULED_RULES:
+            scheduled[row.recipient_id].append(row.id)
         else:
-            notices[recipient_id].append(row_id)
-            created = as_utc(created_at)
-            oldest_notice[recipient_id] = min(created, oldest_notice.get(recipient_id, created))
+            notices[row.recipient_id].append(row.id)
+            created = as_utc(row.created_at)
+            oldest = oldest_notice.get(row.recipient_id, created)
+            oldest_notice[row.recipient_id] = min(created, oldest)
     daily_keys = {uid: f"daily:{uid}:{today}" for uid in scheduled}
-    writer = OutboxWriter(conn, now)
     had_daily = set(writer.existing(list(daily_keys.values()))) if daily_keys else set()
     notice_ready = now - timedelta(minutes=policy.notice_window_minutes)
-    bundles: dict[str, list[int]] = {}
+    bundles: dict[str, tuple[str, int, list[int]]] = {}
     rows = []
     for uid in sorted(set(scheduled) | set(notices)):
         if uid in scheduled and daily_keys[uid] not in had_daily:
@@ -81,19 +141,22 @@ def _gather(conn: Connection, now: datetime, policy: Policy) -> int:
             key, rule, items = f"notices:{uid}:{notices[uid][0]}", Rule.NOTICES, notices[uid]
         else:
             continue
-        bundles[key] = items
+        bundles[key] = (rule, uid, items)
         rows.append((key, rule, uid, None, None, None, {"items": len(items)}, now))
     if not rows:
-        return 0
+        return []
     writer.insert(rows)
     ids = {key: row_id for key, row_id in _ids(conn, list(bundles))}
-    for key, items in bundles.items():
+    made = []
+    for key, (rule, uid, items) in bundles.items():
         conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(items), OUTBOX.c.status == OutboxStatus.HELD.value)
             .values(status=OutboxStatus.BUNDLED.value, bundle_id=ids[key])
         )
-    return len(rows)
+        essential = any(rules[item] in ESSENTIAL_RULES for item in items)
+        made.append(Message(ids[key], key, rule, uid, None, None, None, {}, now, essential))
+    return made
 
 
 def _ids(conn: Connection, keys: list[str]):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -28,9 +28,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tracker.calendar.workdays import WorkdayCalendar
-from tracker.org.models import Unit, User
+from tracker.org.models import Role, Unit, User
+from tracker.reminders import deliver
 from tracker.reminders.bundles import gather
+from tracker.reminders.channels import EMAIL, PERSONAL, ROBOT_PREFIX, SMS, WEBHOOK, ChannelSettings
 from tracker.reminders.digest import Digest, section_of
+from tracker.reminders.marks import DispatchResult, mark, mark_failed
 from tracker.reminders.messages import (
     TicketView,
     build_digest_message,
@@ -40,11 +43,13 @@ from tracker.reminders.messages import (
 from tracker.reminders.models import (
     BUNDLE_RULES,
     DEADLINE_RULES,
+    ESSENTIAL_RULES,
     OPTIONAL_RULES,
     SENDABLE,
     SENDABLE_SQL,
     OutboxMessage,
     OutboxStatus,
+    Robot,
     Rule,
 )
 from tracker.reminders.planner import make_counter
@@ -91,20 +96,6 @@ class TimeoutConnection(Connection):
             super().__exit__(exc_type, exc_value, tb)
 
 
-@dataclass
-class DispatchResult:
-    sent: int = 0
-    failed: int = 0
-    given_up: int = 0
-    cancelled: int = 0
-
-    def add(self, other: DispatchResult) -> None:
-        self.sent += other.sent
-        self.failed += other.failed
-        self.given_up += other.given_up
-        self.cancelled += other.cancelled
-
-
 def claimable(now: datetime, limit: int):  # type: ignore[no-untyped-def]
     """The ids of the earliest `limit` sendable rows due at `now`, locked, skipping rows another
     dispatcher holds (PostgreSQL; SQLite takes the whole database with BEGIN IMMEDIATE)."""
@@ -142,44 +133,72 @@ def claim(
     return ids
 
 
-def _mark(engine: Engine, ids: Sequence[int], **values) -> None:  # type: ignore[no-untyped-def]
-    if not ids:
-        return
-    with engine.begin() as conn:
-        conn.execute(
-            update(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids))).values(**values)
-        )
-
-
-def _mark_failed(
-    engine: Engine,
-    rows: Sequence[OutboxMessage],
-    error: str,
-    now,
-    policy: Policy,
-    result: DispatchResult,
-) -> None:  # type: ignore[no-untyped-def]
-    for row in rows:
-        attempts = row.attempts  # already counted when claimed
-        if attempts >= policy.max_attempts:
-            _mark(engine, [row.id], status=OutboxStatus.GIVEN_UP, last_error=error[:1000])
-            result.given_up += 1
-        else:
-            retry_at = policy.into_window(now + policy.backoff(attempts))
-            _mark(
-                engine,
-                [row.id],
-                status=OutboxStatus.FAILED,
-                last_error=error[:1000],
-                next_attempt_at=retry_at,
-            )
-            result.failed += 1
-
-
 @dataclass
 class _Batch:
     ready: list[tuple[OutboxMessage, Message]]
     cancelled: list[tuple[int, str]]
+    targets: dict[int, deliver.Target] = field(default_factory=dict)  # channel rows: where to
+
+
+def _bundle_of(row: OutboxMessage) -> int | None:
+    """The id the items of a gathered message name: its e-mail row's."""
+    if row.rule not in BUNDLE_RULES:
+        return None
+    return row.id if row.channel == EMAIL else row.payload.get("message")
+
+
+def _reaches(row: OutboxMessage, user: User, targets: dict[int, deliver.Target | None]) -> bool:
+    if row.channel == EMAIL:
+        return bool(user.email)
+    return targets.get(row.id) is not None  # type: ignore[arg-type]
+
+
+def _targets(
+    session: Session,
+    rows: Sequence[OutboxMessage],
+    users: dict[int, User],
+    channels: ChannelSettings,
+) -> dict[int, deliver.Target | None]:
+    """Where each channel row goes; None if its channel cannot reach the person now."""
+    robot_ids = {
+        int(r.channel[len(ROBOT_PREFIX) :]) for r in rows if r.channel.startswith(ROBOT_PREFIX)
+    }
+    robots = (
+        {r.id: r for r in session.exec(select(Robot).where(col(Robot.id).in_(robot_ids)))}
+        if robot_ids
+        else {}
+    )
+    mobiles: dict[int, list[str]] = defaultdict(list)
+    if robots:
+        for unit_id, mobile in session.exec(
+            select(User.unit_id, User.mobile)
+            .where(
+                col(User.unit_id).in_({r.unit_id for r in robots.values()}),
+                User.role == Role.CADRE,
+                User.is_enabled,
+                col(User.mobile).is_not(None),
+            )
+            .order_by(col(User.id))
+        ):
+            mobiles[unit_id].append(mobile)  # type: ignore[index]
+    found: dict[int, deliver.Target | None] = {}
+    for row in rows:
+        user = users.get(row.recipient_id)
+        if row.channel == EMAIL or user is None:
+            continue
+        target = None
+        if row.channel == SMS and user.mobile and channels.sms_url:
+            target = deliver.Target(SMS, user)
+        elif row.channel == WEBHOOK and channels.webhook_url:
+            target = deliver.Target(WEBHOOK, user)
+        elif row.channel.startswith(ROBOT_PREFIX):
+            robot = robots.get(int(row.channel[len(ROBOT_PREFIX) :]))
+            if robot is not None and robot.is_enabled:
+                target = deliver.Target(
+                    robot.kind, user, robot.webhook_url, robot.secret, tuple(mobiles[robot.unit_id])
+                )
+        found[row.id] = target  # type: ignore[index]
+    return found
 
 
 def _still_due(
@@ -203,10 +222,11 @@ def _prepare(
     workflow: WorkflowDefinition,
     policy: Policy,
     counter: DayCounter,
+    channels: ChannelSettings,
 ) -> _Batch:
     rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids)))).all()
     items: dict[int, list[OutboxMessage]] = defaultdict(list)
-    bundle_ids = [row.id for row in rows if row.rule in BUNDLE_RULES]
+    bundle_ids = [b for b in (_bundle_of(row) for row in rows) if b is not None]
     if bundle_ids:
         for item in session.exec(
             select(OutboxMessage)
@@ -239,10 +259,16 @@ def _prepare(
         left = counter.days_left(ticket.deadline) if clock_running(ticket, workflow) else None
         return ticket_view(ticket, units, policy, left)
 
-    def views(row: OutboxMessage, user: User) -> list[TicketView] | str:
+    def views(row: OutboxMessage, user: User, channel: str) -> list[TicketView] | str:
         """The tickets one row (or bundled item) still speaks of, or why it no longer does."""
-        if row.rule in OPTIONAL_RULES and user.is_mail_opted_out:
+        if channel == EMAIL and row.rule in OPTIONAL_RULES and user.is_mail_opted_out:
             return "recipient turned this mail off"
+        if (
+            channel in PERSONAL
+            and channel not in (user.notify_channels or ())
+            and row.rule not in ESSENTIAL_RULES
+        ):
+            return f"recipient did not choose {channel}"
         if row.rule in (Rule.CADRE_DIGEST, Rule.LEADER_DIGEST):
             found = []
             for tid in row.payload.get("ticket_ids", ()):
@@ -269,13 +295,16 @@ def _prepare(
             payload = {**payload, "total": int(payload.get("total", len(found))) - dropped}
         return build_message(row.rule, payload, user, found, workflow)
 
+    targets = _targets(session, rows, users, channels)
     for row in rows:
         user = users.get(row.recipient_id)
-        if user is None or not user.is_enabled or not user.email:
-            batch.cancelled.append((row.id, "recipient cannot receive mail"))
+        if user is None or not user.is_enabled or not _reaches(row, user, targets):
+            batch.cancelled.append((row.id, f"recipient cannot be reached by {row.channel}"))
             continue
+        if row.channel != EMAIL:
+            batch.targets[row.id] = targets[row.id]  # type: ignore[index,assignment]
         if row.rule not in BUNDLE_RULES:
-            found = views(row, user)
+            found = views(row, user, row.channel)
             if isinstance(found, str):
                 batch.cancelled.append((row.id, found))
             else:
@@ -283,10 +312,11 @@ def _prepare(
             continue
         digest = Digest()
         kept: list[tuple[OutboxMessage, list[TicketView]]] = []
-        for item in items.get(row.id, ()):
-            found = views(item, user)
+        for item in items.get(_bundle_of(row), ()):  # type: ignore[arg-type]
+            found = views(item, user, row.channel)
             if isinstance(found, str):
-                batch.cancelled.append((item.id, found))  # a later plan may revive it
+                if row.channel == EMAIL:  # the items are the e-mail row's: a later plan may revive
+                    batch.cancelled.append((item.id, found))
                 continue
             kept.append((item, found))
             for ticket in found:
@@ -354,6 +384,7 @@ def dispatch_batch(
     token: str,
     clock: Callable[[], datetime] | None = None,
     hooks: Hooks | None = None,
+    channels: ChannelSettings | None = None,
 ) -> tuple[DispatchResult, bool]:
     """Send the claimed rows `ids`; return the counts and whether the server was reachable.
 
@@ -365,14 +396,16 @@ def dispatch_batch(
     """
     clock = clock or _clock_from(now)
     hooks = hooks or Hooks()
+    channels = channels or ChannelSettings()
     result = DispatchResult()
     with Session(engine, expire_on_commit=False) as session:
-        batch = _prepare(session, ids, workflow, policy, counter)
+        batch = _prepare(session, ids, workflow, policy, counter, channels)
     for row_id, reason in batch.cancelled:
-        _mark(engine, [row_id], status=OutboxStatus.CANCELLED, last_error=reason)
+        mark(engine, [row_id], status=OutboxStatus.CANCELLED, last_error=reason)
         result.cancelled += 1
     smtp = _Smtp(policy.mail_timeout)
     remaining = list(batch.ready)
+    pacer = deliver.Pacer()
     reconnected = False
     try:
         while remaining:
@@ -381,6 +414,11 @@ def dispatch_batch(
                 hooks.before_send(row.id)
             if not _hold(engine, row.id, token, clock() + timedelta(minutes=policy.lease_minutes)):
                 remaining.pop(0)  # another dispatcher owns it now
+                continue
+            if row.channel != EMAIL:
+                target = batch.targets[row.id]  # type: ignore[index]
+                deliver.send(engine, row, message, target, channels, policy, clock(), pacer, result)
+                remaining.pop(0)
                 continue
             message.extra_headers = {**(message.extra_headers or {}), "X-Tracker-Key": row.key}
             try:
@@ -396,7 +434,7 @@ def dispatch_batch(
             else:
                 if hooks.after_send:
                     hooks.after_send(row.id)
-                _mark(
+                mark(
                     engine,
                     [row.id],
                     status=OutboxStatus.SENT,
@@ -409,9 +447,9 @@ def dispatch_batch(
             remaining.pop(0)
     except (smtplib.SMTPException, OSError) as error:
         log.warning("SMTP unavailable (%s); %d mails will be retried", error, len(remaining))
-        _mark_failed(
+        mark_failed(
             engine,
-            [r for r, _ in remaining],
+            [r for r, _ in remaining if r.channel == EMAIL],
             f"{type(error).__name__}: {error}",
             clock(),
             policy,
@@ -448,10 +486,10 @@ def _refused(
 ) -> None:
     reason = f"{type(error).__name__}: {error}"
     if refusal_is_permanent(error):
-        _mark(engine, [row.id], status=OutboxStatus.GIVEN_UP, last_error=reason[:1000])
+        mark(engine, [row.id], status=OutboxStatus.GIVEN_UP, last_error=reason[:1000])
         result.given_up += 1
     else:
-        _mark_failed(engine, [row], reason, now, policy, result)
+        mark_failed(engine, [row], reason, now, policy, result)
 
 
 def dispatch(
@@ -476,7 +514,8 @@ def dispatch(
     else:
         counter = DayCounter(policy, now, calendar)
     total = DispatchResult()
-    gather(engine, now, policy)
+    channels = ChannelSettings.from_config(config)
+    gather(engine, now, policy, channels)
     clock = clock or _clock_from(now)
     for _ in range(max_batches):
         token = uuid.uuid4().hex
@@ -484,7 +523,7 @@ def dispatch(
         if not ids:
             break
         result, reachable = dispatch_batch(
-            engine, now, workflow, policy, counter, ids, token, clock, hooks
+            engine, now, workflow, policy, counter, ids, token, clock, hooks, channels
         )
         total.add(result)
         if not reachable:

@@ -10,7 +10,8 @@ from flask import Flask
 
 from tracker.clock import utcnow
 from tracker.db import get_engine, session_scope
-from tracker.reminders.dispatcher import DispatchResult, dispatch
+from tracker.reminders.dispatcher import dispatch
+from tracker.reminders.marks import DispatchResult
 from tracker.reminders.planner import PlanResult, plan
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, text
+from sqlalchemy import JSON, Column, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -56,6 +56,12 @@ SCHEDULED_RULES = DEADLINE_RULES | {Rule.CADRE_DIGEST, Rule.LEADER_DIGEST}
 # Items held for a bundle rather than sent alone; chases go out alone and at once.
 HELD_RULES = SCHEDULED_RULES | {Rule.NOTICE}
 BUNDLE_RULES = frozenset({Rule.DAILY, Rule.NOTICES})
+# Items that are messages of their own: held only until `bundles.gather` gives them their
+# channel rows, at once and outside the sending window too (their send time still holds).
+DIRECT_RULES = frozenset({Rule.CHASE, Rule.SUPERVISION, Rule.SUPERVISION_REPORT})
+# Items whose message goes by every channel a person can be reached by, chosen or not:
+# escalations to leaders, chases and special supervision cannot be turned off.
+ESSENTIAL_RULES = frozenset({Rule.ESCALATE, Rule.RED}) | DIRECT_RULES
 # Mail a user may turn off; escalations, chases and notices always go out.
 OPTIONAL_RULES = frozenset(
     {Rule.BEFORE, Rule.DUE, Rule.OVERDUE, Rule.STALE, Rule.CADRE_DIGEST, Rule.LEADER_DIGEST}
@@ -93,6 +99,8 @@ class OutboxMessage(SQLModel, table=True):
         ),
         # A person's notices, newest first, and the unread ones for the bell.
         Index("ix_outbox_message_recipient_list", "recipient_id", "id"),
+        # Pacing: what a channel's target (a robot, the gateway) was sent in the last minute.
+        Index("ix_outbox_message_channel_sent", "channel", "sent_at"),
         Index(
             "ix_outbox_message_unread",
             "recipient_id",
@@ -105,6 +113,12 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     rule: str = Field(max_length=32)
+    # How it goes out: "email", "sms", "webhook" or "robot:<id>" (see reminders/channels.py);
+    # a message has one row per (recipient, channel). Items (held, bundled) keep "email".
+    channel: str = Field(
+        default="email",
+        sa_column=Column(String(32), nullable=False, default="email", server_default="email"),
+    )
     recipient_id: int = Field(foreign_key="user_account.id", index=True)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
     ticket_version: int | None = None  # the ticket's version when planned (deadline rules)
@@ -123,3 +137,23 @@ class OutboxMessage(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.key} {self.status}>"
+
+
+class Robot(SQLModel, table=True):
+    """A unit's group robot (WeCom or DingTalk webhook): gets the unit's messages, @-ing its
+    cadres by mobile. `webhook_url` holds the robot's key and `secret` DingTalk's signing
+    secret: neither is ever shown back whole."""
+
+    __tablename__ = "robot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    kind: str = Field(max_length=16)  # channels.RobotKind
+    name: str = Field(max_length=100)
+    webhook_url: str = Field(sa_column=Column(Text, nullable=False))
+    secret: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    is_enabled: bool = True
+    created_at: datetime = Field(default_factory=created_now)
+
+    def __repr__(self) -> str:
+        return f"<Robot {self.kind} {self.name}>"

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from tracker.reminders.models import HELD_RULES, OutboxMessage, OutboxStatus
+from tracker.reminders.models import DIRECT_RULES, HELD_RULES, OutboxMessage, OutboxStatus
 
 CHUNK = 5000  # rows per INSERT executemany and keys per lookup (under SQLite's variable limit)
 OUTBOX = OutboxMessage.__table__  # Core table: no ORM objects for bulk rows
@@ -40,6 +40,7 @@ COLUMNS = (
     "created_at",
     "claim_token",
     "bundle_id",
+    "channel",
 )
 
 
@@ -58,8 +59,10 @@ class Planned:
 
 
 # A planned row in the planner's compact form:
-# (key, rule, recipient_id, ticket_id, ticket_version, deadline, payload, next_attempt_at)
+# (key, rule, recipient_id, ticket_id, ticket_version, deadline, payload, next_attempt_at),
+# optionally followed by its channel (default "email").
 Row = tuple[str, str, int, int | None, int | None, date | None, dict[str, Any], datetime]
+ITEM_RULES = HELD_RULES | DIRECT_RULES
 
 
 def as_row(p: Planned) -> Row:
@@ -83,9 +86,10 @@ def enqueue(session: Session, planned: Sequence[Planned], now: datetime) -> int:
 def enqueue_rows(session: Session, rows: Sequence[Row], now: datetime) -> int:
     """Insert the new rows of `rows` (see `Row`) under their unique key; return how many.
 
-    Items of bundles (`HELD_RULES`) are written `held`, for `bundles.gather`; others are sent
-    alone. A row cancelled because its ticket changed is planned again when the ticket, at its new
-    version, still calls for the same mail (the key stays the same, so it is revived in place).
+    Items (`HELD_RULES`, `DIRECT_RULES`) are written `held`, for `bundles.gather` to bundle
+    them or give them their channel rows; messages (bundles, channel rows) are sendable. A row
+    cancelled because its ticket changed is planned again when the ticket, at its new version,
+    still calls for the same mail (the key stays the same, so it is revived in place).
     """
     if not rows:
         return 0
@@ -158,9 +162,13 @@ class OutboxWriter:
         )
         return {key: (status, version) for key, status, version in result}
 
-    def insert(self, rows: Iterable[Row]) -> int:
+    def insert(self, rows: Iterable[tuple]) -> int:
+        """Insert `Row`s, each optionally followed by its channel."""
         params = []
-        for key, rule, recipient, ticket, version, deadline, payload, send_at in rows:
+        for row in rows:
+            key, rule, recipient, ticket, version, deadline, payload, send_at = row[:8]
+            channel = row[8] if len(row) > 8 else "email"
+            is_item = rule in ITEM_RULES and channel == "email"
             values = (
                 key,
                 str(rule),  # a plain str: drivers may adapt enums by name
@@ -169,7 +177,7 @@ class OutboxWriter:
                 version,
                 self._value("deadline", deadline),
                 self._payload(payload),
-                self.held if rule in HELD_RULES else self.pending,
+                self.held if is_item else self.pending,
                 0,
                 self._value("next_attempt_at", send_at),
                 "",
@@ -177,6 +185,7 @@ class OutboxWriter:
                 self.now,
                 "",
                 None,
+                channel,
             )
             if self.positional:
                 params.append(tuple(values[i] for i in self.order) if self.reorder else values)

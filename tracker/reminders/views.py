@@ -1,9 +1,21 @@
-"""Pages: the admin outbox (with resend), the manual chase, a user's mail settings, and the
-in-app notices (/notifications)."""
+"""Pages: the admin outbox (with resend) and group robots, the manual chase, a user's mail and
+channel settings, and the in-app notices (/notifications)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -12,11 +24,13 @@ from sqlmodel import col, select
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import ServiceError
-from tracker.org.models import Role, User
+from tracker.org.models import Role, Unit, User
 from tracker.org.views import admin_required
 from tracker.reminders import inbox
+from tracker.reminders.channels import ChannelSettings
 from tracker.reminders.chase import chase_ticket
 from tracker.reminders.models import OutboxMessage, OutboxStatus
+from tracker.reminders.robots import add_robot, change_robot, list_robots
 from tracker.tickets.models import Ticket
 from tracker.tickets.scope import get_visible_ticket
 from tracker.workflow.registry import active_workflow
@@ -24,6 +38,7 @@ from tracker.workflow.registry import active_workflow
 bp = Blueprint("reminders", __name__)
 
 PAGE = 100
+MOBILE = re.compile(r"(\+?86)?1\d{10}")  # a mainland mobile number, as robots and SMS take it
 
 
 def unread_notices() -> int:
@@ -64,6 +79,7 @@ def chase(ticket_id: int):  # type: ignore[no-untyped-def]
 def outbox():  # type: ignore[no-untyped-def]
     session = get_session()
     status = request.args.get("status", "")
+    channel = request.args.get("channel", "")[:32]
     stmt = (
         select(OutboxMessage, User.username, Ticket.code)
         .join(User, User.id == OutboxMessage.recipient_id)
@@ -71,7 +87,19 @@ def outbox():  # type: ignore[no-untyped-def]
     )
     if status in {s.value for s in OutboxStatus}:
         stmt = stmt.where(OutboxMessage.status == status)
+    if channel:
+        stmt = stmt.where(OutboxMessage.channel == channel)
     rows = session.exec(stmt.order_by(col(OutboxMessage.id).desc()).limit(PAGE)).all()
+    # Failures per channel and recipient: what an admin puts right (an address, a robot's key).
+    failing = (OutboxStatus.FAILED.value, OutboxStatus.GIVEN_UP.value)
+    failures = session.exec(
+        select(OutboxMessage.channel, User.username, OutboxMessage.status, func.count())
+        .join(User, User.id == OutboxMessage.recipient_id)
+        .where(col(OutboxMessage.status).in_(failing))
+        .group_by(OutboxMessage.channel, User.username, OutboxMessage.status)
+        .order_by(OutboxMessage.channel, User.username)
+    ).all()
+    channels = session.exec(select(OutboxMessage.channel).distinct()).all()
     counts = dict(
         session.exec(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
@@ -83,6 +111,9 @@ def outbox():  # type: ignore[no-untyped-def]
         counts=counts,
         status=status,
         statuses=[s.value for s in OutboxStatus],
+        channel=channel,
+        channels=sorted(channels),
+        failures=failures,
     )
 
 
@@ -101,24 +132,103 @@ def resend(message_id: int):  # type: ignore[no-untyped-def]
     session.add(message)
     session.commit()
     flash(_("The mail will be sent again at the next sweep."), "success")
-    return redirect(url_for("reminders.outbox", status=request.args.get("status", "")))
+    return redirect(
+        url_for(
+            "reminders.outbox",
+            status=request.args.get("status", ""),
+            channel=request.args.get("channel", ""),
+        )
+    )
+
+
+@bp.route("/admin/robots", methods=["GET", "POST"])
+@admin_required
+def robots():  # type: ignore[no-untyped-def]
+    session = get_session()
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        unit = session.exec(select(Unit).where(Unit.code == form.get("unit", ""))).first()
+        try:
+            if unit is None:
+                raise ServiceError(_("the robot was not saved"), {"unit": _("choose a unit")})
+            add_robot(
+                session,
+                unit,
+                form.get("kind", ""),
+                form.get("name", ""),
+                form.get("url", ""),
+                form.get("secret", ""),
+            )
+            session.commit()
+        except ServiceError as error:
+            session.rollback()
+            errors = error.fields
+        else:
+            flash(_("Robot added."), "success")
+            return redirect(url_for("reminders.robots"))
+    units = session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)).all()
+    page = render_template(
+        "reminders/robots.html",
+        robots=list_robots(session),
+        units=units,
+        errors=errors,
+        form={k: form.get(k, "") for k in ("unit", "kind", "name")},
+    )
+    return page, 422 if errors else 200
+
+
+@bp.post("/admin/robots/<int:robot_id>")
+@admin_required
+def robot_change(robot_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        change_robot(
+            session,
+            robot_id,
+            url=request.form.get("url", ""),
+            secret=request.form.get("secret", ""),
+            is_enabled=request.form.get("is_enabled") == "1",
+        )
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(" ".join([error.message, *error.fields.values()]), "danger")
+    else:
+        flash(_("Robot saved."), "success")
+    return redirect(url_for("reminders.robots"))
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():  # type: ignore[no-untyped-def]
     session = get_session()
+    offered = ChannelSettings.from_config(current_app.config).enabled()
+    errors: dict[str, str] = {}
     if request.method == "POST":
-        user = session.get(User, current_user.id)
-        user.is_mail_opted_out = request.form.get("reminders") != "on"
-        session.add(user)
-        session.commit()
-        current_user.is_mail_opted_out = user.is_mail_opted_out
-        flash(_("Your mail settings were saved."), "success")
-        return redirect(url_for("reminders.notifications"))
-    return render_template(
-        "reminders/notifications.html", is_leader=current_user.role == Role.LEADER
+        mobile = re.sub(r"[\s-]", "", request.form.get("mobile", ""))
+        if mobile and not MOBILE.fullmatch(mobile):
+            errors["mobile"] = _("a mobile number of 11 digits, or nothing")
+        else:
+            user = session.get(User, current_user.id)
+            user.is_mail_opted_out = request.form.get("reminders") != "on"
+            user.mobile = mobile or None
+            user.notify_channels = [c for c in offered if c in request.form.getlist("channels")]
+            session.add(user)
+            session.commit()
+            flash(_("Your mail settings were saved."), "success")
+            return redirect(url_for("reminders.notifications"))
+    user = session.get(User, current_user.id)
+    page = render_template(
+        "reminders/notifications.html",
+        is_leader=current_user.role == Role.LEADER,
+        person=user,
+        channels_offered=offered,
+        errors=errors,
     )
+    return page, 422 if errors else 200
 
 
 @bp.get("/notifications")

@@ -1,0 +1,121 @@
+"""One outbox row per (recipient, channel, message): the channel rows of new messages.
+
+A message's first row is its e-mail row (the one its items name in `bundle_id`). Beside it:
+- a **personal channel** (SMS, webhook) the deployment has, if the person chose it; SMS (it needs
+  a mobile) also carries every essential message (`ESSENTIAL_RULES`: escalations, chases,
+  special supervision cannot be turned off);
+- the **group robots** of a cadre's unit. Every cadre of a unit gets much the same message, so a
+  robot gets one row per message *kind and moment* (`robot_key`): one daily message a day, one
+  notices message per gathering, one per chase.
+Called inside the gatherer's transaction (`bundles.gather`), so a message and its channel rows
+are written together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from tracker.org.models import Role, User
+from tracker.reminders.channels import ROBOT_PREFIX, SMS, ChannelSettings
+from tracker.reminders.models import BUNDLE_RULES, Robot, Rule
+from tracker.reminders.outbox import OutboxWriter
+
+USERS = User.__table__  # type: ignore[attr-defined]
+ROBOTS = Robot.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A new message's e-mail row, as its channel rows copy it."""
+
+    id: int
+    key: str
+    rule: str
+    recipient_id: int
+    ticket_id: int | None
+    ticket_version: int | None
+    deadline: Any
+    payload: dict[str, Any]
+    send_at: datetime
+    is_essential: bool
+
+
+def robot_key(robot_id: int, message: Message, today: str, now: datetime) -> str:
+    """The one row a robot gets for this kind of message at this moment."""
+    if message.rule == Rule.DAILY:
+        return f"{ROBOT_PREFIX}{robot_id}:daily:{today}"
+    if message.rule == Rule.NOTICES:
+        return f"{ROBOT_PREFIX}{robot_id}:notices:{now.isoformat(timespec='minutes')}"
+    event = message.payload.get("event_id") or message.key.rsplit(":", 1)[0]
+    return f"{ROBOT_PREFIX}{robot_id}:{message.rule}:{message.ticket_id}:{event}"
+
+
+def fan_out(
+    conn: Connection,
+    writer: OutboxWriter,
+    messages: Sequence[Message],
+    settings: ChannelSettings,
+    today: str,
+    now: datetime,
+) -> int:
+    """Write the channel rows of `messages`; return how many were added."""
+    if not messages:
+        return 0
+    people = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                USERS.c.id, USERS.c.role, USERS.c.unit_id, USERS.c.mobile, USERS.c.notify_channels
+            ).where(USERS.c.id.in_({m.recipient_id for m in messages}))
+        )
+    }
+    units = {p.unit_id for p in people.values() if p.role == Role.CADRE and p.unit_id}
+    robots: dict[int, list[int]] = defaultdict(list)
+    if units:
+        for robot_id, unit_id in conn.execute(
+            select(ROBOTS.c.id, ROBOTS.c.unit_id).where(
+                ROBOTS.c.unit_id.in_(units), ROBOTS.c.is_enabled.is_(True)
+            )
+        ):
+            robots[unit_id].append(robot_id)
+    enabled = settings.enabled()
+    rows: list[tuple] = []
+    for message in messages:
+        person = people.get(message.recipient_id)
+        if person is None:
+            continue
+        payload = {"message": message.id} if message.rule in BUNDLE_RULES else dict(message.payload)
+
+        chosen = set(person.notify_channels or ())
+        for channel in enabled:
+            if channel == SMS and not person.mobile:
+                continue
+            # SMS reaches the person: essential messages go by it, chosen or not
+            if channel in chosen or (message.is_essential and channel == SMS):
+                rows.append(_row(message, payload, f"{message.key}@{channel}", channel))
+        if person.role == Role.CADRE:
+            for robot_id in robots.get(person.unit_id, ()):
+                key = robot_key(robot_id, message, today, now)
+                rows.append(_row(message, payload, key, f"{ROBOT_PREFIX}{robot_id}"))
+    return writer.insert(rows) if rows else 0
+
+
+def _row(message: Message, payload: dict[str, Any], key: str, channel: str) -> tuple:
+    return (
+        key,
+        message.rule,
+        message.recipient_id,
+        message.ticket_id,
+        message.ticket_version,
+        message.deadline,
+        payload,
+        message.send_at,
+        channel,
+    )
