@@ -11,6 +11,7 @@ channels they chose; a unit has robots.
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "outbox_channels"
 down_revision = "inbox_read"
@@ -29,7 +30,12 @@ def upgrade() -> None:
     op.add_column("user_account", sa.Column("mobile", sa.String(length=20), nullable=True))
     op.add_column(
         "user_account",
-        sa.Column("notify_channels", sa.JSON(), nullable=False, server_default="[]"),
+        sa.Column(
+            "notify_channels",
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),  # json has no equality
+            nullable=False,
+            server_default="[]",
+        ),
     )
     op.create_table(
         "robot",

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Column, Index
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -55,6 +56,11 @@ def new_session_nonce() -> str:
     return secrets.token_hex(16)
 
 
+# JSONB on PostgreSQL: plain json has no equality, and queries that compare whole user rows
+# (DISTINCT, UNION) would fail.
+CHANNELS_JSON = JSON().with_variant(JSONB(), "postgresql")
+
+
 class User(UserMixin, SQLModel, table=True):
     """A person who signs in. A cadre belongs to `unit_id`; a leader's charge is `LeaderCharge`."""
 
@@ -81,7 +87,7 @@ class User(UserMixin, SQLModel, table=True):
     mobile: str | None = Field(default=None, max_length=20)
     notify_channels: list[str] = Field(
         default_factory=list,
-        sa_column=Column(JSON, nullable=False, default=list, server_default="[]"),
+        sa_column=Column(CHANNELS_JSON, nullable=False, default=list, server_default="[]"),
     )
     created_at: datetime = Field(default_factory=created_now)
 
