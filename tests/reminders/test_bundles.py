@@ -1,5 +1,6 @@
 """One message per person: the notice window gathers bursts, the daily message gathers the day,
-and 30 simulated days never send anyone two scheduled messages a day or lose a due reminder."""
+and 30 simulated days never send anyone two scheduled messages a day on any channel (e-mail, a
+group robot, SMS) or lose a due reminder."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from helpers import NOW, later
+from robots_server import RobotServer
 from sqlmodel import select
 
 from tracker.clock import local_date
 from tracker.db import get_engine
 from tracker.errors import ServiceError
+from tracker.org.models import User
 from tracker.reminders import jobs
 from tracker.reminders.models import OutboxMessage, OutboxStatus
+from tracker.reminders.robots import add_robot
 from tracker.tickets.models import Ticket
 
 MINUTE = timedelta(minutes=1)
@@ -67,14 +71,39 @@ def test_night_notices_come_with_the_morning_message(app, db, county, smtp, make
 UNIT_CADRE: dict[int, str] = {}
 
 
+def _step(moment) -> timedelta:  # type: ignore[no-untyped-def]
+    """Every 15 minutes while messages go out (08:00-20:00), hourly at night when only the
+    planner works and nothing is sent: 1,800 sweeps instead of 2,880, the same checkpoints."""
+    hour = moment.astimezone(ZONE).hour
+    return 15 * MINUTE if 8 <= hour < 20 else 60 * MINUTE
+
+
 def test_thirty_days_one_scheduled_message_a_day_and_nothing_lost(
     app, db, county, smtp, workflow, make_ticket, move, reminders_config
 ):  # type: ignore[no-untyped-def]
     if get_engine(app).dialect.name == "postgresql":
-        # 2,880 sweeps take 5 minutes there; the rules are the same on both databases, and the
-        # PostgreSQL-only paths (SKIP LOCKED, the gatherer's advisory lock) have their own test.
+        # The rules are the same on both databases, and the PostgreSQL-only paths (SKIP LOCKED,
+        # the gatherer's advisory lock) have their own test.
         pytest.skip("a SQLite run covers the simulation")
     reminders_config(STALE_AFTER_DAYS=4, LEADER_DIGEST_WEEKDAY=1, DAILY_CADRE_DIGEST=False)
+    robots_http = RobotServer(per_minute=10**6)
+    robots_http.start()
+    app.config["CHANNELS"] = {"SMS": {"url": f"{robots_http.url}/sms"}}
+    robot = add_robot(
+        db,
+        county.town_a,
+        "wecom",
+        "青山乡群",
+        f"{robots_http.url}/cgi-bin/webhook/send?key=good-key",
+    )
+    for user, mobile, chosen in (
+        (county.cadre_b, "13800000002", ["sms"]),  # chose SMS: gets every message by it too
+        (county.leader, "13800000009", []),  # chose nothing: escalations still come by SMS
+    ):
+        person = db.get(User, user.id)
+        person.mobile, person.notify_channels = mobile, chosen
+        db.add(person)
+    db.commit()
     rng = random.Random(17)
     UNIT_CADRE.update({county.town_a.id: "cadre-a", county.town_b.id: "cadre-b"})
     start = later(-30)
@@ -100,7 +129,7 @@ def test_thirty_days_one_scheduled_message_a_day_and_nothing_lost(
     moment = start
     while moment < start + timedelta(days=30):
         local = moment.astimezone(ZONE)
-        if (local.hour, local.minute) in ((0, 0), (23, 45)):
+        if (local.hour, local.minute) in ((0, 0), (23, 0)):
             day = local.date()
             overdue = {t.id: t.version for t in tickets if _overdue_all_day(db, t, day)}
             unit = {t.id: t.responsible_unit_id for t in tickets}
@@ -113,11 +142,12 @@ def test_thirty_days_one_scheduled_message_a_day_and_nothing_lost(
                     for tid, version in overdue.items()
                     if at_midnight.get(tid) == version
                 ]
-        if rng.random() < 0.05:  # about five filings a day, at any hour
+        steps_of_15 = _step(moment) // (15 * MINUTE)  # the same chances per hour, night or day
+        if rng.random() < 1 - 0.95**steps_of_15:  # about five filings a day, at any hour
             unit = rng.choice(["town-a", "town-b"])
             deadline = local_date(moment, "Asia/Shanghai") + timedelta(days=rng.randint(0, 6))
             tickets.append(make_ticket(now=moment, deadline=deadline, responsible_unit=unit))
-        if tickets and rng.random() < 0.1:
+        if tickets and rng.random() < 1 - 0.9**steps_of_15:
             ticket = rng.choice(tickets)
             db.refresh(ticket)
             options = steps.get((ticket.state, ticket.is_awaiting_verification), [])
@@ -130,8 +160,9 @@ def test_thirty_days_one_scheduled_message_a_day_and_nothing_lost(
                 except ServiceError:
                     db.rollback()
         jobs.sweep(app, moment)
-        moment += 15 * MINUTE
+        moment += _step(moment)
     jobs.sweep(app, moment + timedelta(days=1))  # the last evening's items go out next morning
+    robots_http.stop()
 
     db.rollback()
     scheduled: Counter = Counter()
@@ -166,3 +197,39 @@ def test_thirty_days_one_scheduled_message_a_day_and_nothing_lost(
         if row.bundle_id:
             items[row.id].add(row.bundle_id)
     assert all(len(b) == 1 for b in items.values())
+    # the channels: one row per (recipient, channel, message), each sent once or dropped with a
+    # reason, at most one daily message per person (or group) per channel per day
+    channel_rows = [r for r in rows if r.channel != "email"]
+    assert {r.channel for r in channel_rows} == {f"robot:{robot.id}", "sms"}
+    for row in channel_rows:
+        assert row.status == OutboxStatus.SENT or (
+            row.status == OutboxStatus.CANCELLED and row.last_error
+        ), row
+    daily = Counter(
+        (r.channel, r.recipient_id, r.key.split(":daily:")[-1].split(":")[-1].split("@")[0])
+        for r in channel_rows
+        if r.rule == "daily" and r.status == OutboxStatus.SENT
+    )
+    assert daily and max(daily.values()) == 1
+    sent = Counter(r.channel for r in channel_rows if r.status == OutboxStatus.SENT)
+    markdown = [
+        p for p in robots_http.of("/cgi-bin/webhook/send") if p.body["msgtype"] == "markdown"
+    ]
+    assert len(markdown) == sent[f"robot:{robot.id}"]  # nothing posted twice, nothing lost
+    assert len(robots_http.of("/sms")) == sent["sms"]
+    assert all(len(p.body["markdown"]["content"].encode()) <= 4096 for p in markdown)
+    robot_days = {
+        r.key.rsplit(":", 1)[1]
+        for r in channel_rows
+        if r.key.startswith(f"robot:{robot.id}:daily:") and r.status == OutboxStatus.SENT
+    }
+    sms_days = {
+        r.key.split(":")[2].split("@")[0]
+        for r in channel_rows
+        if r.channel == "sms"
+        and r.rule == "daily"
+        and r.recipient_id == county.cadre_b.id
+        and r.status == OutboxStatus.SENT
+    }
+    for _tid, cadre, day in due:  # the group and the SMS got each day's due reminders too
+        assert day in (robot_days if cadre == "cadre-a" else sms_days), (cadre, day)
