@@ -146,12 +146,15 @@ def main() -> None:
             f"cancelled {sent.cancelled}"
         )
         with Session(engine) as session:
-            pending = session.exec(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.status == "pending")
-            ).one()
-            print(f"still pending: {pending}")
+            # Items are planned `held` and gathered into one message per person (bundles.py):
+            # what is left to send is the sendable rows and the items not yet gathered.
+            by_status = dict(
+                session.exec(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                ).all()
+            )
+            left = sum(by_status.get(s, 0) for s in ("pending", "failed", "held"))
+            print(f"outbox by status: {by_status}; still to send: {left}")
     controller.stop()
     engine.dispose()
     tmp.cleanup()
