@@ -94,7 +94,13 @@ def main() -> None:
         passes = {
             "email only (baseline)": {},
             "webhook": {"WEBHOOK": {"url": f"{server.url}/hook", "secret": "hook-secret"}},
-            "sms": {"SMS": {"url": f"{server.url}/sms", "ok_field": "code", "ok_value": "OK"}},
+            "sms": {
+                "SMS": {
+                    "url": f"{server.url}/sms",
+                    "ok_field": "code",
+                    "ok_value": "OK",
+                }
+            },
             "robot (wecom, 20/min)": {"ROBOT_PER_MINUTE": 20},
         }
         baseline = 0.0
@@ -128,7 +134,10 @@ def main() -> None:
                 by_channel = dict(
                     session.exec(
                         select(OutboxMessage.channel, func.count())
-                        .where(OutboxMessage.status == "sent", OutboxMessage.rule == Rule.CHASE)
+                        .where(
+                            OutboxMessage.status == "sent",
+                            OutboxMessage.rule == Rule.CHASE,
+                        )
                         .group_by(OutboxMessage.channel)
                     ).all()
                 )
@@ -144,11 +153,21 @@ def main() -> None:
             )
             print(line)
             minute = 0
-            while result.paced and minute < 60:
+            left = result.paced
+            while left and minute < 30:
                 minute += 1
                 at = now + timedelta(minutes=minute, seconds=30)
                 result = dispatch(engine, at, app.config, workflow)
-                print(f"  minute {minute}: sent {result.sent}, still paced {result.paced}")
+                with Session(engine) as session:
+                    left = session.exec(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(
+                            OutboxMessage.channel != "email",
+                            OutboxMessage.status != "sent",
+                        )
+                    ).one()
+                print(f"  minute {minute}: sent {result.sent}, waiting {left}")
     server.stop()
     engine.dispose()
     tmp.cleanup()
