@@ -19,6 +19,13 @@ def later(days: float) -> datetime:
     return NOW + timedelta(days=days)
 
 
+def flag_rules(app):  # type: ignore[no-untyped-def]
+    """The evidence flag rules of `app` (its workflow and [evidence] settings)."""
+    from tracker.evidence.flags import FlagRules
+
+    return FlagRules.of(app.extensions["workflow"], app.config)
+
+
 def login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     return client.post("/login", data={"username": username, "password": password})
 

@@ -33,7 +33,14 @@ def test_api_conforms_to_its_schema(app, db, county, make_ticket, token_for, evi
     ticket = make_ticket(co_units=["dept"])
     name, data, _type = evidence_files["png"]
     photo = store_attachment(
-        db, ticket, county.inspector, FileStorage(io.BytesIO(data), name), "after", NOW, app.config
+        db,
+        ticket,
+        county.inspector,
+        FileStorage(io.BytesIO(data), name),
+        "after",
+        NOW,
+        app.config,
+        app.extensions["workflow"],
     )
     db.commit()
     ids = {"ticket_id": ticket.id, "attachment_id": photo.id}

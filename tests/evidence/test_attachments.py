@@ -27,7 +27,9 @@ def _file(data: bytes, name: str) -> FileStorage:
 
 def _store(db, app, ticket, user, data, name, purpose="after", **settings):  # type: ignore[no-untyped-def]
     config = {**app.config, **settings}
-    attachment = service.store_attachment(db, ticket, user, _file(data, name), purpose, NOW, config)
+    attachment = service.store_attachment(
+        db, ticket, user, _file(data, name), purpose, NOW, config, app.extensions["workflow"]
+    )
     db.commit()
     return attachment
 
@@ -165,6 +167,7 @@ def test_path_traversal_names_are_harmless(app, db, county, make_ticket, files) 
             "before",
             NOW,
             app.config,
+            app.extensions["workflow"],
         )
         assert attachment.original_name == label
     root = Path(app.config["UPLOAD_DIR"]).resolve()
@@ -195,17 +198,17 @@ def test_who_may_upload(app, db, county, make_ticket, move, files) -> None:  # t
         county.leader_a,
     ]
     for user in allowed:
-        assert service.can_upload(db, user, ticket), user.username
+        assert service.can_upload(db, user, ticket, app.extensions["workflow"]), user.username
     for user in (county.cadre_b, county.cadre_village_a, county.leader_b):
-        assert not service.can_upload(db, user, ticket), user.username
+        assert not service.can_upload(db, user, ticket, app.extensions["workflow"]), user.username
         with pytest.raises(Forbidden):
             _store(db, app, ticket, user, files.png(), "x.png")
         db.rollback()
         db.expire_all()
     # closed tickets take evidence from inspectors (follow-up checks) but not from units
     move(ticket, county.inspector, "withdraw", comment="duplicate")
-    assert not service.can_upload(db, county.cadre_a, ticket)
-    assert service.can_upload(db, county.inspector, ticket)
+    assert not service.can_upload(db, county.cadre_a, ticket, app.extensions["workflow"])
+    assert service.can_upload(db, county.inspector, ticket, app.extensions["workflow"])
 
 
 # --- through the pages ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from helpers import NOW
+from helpers import NOW, flag_rules
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
@@ -18,13 +18,15 @@ TAKEN = "2026:06:17 09:00:00"
 
 def _store(db, app, ticket, user, data, purpose="after"):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename="photo.jpg")
-    attachment = service.store_attachment(db, ticket, user, stream, purpose, NOW, app.config)
+    attachment = service.store_attachment(
+        db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
+    )
     db.commit()
     return attachment
 
 
 def _seen_by(db, app, user, ticket, attachment):  # type: ignore[no-untyped-def]
-    found = flags_for_tickets(db, user, [ticket], [attachment], app.config)
+    found = flags_for_tickets(db, user, [ticket], [attachment], flag_rules(app))
     return found.flags[attachment.id], [s.other_id for s in found.similar.get(attachment.id, [])]
 
 
@@ -67,7 +69,7 @@ def test_an_exact_copy_is_found_by_its_bytes(app, db, county, make_ticket, photo
     first = _store(db, app, make_ticket(), county.cadre_a, data)
     second_ticket = make_ticket()
     second = _store(db, app, second_ticket, county.cadre_a, data)
-    found = flags_for_tickets(db, county.inspector, [second_ticket], [second], app.config)
+    found = flags_for_tickets(db, county.inspector, [second_ticket], [second], flag_rules(app))
     [similar] = found.similar[second.id]
     assert (similar.other_id, similar.kind) == (first.id, "exact")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from helpers import NOW, later
+from helpers import NOW, flag_rules, later
 from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 
@@ -26,14 +26,16 @@ OTHER_VILLAGE = (30.30, 118.60)  # about 11 km away
 
 def _store(db, app, ticket, user, data, purpose="after", now=NOW):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename="photo.jpg")
-    attachment = service.store_attachment(db, ticket, user, stream, purpose, now, app.config)
+    attachment = service.store_attachment(
+        db, ticket, user, stream, purpose, now, app.config, app.extensions["workflow"]
+    )
     db.commit()
     return attachment
 
 
 def _flags(db, app, user, ticket):  # type: ignore[no-untyped-def]
     attachments = service.attachments_of(db, ticket)
-    found = flags_for_tickets(db, user, [ticket], attachments, app.config)
+    found = flags_for_tickets(db, user, [ticket], attachments, flag_rules(app))
     return [found.flags.get(a.id) for a in attachments]
 
 
@@ -84,10 +86,8 @@ def test_photos_far_from_the_findings_place_are_flagged(
 
 
 def test_the_distance_is_a_setting(app_factory) -> None:  # type: ignore[no-untyped-def]
-    from tracker.evidence.flags import max_distance
-
-    assert max_distance(app_factory().config) == 500
-    assert max_distance(app_factory(evidence={"max_distance_m": 20000}).config) == 20000
+    assert flag_rules(app_factory()).max_distance_m == 500
+    assert flag_rules(app_factory(evidence={"max_distance_m": 20000})).max_distance_m == 20000
 
 
 def test_the_first_geotagged_before_photo_places_the_finding(
@@ -110,7 +110,7 @@ def test_flags_are_counted_per_ticket(app, db, county, make_ticket, photos) -> N
     _store(db, app, flagged, county.cadre_a, photos.encode(photos.scene(2, (64, 48))))
     data = photos.encode(photos.scene(3, (64, 48)), taken=AFTER_ACCEPTANCE)
     _store(db, app, clean, county.cadre_a, data)
-    assert flag_counts(db, county.inspector, [flagged, clean], app.config) == {flagged.id: 2}
+    assert flag_counts(db, county.inspector, [flagged, clean], flag_rules(app)) == {flagged.id: 2}
 
 
 def test_verifying_despite_flags_is_recorded_in_the_history(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 
-from helpers import NOW
+from helpers import NOW, count_queries, later
 from werkzeug.datastructures import FileStorage
 
 from tracker.evidence import places, service
 from tracker.evidence.exif import Position
+from tracker.tickets.home import HOME_PREVIEW
 
 
 def _store(db, app, ticket, user, data, purpose):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename=f"{purpose}.jpg")
-    attachment = service.store_attachment(db, ticket, user, stream, purpose, NOW, app.config)
+    attachment = service.store_attachment(
+        db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
+    )
     db.commit()
     return attachment
 
@@ -47,8 +50,6 @@ def test_before_beside_after_with_times_places_and_flags(
 def test_the_inspectors_queue_item_counts_the_flags(
     app, db, county, make_ticket, move, photos, as_user
 ) -> None:  # type: ignore[no-untyped-def]
-    from helpers import later
-
     ticket = make_ticket()
     move(ticket, county.cadre_a, "accept", now=later(1))
     photo = _store(
@@ -58,3 +59,37 @@ def test_the_inspectors_queue_item_counts_the_flags(
     home = as_user(county.inspector).get("/").get_data(as_text=True)
     card = home[home.index(ticket.code) :]
     assert 'class="badge text-bg-warning evidence-flag-count" data-count="1"' in card
+
+
+def _awaiting_with_flagged_photo(db, app, county, make_ticket, move, photos, seed):  # type: ignore[no-untyped-def]
+    """A finding whose unit reported completion with an after-photo that has no capture time."""
+    ticket = make_ticket()
+    move(ticket, county.cadre_a, "accept", now=later(1))
+    data = photos.encode(photos.scene(seed, (64, 48)))
+    photo = _store(db, app, ticket, county.cadre_a, data, "after")
+    move(ticket, county.cadre_a, "report_completion", comment="已清理", attachments=[photo.id])
+    return ticket
+
+
+def test_flag_counts_on_cards_cost_the_same_for_any_number_of_cards(
+    app, db, county, make_ticket, move, photos, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    """The flags of a page's cards are worked out together: no statements per card."""
+    client = as_user(county.inspector)
+    pages = ("/", "/tickets?queue=to_verify", "/tickets?queue=all")
+
+    def load() -> dict[str, int]:
+        counts = {}
+        for url in pages:
+            with count_queries(app) as statements:
+                page = client.get(url).get_data(as_text=True)
+            counts[url] = len(statements)
+            shown = min(len(made), HOME_PREVIEW) if url == "/" else len(made)
+            assert page.count('evidence-flag-count" data-count="1"') == shown, url
+        return counts
+
+    made = [_awaiting_with_flagged_photo(db, app, county, make_ticket, move, photos, 1)]
+    few = load()
+    for seed in range(2, 8):
+        made.append(_awaiting_with_flagged_photo(db, app, county, make_ticket, move, photos, seed))
+    assert load() == few

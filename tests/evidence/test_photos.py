@@ -15,7 +15,9 @@ from tracker.evidence import service, storage
 
 def _store(db, app, ticket, user, data, name="photo.jpg", purpose="after"):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename=name)
-    attachment = service.store_attachment(db, ticket, user, stream, purpose, NOW, app.config)
+    attachment = service.store_attachment(
+        db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
+    )
     db.commit()
     return attachment
 

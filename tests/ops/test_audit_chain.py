@@ -143,7 +143,16 @@ def _png() -> bytes:
 
 def test_a_replaced_or_deleted_attachment_is_named(app, db, county, history):  # type: ignore[no-untyped-def]
     upload = FileStorage(BytesIO(_png()), filename="现场.png", content_type="image/png")
-    stored = evidence.store_many(db, history, county.cadre_a, [upload], "evidence", NOW, app.config)
+    stored = evidence.store_many(
+        db,
+        history,
+        county.cadre_a,
+        [upload],
+        "evidence",
+        NOW,
+        app.config,
+        app.extensions["workflow"],
+    )
     event = evidence.record_uploads(db, history, county.cadre_a, stored, NOW)
     db.commit()
     assert _verify(app)[0] == 0

@@ -72,6 +72,7 @@ def world(app, db, county, make_ticket):  # type: ignore[no-untyped-def]
             "before",
             NOW,
             app.config,
+            app.extensions["workflow"],
         )
         db.commit()
         result[key] = (ticket, photo)

@@ -20,15 +20,17 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound
 from tracker.evidence import service
-from tracker.evidence.flags import EvidenceFlags, flags_for_tickets
+from tracker.evidence.flags import EvidenceFlags, FlagRules, flags_for_tickets
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.views import attachment_response
 from tracker.tickets.models import Ticket
+from tracker.workflow.registry import active_workflow
 
 
 def _flags(ticket: Ticket, attachments: list[Attachment]) -> EvidenceFlags:
     """The flags and copies of a ticket's files as the caller may see them."""
-    return flags_for_tickets(get_session(), api_user(), [ticket], attachments, current_app.config)
+    rules = FlagRules.of(active_workflow(), current_app.config)
+    return flags_for_tickets(get_session(), api_user(), [ticket], attachments, rules)
 
 
 def attachment_out(attachment: Attachment, found: EvidenceFlags) -> AttachmentOut:
@@ -71,6 +73,7 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
             request.form.get("purpose") or Purpose.EVIDENCE,
             now,
             config,
+            active_workflow(),
         )
         stored.append(attachment)
         service.record_uploads(session, ticket, api_user(), stored, now)

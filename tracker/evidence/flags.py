@@ -23,7 +23,7 @@ from tracker.evidence.fingerprint import SAME_SHOT_MAX_DISTANCE
 from tracker.evidence.models import Attachment, Purpose
 from tracker.org.models import User
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
-from tracker.workflow.registry import active_workflow
+from tracker.workflow.definition import WorkflowDefinition
 
 DEFAULT_MAX_DISTANCE_M = 500
 
@@ -97,15 +97,25 @@ def _is_reuse(copy: Similar, ticket_id: int, purpose: str) -> bool:
     return copy.purpose != purpose and copy.distance <= SAME_SHOT_MAX_DISTANCE
 
 
-def max_distance(config: Mapping[str, Any]) -> float:
-    return float(config.get("EVIDENCE", {}).get("MAX_DISTANCE_M", DEFAULT_MAX_DISTANCE_M))
+@dataclass(frozen=True)
+class FlagRules:
+    """What flags are judged by (read from the workflow and app.config by the caller)."""
+
+    initial_state: str  # leaving it is the unit's acceptance (签收)
+    max_distance_m: float = DEFAULT_MAX_DISTANCE_M
+
+    @classmethod
+    def of(cls, workflow: WorkflowDefinition, config: Mapping[str, Any]) -> FlagRules:
+        evidence = config.get("EVIDENCE", {})
+        return cls(workflow.initial, float(evidence.get("MAX_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)))
 
 
-def acceptance_times(session: Session, ticket_ids: Sequence[int]) -> dict[int, datetime]:
-    """When each ticket first left the workflow's initial state (签收: the unit accepted it)."""
+def acceptance_times(
+    session: Session, ticket_ids: Sequence[int], initial: str
+) -> dict[int, datetime]:
+    """When each ticket first left the workflow's `initial` state (签收: the unit accepted it)."""
     if not ticket_ids:
         return {}
-    initial = active_workflow().initial
     rows = session.exec(
         select(TicketEvent.ticket_id, func.min(TicketEvent.created_at))
         .where(
@@ -140,12 +150,11 @@ def flags_for_tickets(
     user: User,
     tickets: Sequence[Ticket],
     attachments: Sequence[Attachment],
-    config: Mapping[str, Any],
+    rules: FlagRules,
 ) -> EvidenceFlags:
     """The flags of `attachments` (files of `tickets`), as `user` may see their copies."""
-    limit = max_distance(config)
     ticket_places = places.ticket_places(session, tickets)
-    accepted = acceptance_times(session, [t.id for t in tickets])
+    accepted = acceptance_times(session, [t.id for t in tickets], rules.initial_state)
     images = [a for a in attachments if a.is_image]
     similar = visible_similar(session, user, [a.id for a in images])
     by_id = {t.id: t for t in tickets}
@@ -155,43 +164,46 @@ def flags_for_tickets(
         facts = TicketFacts(
             ticket.created_at, accepted.get(ticket.id), ticket_places.get(ticket.id)
         )
-        flags[a.id] = photo_flags(a, ticket.id, facts, similar.get(a.id, []), limit)
+        flags[a.id] = photo_flags(a, ticket.id, facts, similar.get(a.id, []), rules.max_distance_m)
     return EvidenceFlags(flags, similar, ticket_places)
 
 
-def flag_counts(
-    session: Session, user: User, tickets: Sequence[Ticket], config: Mapping[str, Any]
-) -> dict[int, int]:
-    """Number of flags on each ticket's photos, for queue and list items (tickets with none
-    are absent)."""
-    if not tickets:
-        return {}
-    attachments = list(
+def _photos_of(session: Session, tickets: Sequence[Ticket]) -> list[Attachment]:
+    return list(
         session.exec(
-            select(Attachment).where(
+            select(Attachment)
+            .where(
                 Attachment.ticket_id.in_([t.id for t in tickets]),
                 Attachment.content_type.startswith("image/"),
             )
+            .order_by(Attachment.id)
         )
     )
-    return flags_for_tickets(session, user, tickets, attachments, config).count_by_ticket(
-        attachments
-    )
 
 
-def flags_on_record(session: Session, user: User, ticket: Ticket) -> list[dict[str, Any]]:
+def flag_counts(
+    session: Session, user: User, tickets: Sequence[Ticket], rules: FlagRules
+) -> dict[int, int]:
+    """Number of flags on each ticket's photos (tickets with none are absent), for a page of
+    queue or list cards in a fixed number of queries, however many cards it has."""
+    if not tickets:
+        return {}
+    attachments = _photos_of(session, tickets)
+    if not attachments:
+        return {}
+    found = flags_for_tickets(session, user, tickets, attachments, rules)
+    return found.count_by_ticket(attachments)
+
+
+def flags_on_record(
+    session: Session, user: User, ticket: Ticket, rules: FlagRules
+) -> list[dict[str, Any]]:
     """The flagged photos of `ticket` as `user` sees them, for the history entry of a
     verification taken despite them: `[{"id", "name", "flags": [codes]}]` (empty: none)."""
-    from flask import current_app
-
-    attachments = [
-        a
-        for a in session.exec(select(Attachment).where(Attachment.ticket_id == ticket.id))
-        if a.is_image
-    ]
-    found = flags_for_tickets(session, user, [ticket], attachments, current_app.config)
+    attachments = _photos_of(session, [ticket])
+    found = flags_for_tickets(session, user, [ticket], attachments, rules)
     return [
         {"id": a.id, "name": a.original_name, "flags": [str(f) for f in found.flags[a.id]]}
-        for a in sorted(attachments, key=lambda a: a.id)
+        for a in attachments
         if found.flags.get(a.id)
     ]

@@ -12,13 +12,14 @@ from sqlmodel import Session, select
 from tracker.evidence import places, service
 from tracker.evidence.duplicates import Similar
 from tracker.evidence.exif import Position
-from tracker.evidence.flags import EvidenceFlags, Flag, flags_for_tickets
+from tracker.evidence.flags import EvidenceFlags, Flag, FlagRules, flags_for_tickets
 from tracker.evidence.forms import PURPOSE_LABELS, UploadForm
 from tracker.evidence.models import Attachment, Purpose
 from tracker.org.models import User
 from tracker.policy import Permission, may
 from tracker.tickets.models import Ticket
 from tracker.tickets.relations import relations_of
+from tracker.workflow.definition import WorkflowDefinition
 
 
 @dataclass(frozen=True)
@@ -102,15 +103,20 @@ class EvidencePanel:
 
 
 def build_panel(
-    session: Session, user: User, ticket: Ticket, config: Mapping[str, Any]
+    session: Session,
+    user: User,
+    ticket: Ticket,
+    workflow: WorkflowDefinition,
+    config: Mapping[str, Any],
 ) -> EvidencePanel:
-    """A fixed number of queries: the ticket's attachments, their uploaders, and what the
-    flags need (the ticket's place, its acceptance time, visible copies)."""
+    """What the ticket page shows of its evidence, built by its view: a fixed number of
+    queries (the ticket's attachments, their uploaders, and what the flags need: the ticket's
+    place, its acceptance time, visible copies)."""
     attachments = service.attachments_of(session, ticket)
     ids = {a.uploader_id for a in attachments if a.uploader_id}
     uploaders = {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
-    allowed = service.can_upload(session, user, ticket)
-    found = flags_for_tickets(session, user, [ticket], attachments, config)
+    allowed = service.can_upload(session, user, ticket, workflow)
+    found = flags_for_tickets(session, user, [ticket], attachments, FlagRules.of(workflow, config))
     return EvidencePanel(
         attachments=attachments,
         can_upload=allowed,

@@ -11,7 +11,7 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.evidence import places
-from tracker.evidence.flags import FLAG_LABELS, Flag
+from tracker.evidence.flags import FLAG_LABELS, Flag, FlagRules
 from tracker.evidence.panel import PhotoView
 from tracker.evidence.wall import build_wall
 from tracker.inspections.service import get_visible_inspection
@@ -19,6 +19,7 @@ from tracker.org.models import Unit
 from tracker.policy import Permission, may, offers
 from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
+from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("evidence_review", __name__)
 
@@ -44,7 +45,7 @@ def wall(inspection_id: int):  # type: ignore[no-untyped-def]
         session,
         current_user,
         inspection,
-        current_app.config,
+        FlagRules.of(active_workflow(), current_app.config),
         township=township,
         flag=chosen,
         page=int(page) if page.isdigit() and len(page) < 7 else 1,

@@ -29,7 +29,7 @@ from tracker.tickets.models import EventKind, Ticket, TicketEvent
 from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
 from tracker.tickets.service import touch
-from tracker.workflow.registry import active_workflow
+from tracker.workflow.definition import WorkflowDefinition
 
 TYPES_BY_CONTENT_TYPE = {t.content_type: t for t in ACCEPTED}
 
@@ -65,18 +65,18 @@ def _settings(config: Mapping[str, Any] | UploadSettings) -> UploadSettings:
 # --- permission ----------------------------------------------------------------------------
 
 
-def _is_terminal(ticket: Ticket) -> bool:
-    state = active_workflow().state(ticket.state)
+def _is_terminal(ticket: Ticket, workflow: WorkflowDefinition) -> bool:
+    state = workflow.state(ticket.state)
     return bool(state and state.terminal)
 
 
-def can_upload(session: Session, user: User, ticket: Ticket) -> bool:
+def can_upload(session: Session, user: User, ticket: Ticket, workflow: WorkflowDefinition) -> bool:
     """Inspectors and admins; cadres of the lead or a co-operating unit (协办 units add their own
-    evidence); leaders in charge. Units stop adding files once the ticket is closed; inspectors
-    still can (follow-up checks, 回头看)."""
+    evidence); leaders in charge. Units stop adding files once the ticket is closed (a terminal
+    state of `workflow`); inspectors still can (follow-up checks, 回头看)."""
     if may(user, Permission.ADD_EVIDENCE_WHEN_CLOSED):
         return True
-    if not offers(user, Permission.ADD_EVIDENCE) or _is_terminal(ticket):
+    if not offers(user, Permission.ADD_EVIDENCE) or _is_terminal(ticket, workflow):
         return False
     return may(user, Permission.ADD_EVIDENCE, relations_of(session, user, ticket))
 
@@ -149,13 +149,14 @@ def store_attachment(
     purpose: str,
     now: datetime,
     config: Mapping[str, Any] | UploadSettings,
+    workflow: WorkflowDefinition,
 ) -> Attachment:
     """Check a file by its content and size, store it under a generated name, record it.
 
     The file is written before the caller commits; if the transaction fails, call `discard`.
     """
     settings = _settings(config)
-    if not can_upload(session, user, ticket):
+    if not can_upload(session, user, ticket, workflow):
         raise Forbidden(_("You may not add evidence to this finding."))
     if purpose not in {p.value for p in Purpose}:
         raise ValidationFailed(_("Unknown purpose."), {"purpose": "unknown"})
@@ -234,13 +235,16 @@ def store_many(
     purpose: str,
     now: datetime,
     config: Mapping[str, Any] | UploadSettings,
+    workflow: WorkflowDefinition,
 ) -> list[Attachment]:
     """Store every non-empty file field; on a refusal remove the ones already written."""
     stored: list[Attachment] = []
     try:
         for item in files:
             if item is not None and getattr(item, "filename", ""):
-                stored.append(store_attachment(session, ticket, user, item, purpose, now, config))
+                stored.append(
+                    store_attachment(session, ticket, user, item, purpose, now, config, workflow)
+                )
     except BaseException:
         discard(stored, config)
         raise

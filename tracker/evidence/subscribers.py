@@ -6,14 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask import current_app
 from sqlmodel import Session
 
-from tracker.evidence.flags import flags_on_record
+from tracker.evidence.flags import FlagRules, flags_on_record
 from tracker.evidence.service import check_ticket_attachments, file_records, link_to_event
 from tracker.org.models import User
 from tracker.tickets import events
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.workflow.definition import Transition
+from tracker.workflow.registry import active_workflow
+
+
+def _rules() -> FlagRules:
+    """The flag rules of the app at hand (listeners run inside its context, like the ticket
+    service that announces to them)."""
+    return FlagRules.of(active_workflow(), current_app.config)
 
 
 def on_recording(
@@ -30,7 +38,7 @@ def on_recording(
     if attachment_ids:  # the event's MAC then covers the cited files' content
         record["files"] = file_records(session, attachment_ids)
     if "mark_verified" in transition.effects and (
-        flagged := flags_on_record(session, user, ticket)
+        flagged := flags_on_record(session, user, ticket, _rules())
     ):
         record["evidence_flags"] = flagged  # verified despite these flags
 

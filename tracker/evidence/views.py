@@ -23,6 +23,7 @@ from tracker.errors import NotFound, ServiceError
 from tracker.evidence import service, storage
 from tracker.evidence.forms import UploadForm
 from tracker.tickets.scope import get_visible_ticket
+from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("evidence", __name__)
 
@@ -49,7 +50,7 @@ def upload(ticket_id: int):  # type: ignore[no-untyped-def]
     stored = []
     try:
         stored = service.store_many(
-            session, ticket, current_user, files, form.purpose.data, now, config
+            session, ticket, current_user, files, form.purpose.data, now, config, active_workflow()
         )
         service.record_uploads(session, ticket, current_user, stored, now)
         session.commit()
@@ -143,22 +144,3 @@ def too_large(error):  # type: ignore[no-untyped-def]
         return http_error_response(error)
     limit = current_app.config.get("UPLOAD_MAX_BYTES", 0)
     return render_template("evidence/too_large.html", limit=limit), 413
-
-
-def evidence_panel(ticket):  # type: ignore[no-untyped-def]
-    """What the ticket page shows of its evidence (a template global, so the ticket views need
-    not know about files)."""
-    from tracker.evidence.panel import build_panel
-
-    return build_panel(get_session(), current_user, ticket, current_app.config)
-
-
-def evidence_flag_count(ticket) -> int:  # type: ignore[no-untyped-def]
-    """Flags on a ticket awaiting verification, for its card in queues and lists (0 for other
-    tickets: a handful of queries per awaiting ticket shown)."""
-    if not ticket.is_awaiting_verification:
-        return 0
-    from tracker.evidence.flags import flag_counts
-
-    counts = flag_counts(get_session(), current_user, [ticket], current_app.config)
-    return counts.get(ticket.id, 0)

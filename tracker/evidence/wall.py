@@ -7,14 +7,13 @@ are worked out in one batch (a fixed number of queries), then filtered and paged
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from tracker.evidence.flags import EvidenceFlags, Flag, flags_for_tickets
+from tracker.evidence.flags import EvidenceFlags, Flag, FlagRules, flags_for_tickets
 from tracker.evidence.models import Attachment, Purpose
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, UnitKind, User
@@ -63,7 +62,7 @@ def build_wall(
     session: Session,
     user: User,
     inspection: Inspection,
-    config: Mapping[str, Any],
+    rules: FlagRules,
     *,
     township: Unit | None = None,
     flag: Flag | None = None,
@@ -87,7 +86,7 @@ def build_wall(
         query = query.where(_in_township(session, township))
     tickets = list(session.exec(query))
     photos = _photos_of(session, [t.id for t in tickets])
-    found = flags_for_tickets(session, user, tickets, photos, config)
+    found = flags_for_tickets(session, user, tickets, photos, rules)
     by_ticket: dict[int, list[Attachment]] = {}
     for a in photos:
         by_ticket.setdefault(a.ticket_id, []).append(a)

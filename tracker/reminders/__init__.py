@@ -5,25 +5,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, g
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from tracker.reminders.policy import Policy
-
 LEVEL_LABELS = {"blue": _l("Blue notice"), "yellow": _l("Yellow warning"), "red": _l("Red alert")}
-
-
-def escalation_for(ticket):  # type: ignore[no-untyped-def]
-    """Template helper: the ticket's escalation level now (see escalation.escalation_of)."""
-    from tracker.calendar.service import load_calendar
-    from tracker.clock import utcnow
-    from tracker.db import get_session
-    from tracker.reminders.escalation import escalation_of
-    from tracker.workflow.registry import active_workflow
-
-    policy = Policy.from_config(current_app.config)
-    calendar = load_calendar(get_session()) if policy.working_days else None
-    return escalation_of(ticket, active_workflow(), policy, g.setdefault("now", utcnow()), calendar)
 
 
 def level_label(level: str | None) -> str:
@@ -37,7 +22,7 @@ def init_app(app: Flask) -> None:
     register_nav(app, "reminders.outbox", _l("Outbox"), Permission.ADMINISTER)
     register_nav(app, "reminders.robots", _l("Group robots"), Permission.ADMINISTER)
     register_nav(app, "reminders.notifications", _l("Mail settings"))
-    app.jinja_env.globals.update(escalation_for=escalation_for, level_label=level_label)
+    app.jinja_env.globals.update(level_label=level_label)
     settings = {str(k).upper(): v for k, v in app.config.get("REMINDERS", {}).items()}
     # Only a single-process development server may run the jobs itself (the reloader's child).
     if settings.get("RUN_IN_WEB") and os.environ.get("WERKZEUG_RUN_MAIN") == "true":

@@ -1,10 +1,14 @@
-"""A ticket's escalation level (督办 colour) at a moment: a pure function of ticket and ladder."""
+"""A ticket's escalation level (督办 colour) at a moment: a pure function of ticket and ladder
+(`escalation_of`), and the same for one ticket with the stored calendar (`current_escalation`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import Session
+
+from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar
 from tracker.reminders.policy import DayCounter, Policy, ladder_level
 from tracker.tickets.models import Ticket
@@ -30,3 +34,12 @@ def escalation_of(
         return Escalation(None, None)
     left = DayCounter(policy, now, calendar).days_left(ticket.deadline)
     return Escalation(ladder_level(left, policy.ladder), left)
+
+
+def current_escalation(
+    session: Session, ticket: Ticket, workflow: WorkflowDefinition, policy: Policy, now: datetime
+) -> Escalation:
+    """`escalation_of` with the stored holidays and make-up days when the policy counts
+    working days (the ticket page's badge)."""
+    calendar = load_calendar(session) if policy.working_days else None
+    return escalation_of(ticket, workflow, policy, now, calendar)

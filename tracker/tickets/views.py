@@ -23,12 +23,16 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import Conflict, ServiceError
 from tracker.evidence import service as evidence
+from tracker.evidence.flags import FlagRules, flag_counts
+from tracker.evidence.panel import build_panel
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
 from tracker.org.models import Unit, User
 from tracker.org.service import units_in_scope
 from tracker.policy import Permission, offers
+from tracker.reminders.escalation import current_escalation
+from tracker.reminders.policy import Policy
 from tracker.template_helpers import rag_label, state_label
 from tracker.tickets import service
 from tracker.tickets.filter_chips import active_chips
@@ -41,7 +45,7 @@ from tracker.tickets.forms import (
     TransitionForm,
 )
 from tracker.tickets.home import my_work
-from tracker.tickets.models import Category, TicketEvent
+from tracker.tickets.models import Category, Ticket, TicketEvent
 from tracker.tickets.queries import filter_from_request, paginate, scoped_query
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
@@ -51,6 +55,14 @@ from tracker.workflow.registry import active_workflow
 bp = Blueprint("tickets", __name__)
 
 
+def _card_flags(tickets: list[Ticket]) -> dict[int, int]:
+    """Flags to check on the cards of tickets awaiting verification, for a whole page at once
+    (a fixed number of queries, however many cards)."""
+    awaiting = [t for t in tickets if t.is_awaiting_verification]
+    rules = FlagRules.of(active_workflow(), current_app.config)
+    return flag_counts(get_session(), current_user, awaiting, rules)
+
+
 @bp.route("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
@@ -58,8 +70,11 @@ def home():  # type: ignore[no-untyped-def]
     views = my_work(get_session(), current_user, active_workflow(), utcnow(), current_app.config)
     if not views:
         return redirect(url_for("tickets.index"))
-    related = load_related(get_session(), [t for v in views for t in v.tickets], details=False)
-    return render_template("tickets/home.html", views=views, related=related)
+    tickets = [t for v in views for t in v.tickets]
+    related = load_related(get_session(), tickets, details=False)
+    return render_template(
+        "tickets/home.html", views=views, related=related, card_flags=_card_flags(tickets)
+    )
 
 
 @bp.route("/tickets")
@@ -125,6 +140,7 @@ def index():  # type: ignore[no-untyped-def]
         chips=chips,
         page=page,
         related=related,
+        card_flags=_card_flags(page.items),
         flt=flt,
         is_queue=is_queue,
         categories=categories,
@@ -219,11 +235,16 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
         else {}
     )
     actions = service.transitions_for(session, current_user, ticket, workflow)
+    config = current_app.config
     return (
         render_template(
             "tickets/detail.html",
             ticket=ticket,
             related=related,
+            ev=build_panel(session, current_user, ticket, workflow, config),
+            escalation=current_escalation(
+                session, ticket, workflow, Policy.from_config(config), g.setdefault("now", utcnow())
+            ),
             events=events,
             actors=actors,
             actions=actions,
@@ -281,6 +302,7 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
             request.form.get("purpose", "after"),
             now,
             current_app.config,
+            active_workflow(),
         )
         # The service checks that every id is a file of this ticket and links them to the event.
         attachment_ids = request.form.getlist("attachments", type=int) + [a.id for a in stored]
