@@ -429,8 +429,11 @@ class AttachmentUpload(SQLModel):
 
 
 class PositionOut(SQLModel):
-    lat: float
-    lon: float
+    """A point in WGS 84 decimal degrees, as phones record it (AMap and Baidu expect it
+    converted to GCJ-02 / BD-09)."""
+
+    lat: float = Field(description="latitude, WGS 84")
+    lon: float = Field(description="longitude, WGS 84")
 
 
 class AttachmentOut(SQLModel):

@@ -11,6 +11,7 @@ from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import ValidationFailed
 from tracker.evidence import places
+from tracker.evidence.datum import Datum
 from tracker.org.models import Unit
 
 
@@ -18,12 +19,20 @@ from tracker.org.models import Unit
 @click.argument("code")
 @click.argument("lat")
 @click.argument("lon")
+@click.option(
+    "--datum",
+    type=click.Choice([d.value for d in Datum]),
+    default=Datum.WGS84.value,
+    show_default=True,
+    help="the coordinate system LAT and LON were read in: wgs84 (GPS, phones), gcj02 (AMap, "
+    "Tencent), bd09 (Baidu); stored converted to WGS 84",
+)
 @with_appcontext
-def unit_locate(code: str, lat: str, lon: str) -> None:
-    """Set the position of unit CODE: LAT and LON in decimal degrees (WGS 84, as phones record
-    them; use `--` before a negative value)."""
+def unit_locate(code: str, lat: str, lon: str, datum: str) -> None:
+    """Set the position of unit CODE: LAT and LON in decimal degrees (use `--` before a
+    negative value)."""
     try:
-        position = places.parse_position(lat, lon)
+        position = places.parse_position(lat, lon, datum)
     except ValidationFailed as error:
         details = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
         raise click.ClickException(f"{error.message} {details}") from error
@@ -32,4 +41,7 @@ def unit_locate(code: str, lat: str, lon: str) -> None:
         if unit is None:
             raise click.ClickException(f"no unit with code {code!r}")
         places.set_unit_position(session, unit.id, position, utcnow())
-        click.echo(f"unit {unit.code} ({unit.name}) at {position.lat:.6f}, {position.lon:.6f}")
+        click.echo(
+            f"unit {unit.code} ({unit.name}) at {position.lat:.6f}, {position.lon:.6f} (WGS 84)"
+        )
+

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from tracker.evidence import places, service
+from tracker.evidence.datum import DATUM_NAMES
 from tracker.evidence.duplicates import Similar
 from tracker.evidence.exif import Position
 from tracker.evidence.flags import EvidenceFlags, Flag, FlagRules, flags_for_tickets
@@ -28,7 +30,7 @@ class PhotoView:
     positions and map links (the ticket page's card and a round's photo wall)."""
 
     found: EvidenceFlags = field(default_factory=EvidenceFlags)
-    map_template: str = ""
+    maps: places.MapLinks = field(default_factory=places.MapLinks)
 
     def flags(self, attachment: Attachment) -> list[Flag]:
         return self.found.flags.get(attachment.id, [])
@@ -40,7 +42,14 @@ class PhotoView:
         return places.attachment_position(attachment)
 
     def map_url(self, position: Position | None) -> str:
-        return places.map_url(self.map_template, position)
+        return self.maps.url(position)
+
+    @property
+    def datum_note(self) -> str:
+        """Which datum the coordinates shown are in, and the map link's when it differs."""
+        if self.maps.converts:
+            return _("WGS 84; the map link uses %(datum)s", datum=DATUM_NAMES[self.maps.datum])
+        return _("WGS 84")
 
 
 @dataclass
@@ -122,7 +131,7 @@ def build_panel(
         can_upload=allowed,
         form=UploadForm() if allowed else None,
         uploaders=uploaders,
-        view=PhotoView(found, places.map_template(config)),
+        view=PhotoView(found, places.MapLinks.from_config(config)),
         place=found.places.get(ticket.id),
         can_place=may(user, Permission.EDIT_FINDINGS, relations_of(session, user, ticket)),
     )

@@ -1,20 +1,24 @@
 """Where findings and villages are: coordinates entered or taken from the first geotagged
 before-photo, distances between points, and links to a map service named by the settings.
 
-No map is drawn and nothing is loaded from outside: with `[evidence] map_url_template` empty
-there are no map links at all.
+Positions are stored in WGS 84, as phones record them; a link to a map that expects GCJ-02 or
+BD-09 (`[evidence] map_datum`) carries the converted point (evidence/datum.py). No map is drawn
+and nothing is loaded from outside: with `[evidence] map_url_template` empty there are no map
+links at all.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
 from tracker.errors import ValidationFailed
+from tracker.evidence.datum import Datum, from_wgs84, to_wgs84
 from tracker.evidence.exif import Position
 from tracker.evidence.models import Attachment, PlaceSource, Purpose, TicketPosition, UnitPosition
 from tracker.i18n import service_gettext as _
@@ -32,10 +36,13 @@ def distance_m(a: Position, b: Position) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def parse_position(lat: Any, lon: Any) -> Position:
-    """Typed-in coordinates (decimal degrees, WGS 84) or ValidationFailed naming the field."""
+def parse_position(lat: Any, lon: Any, datum: Any = Datum.WGS84) -> Position:
+    """Typed-in coordinates (decimal degrees in `datum`: read off a phone, or off AMap or Baidu)
+    as stored, in WGS 84; or ValidationFailed naming the field."""
     errors: dict[str, str] = {}
     values: dict[str, float] = {}
+    if str(datum) not in {d.value for d in Datum}:
+        errors["datum"] = _("unknown coordinate system")
     for field, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
         try:
             number = float(str(value).strip())
@@ -48,7 +55,8 @@ def parse_position(lat: Any, lon: Any) -> Position:
         values[field] = round(number, 6)
     if errors:
         raise ValidationFailed(_("The coordinates are not valid."), errors)
-    return Position(values["lat"], values["lon"])
+    point = to_wgs84(Position(values["lat"], values["lon"]), Datum(str(datum)))
+    return Position(round(point.lat, 6), round(point.lon, 6))
 
 
 def attachment_position(attachment: Attachment) -> Position | None:
@@ -81,6 +89,14 @@ def ticket_places(session: Session, tickets: Iterable[Ticket]) -> dict[int, Posi
 
 def ticket_place(session: Session, ticket: Ticket) -> Position | None:
     return ticket_places(session, [ticket]).get(ticket.id)
+
+
+def unit_positions(session: Session) -> dict[int, Position]:
+    """Every unit's stored position, by unit id."""
+    return {
+        row.unit_id: Position(row.latitude, row.longitude)
+        for row in session.exec(select(UnitPosition))
+    }
 
 
 def set_unit_position(session: Session, unit_id: int, position: Position, now: datetime) -> None:
@@ -124,14 +140,35 @@ def adopt_photo_position(
     return True
 
 
-def map_template(config: Mapping[str, Any]) -> str:
-    """The `[evidence] map_url_template` setting ("" when unset)."""
-    return str(config.get("EVIDENCE", {}).get("MAP_URL_TEMPLATE") or "")
+@dataclass(frozen=True)
+class MapLinks:
+    """Links to the configured map service: `template` with `{lat}` and `{lon}` replaced by the
+    point in the `datum` that service expects."""
 
+    template: str = ""
+    datum: Datum = Datum.WGS84
 
-def map_url(template: str, position: Position | None) -> str:
-    """A link to `position` on the map service of `template` (`{lat}` and `{lon}` replaced);
-    "" when no service is configured or the position is unknown."""
-    if not template or position is None:
-        return ""
-    return template.replace("{lat}", f"{position.lat:.6f}").replace("{lon}", f"{position.lon:.6f}")
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MapLinks:
+        """The `[evidence]` settings; ValueError naming the key for an unknown datum."""
+        evidence = config.get("EVIDENCE", {})
+        datum = str(evidence.get("MAP_DATUM") or Datum.WGS84).lower()
+        if datum not in {d.value for d in Datum}:
+            choices = ", ".join(d.value for d in Datum)
+            raise ValueError(f"EVIDENCE.MAP_DATUM: one of {choices}, not {datum!r}")
+        return cls(str(evidence.get("MAP_URL_TEMPLATE") or ""), Datum(datum))
+
+    @property
+    def converts(self) -> bool:
+        """Whether links carry shifted coordinates (the page then says so)."""
+        return bool(self.template) and self.datum != Datum.WGS84
+
+    def url(self, position: Position | None) -> str:
+        """A link to a stored (WGS 84) position; "" when no service is configured or the
+        position is unknown."""
+        if not self.template or position is None:
+            return ""
+        point = from_wgs84(position, self.datum)
+        return self.template.replace("{lat}", f"{point.lat:.6f}").replace(
+            "{lon}", f"{point.lon:.6f}"
+        )

@@ -1,4 +1,4 @@
-"""Reviewing photo evidence: a round's photo wall, and setting a finding's place."""
+"""Reviewing photo evidence: a round's photo wall, and setting a finding's or a village's place."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.evidence import places
+from tracker.evidence.datum import Datum
 from tracker.evidence.flags import FLAG_LABELS, Flag, FlagRules
 from tracker.evidence.panel import PhotoView
 from tracker.evidence.wall import build_wall
 from tracker.inspections.service import get_visible_inspection
-from tracker.org.models import Unit
+from tracker.org.models import Unit, UnitKind
 from tracker.policy import Permission, may, offers
 from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
@@ -54,7 +55,7 @@ def wall(inspection_id: int):  # type: ignore[no-untyped-def]
         "evidence/wall.html",
         inspection=inspection,
         wall=result,
-        view=PhotoView(result.found, places.map_template(current_app.config)),
+        view=PhotoView(result.found, places.MapLinks.from_config(current_app.config)),
         flags=FLAG_LABELS,
         township=township,
         flag=chosen,
@@ -73,13 +74,50 @@ def set_position(ticket_id: int):  # type: ignore[no-untyped-def]
     if not may(current_user, Permission.EDIT_FINDINGS, relations_of(session, current_user, ticket)):
         abort(403)
     back = url_for("tickets.detail", ticket_id=ticket.id) + "#evidence"
-    try:
-        position = places.parse_position(request.form.get("lat", ""), request.form.get("lon", ""))
-    except ValidationFailed as error:
-        details = "; ".join(error.fields.values())
-        flash(f"{error.message} {details}", "danger")
+    if (position := _entered_position()) is None:
         return redirect(back)
     places.set_ticket_position(session, ticket, position, utcnow())
     session.commit()
     flash(_("The finding's place was saved."), "success")
     return redirect(back)
+
+
+def _entered_position():  # type: ignore[no-untyped-def]
+    """The coordinates of a place form, as stored (WGS 84), or None after flashing why not."""
+    try:
+        return places.parse_position(
+            request.form.get("lat", ""),
+            request.form.get("lon", ""),
+            request.form.get("datum", Datum.WGS84),
+        )
+    except ValidationFailed as error:
+        details = "; ".join(error.fields.values())
+        flash(f"{error.message} {details}", "danger")
+        return None
+
+
+@bp.route("/admin/places", methods=["GET", "POST"])
+@login_required
+def unit_places():  # type: ignore[no-untyped-def]
+    """Where the villages (and other units) are, for the photo distance check (admins; also
+    `tracker unit locate`)."""
+    if not offers(current_user, Permission.ADMINISTER):
+        abort(403)
+    session = get_session()
+    if request.method == "POST":
+        unit = session.exec(select(Unit).where(Unit.code == request.form.get("unit", ""))).first()
+        if unit is None:
+            flash(_("Choose a unit."), "danger")
+        elif (position := _entered_position()) is not None:
+            places.set_unit_position(session, unit.id, position, utcnow())
+            session.commit()
+            flash(_("The place of %(name)s was saved.", name=unit.name), "success")
+        return redirect(url_for("evidence_review.unit_places"))
+    units = list(session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)))
+    return render_template(
+        "evidence/places.html",
+        units=units,
+        villages=[u for u in units if u.kind == UnitKind.VILLAGE],
+        positions=places.unit_positions(session),
+        view=PhotoView(maps=places.MapLinks.from_config(current_app.config)),
+    )
