@@ -66,7 +66,7 @@ def db_revision(message: str) -> None:
 
 def _register_commands() -> None:
     from tracker.demo import demo_command
-    from tracker.evidence.cli import unit_locate
+    from tracker.evidence.cli import evidence_group, unit_locate
     from tracker.ops.cli import audit_group, backup_command, restore_command
     from tracker.org.cli import unit_group, user_group
     from tracker.reminders.cli import reminders_group, scheduler_command
@@ -81,6 +81,7 @@ def _register_commands() -> None:
     cli.add_command(reminders_group)
     cli.add_command(scheduler_command)
     cli.add_command(workflow_group)
+    cli.add_command(evidence_group)
     for command in (backup_command, restore_command, audit_group, reports_group, category_group):
         cli.add_command(command)
 

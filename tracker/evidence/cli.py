@@ -1,4 +1,5 @@
-"""`tracker unit locate CODE LAT LON`: where a unit (a village) is, for the photo place checks."""
+"""`tracker unit locate CODE LAT LON`: where a unit (a village) is, for the photo place checks;
+`tracker evidence backfill`: the photo checks for files attached before they existed."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from sqlmodel import select
 from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import ValidationFailed
-from tracker.evidence import places
+from tracker.evidence import backfill, places
 from tracker.evidence.datum import Datum
+from tracker.evidence.service import UploadSettings
 from tracker.org.models import Unit
+
+# Pending attachments read per short transaction (the slow reading happens between them).
+_CHUNK = 100
 
 
 @click.command("locate")
@@ -45,3 +50,63 @@ def unit_locate(code: str, lat: str, lon: str, datum: str) -> None:
             f"unit {unit.code} ({unit.name}) at {position.lat:.6f}, {position.lon:.6f} (WGS 84)"
         )
 
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """Photo evidence: capture facts, fingerprints and renditions."""
+
+
+@evidence_group.command("backfill")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="examine at most this many attachments, then stop (the next run carries on)",
+)
+@with_appcontext
+def backfill_command(limit: int | None) -> None:
+    """Give files attached before the photo checks what uploads get now: capture time, camera,
+    position, an upright thumbnail (a JPEG rendition for HEIC), SHA-256 and perceptual hashes,
+    copies found across the deployment, and a finding's place from its first geotagged
+    before-photo. Idempotent and resumable: only attachments not yet examined are read, each
+    recorded in its own short transaction. Unreadable files are listed at the end and stay
+    pending (exit status 1); the rest are done."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = UploadSettings.from_config(app.config)
+    with session_scope(app, write=False) as session:
+        total = backfill.count_pending(session)
+    total = min(total, limit) if limit else total
+    summary = backfill.Summary()
+    after, seen = 0, 0
+    with click.progressbar(length=total, label="Examining attachments", show_pos=True) as bar:
+        while seen < total:
+            with session_scope(app, write=False) as session:
+                chunk = backfill.pending(session, after, min(_CHUNK, total - seen))
+            if not chunk:
+                break
+            for item in chunk:
+                after, seen = item.id, seen + 1
+                try:
+                    examined = backfill.examine(item, settings)
+                except backfill.Unreadable as problem:
+                    summary.unreadable.append((item, str(problem)))
+                else:
+                    with session_scope(app) as session:
+                        summary.add(backfill.record(session, item.id, examined, utcnow()))
+                bar.update(1)
+    click.echo(
+        f"examined {summary.examined} attachment(s): {summary.photos} photo(s), "
+        f"{summary.with_time} with a capture time, {summary.with_position} with a position, "
+        f"{summary.with_copies} with copies elsewhere; {summary.findings_placed} finding(s) "
+        "placed by their before-photo"
+    )
+    for item, reason in summary.unreadable:
+        click.echo(
+            f"unreadable: attachment {item.id} of ticket {item.ticket_id} "
+            f"({item.original_name!r}): {reason}",
+            err=True,
+        )
+    if summary.unreadable:
+        raise click.ClickException(
+            f"{len(summary.unreadable)} file(s) could not be read; they stay pending "
+            "and are tried again by the next run"
+        )

@@ -207,7 +207,7 @@ def store_attachment(
         source_sha256=source_sha256,
     )
     if image is not None:
-        _record_photo_facts(attachment, image)
+        record_photo_facts(attachment, image)
     session.add(attachment)
     session.flush()
     if image is not None:
@@ -216,7 +216,8 @@ def store_attachment(
     return attachment
 
 
-def _record_photo_facts(attachment: Attachment, image: ProcessedImage) -> None:
+def record_photo_facts(attachment: Attachment, image: ProcessedImage) -> None:
+    """Copy what a processed photo said about itself and its fingerprints onto the attachment."""
     facts = image.facts
     attachment.taken_at = facts.taken_at
     attachment.camera = facts.camera
