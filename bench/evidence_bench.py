@@ -92,6 +92,20 @@ def timed(work: Callable[[], object], repeat: int) -> str:
     return f"{statistics.median(runs):.1f} [{min(runs):.1f}–{max(runs):.1f}]"
 
 
+def floor(repeat: int) -> list[tuple[str, str]]:
+    """Fixed work whose idle cost is known, timed in the same run: how much slower than idle the
+    shared machine was while the rows above and below were taken (on this host at load 2:
+    ~0.6 ms and ~21 ms)."""
+    block = bytes(range(256)) * 4096  # 1 MiB
+    return [
+        (
+            "floor: SHA-256 of 1 MiB in memory",
+            timed(lambda: hashlib.sha256(block).digest(), repeat),
+        ),
+        ("floor: a Python loop of 10^6 additions", timed(lambda: sum(range(1_000_000)), repeat)),
+    ]
+
+
 def per_photo(fmt: str, repeat: int) -> list[tuple[str, str]]:
     data = photo(fmt)
     kind = detect(data)
@@ -123,6 +137,21 @@ def per_photo(fmt: str, repeat: int) -> list[tuple[str, str]]:
                     max_pixels=40_000_000,
                     thumbnail_box=320,
                     strip_metadata=True,
+                    zone=ZONE,
+                ),
+                max(3, repeat // 4),
+            ),
+        ),
+        (
+            f"{fmt}: backfill of an old photo (process_image without re-encoding the stored file,"
+            " as `tracker evidence backfill` examines it)",
+            timed(
+                lambda: process_image(
+                    data,
+                    kind,
+                    max_pixels=40_000_000,
+                    thumbnail_box=320,
+                    strip_metadata=False,
                     zone=ZONE,
                 ),
                 max(3, repeat // 4),
@@ -223,10 +252,13 @@ def main() -> None:
         shlex.join([sys.executable, *sys.argv]),
     )
     print("database:", url)
-    results = (
-        [] if args.skip_photos else per_photo("jpeg", args.repeat) + per_photo("heif", args.repeat)
-    )
+    print("load average at start (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    results = floor(args.repeat)
+    if not args.skip_photos:
+        results += per_photo("jpeg", args.repeat) + per_photo("heif", args.repeat)
     results += lookup(app, args.stored, args.repeat)
+    results += floor(args.repeat)
+    print("load average at end (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print("\n| measure | ms, median [min–max] |\n|---|---|")
     for name, value in results:
         print(f"| {name} | {value} |")
