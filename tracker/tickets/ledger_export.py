@@ -10,8 +10,10 @@ a fixed number of queries, so the query count grows with chunks, never per ticke
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from itertools import product
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -209,6 +211,7 @@ def write_ledger(
     sheet = workbook.create_sheet("整改台账")
     _setup_sheet(sheet, len(ids))
     _title_rows(sheet, title, len(ids))
+    styles = _styles(sheet)
     number = 0
     for start in range(0, len(ids), _CHUNK):
         chunk_ids = ids[start : start + _CHUNK]
@@ -225,7 +228,8 @@ def write_ledger(
             status = ticket_status(ticket, workflow, now, tz, amber_days)
             values = _Row(ticket, related, facts, workflow).values(number, status.is_overdue)
             sheet.row_dimensions[HEADER_ROW + number].height = _height(values)
-            sheet.append(_cells(sheet, values, status.is_overdue, _link(base_url, ticket)))
+            link = _link(base_url, ticket)
+            sheet.append(_cells(sheet, styles, values, status.is_overdue, link))
         for ticket in tickets:  # keep memory flat on big exports
             session.expunge(ticket)
     workbook.save(out)
@@ -319,17 +323,28 @@ def _height(values: list[Any]) -> float:
     return min(409, lines * LINE_HEIGHT_PT + 3)  # 409 pt: Excel's tallest row
 
 
-def _cells(sheet: Any, values: list[Any], is_overdue: bool, link: str | None) -> list[Any]:
-    cells = []
-    for index, value in enumerate(values):
-        cell = WriteOnlyCell(sheet, value=cell_value(value))
-        cell.alignment = _WRAP
-        cell.border = _BORDER
-        cell.font = _BODY
-        if isinstance(value, date):
+def _styles(sheet: Any) -> dict[tuple[bool, bool], Any]:
+    """The body cells' styles by (is a date, is overdue), built once per sheet: assigning font,
+    border and fill to every cell hashes each of them again (2/3 of the export's time)."""
+    styles = {}
+    for is_date, is_overdue in product((False, True), repeat=2):
+        cell = WriteOnlyCell(sheet)
+        cell.alignment, cell.border, cell.font = _WRAP, _BORDER, _BODY
+        if is_date:
             cell.number_format = DATE_FORMAT
         if is_overdue:
             cell.fill = OVERDUE_FILL
+        styles[is_date, is_overdue] = cell._style
+    return styles
+
+
+def _cells(
+    sheet: Any, styles: dict, values: list[Any], is_overdue: bool, link: str | None
+) -> list[Any]:
+    cells = []
+    for index, value in enumerate(values):
+        cell = WriteOnlyCell(sheet, value=cell_value(value))
+        cell._style = copy(styles[isinstance(value, date), is_overdue])
         if index == EVIDENCE_COLUMN and link:
             cell.hyperlink = link
         cells.append(cell)
