@@ -15,6 +15,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from tracker.evidence import subscribers as evidence_subscribers
     from tracker.extensions import csrf, login_manager, mail
     from tracker.reminders import subscribers as reminders_subscribers
+    from tracker.reports import cache as reports_cache
     from tracker.tickets import chain
     from tracker.tickets.effects import check_implemented
     from tracker.workflow import registry
@@ -30,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     configure_logging(app)
     db.init_app(app)
+    reports_cache.install(db.get_engine(app))  # the dashboard cache sees this app's writes
     chain.init_app(app)
     registry.init_app(app)
     check_implemented(app.extensions["workflow"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 
 from helpers import NOW
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 
-from tracker.db import get_engine
+from tracker.db import get_engine, make_engine
 from tracker.reports import cache
 from tracker.reports.queries import dashboard_stats
 from tracker.tickets.models import Ticket
@@ -82,3 +84,32 @@ def test_no_cache_when_turned_off(db, app, county, scenario) -> None:
     finally:
         stop()
     assert len(scans) == 2
+
+
+def test_importing_the_cache_installs_nothing_the_app_installs_it_on_its_engine(
+    app, tmp_path
+) -> None:
+    """The write counter listens on the app's engine (create_app), not on every engine."""
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from sqlalchemy import event; from sqlalchemy.engine import Engine;"
+            "from tracker.reports import cache;"
+            "print(event.contains(Engine, 'after_cursor_execute', cache._count_writes))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert fresh.stdout.strip() == "False"
+    assert event.contains(get_engine(app), "after_cursor_execute", cache._count_writes)
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        before = cache._writes
+        with other.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        assert cache._writes == before  # not the app's engine: not counted
+    finally:
+        other.dispose()

@@ -10,7 +10,9 @@ key), the filters, the local date, the zone and workflow — and by the data's v
   service writes one, in whichever worker or host, so another process's change is seen on the
   next view (one index lookup per dashboard);
 - a per-process counter bumped by every INSERT, UPDATE or DELETE this process runs (whatever the
-  table), so a change made here without an event (a unit moved, a bulk load) is seen too.
+  table) on an engine the counter is installed on (`install`: `create_app` installs it on the
+  app's engine), so a change made here without an event (a unit moved, a bulk load) is seen too.
+  Importing this module installs nothing.
 
 Unit names and inspection titles are read fresh on every view; entries live at most
 `DASHBOARD_CACHE_SECONDS` (0 turns the cache off), which also bounds how long a change made
@@ -39,7 +41,12 @@ _entries: OrderedDict[tuple, tuple[float, list[tuple]]] = OrderedDict()
 _writes = 0
 
 
-@event.listens_for(Engine, "after_cursor_execute")
+def install(engine: Engine) -> None:
+    """Count the writes `engine` runs into the data version (once per engine)."""
+    if not event.contains(engine, "after_cursor_execute", _count_writes):
+        event.listen(engine, "after_cursor_execute", _count_writes)
+
+
 def _count_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
     """Bump the write counter after any statement that may change data."""
     global _writes
