@@ -8,6 +8,10 @@ transitions keep their own per-transition roles and relations in the workflow fi
 Views, the API, the CLI and services all ask `may` (for one ticket, with the user's relations to
 it) or `offers` (whether to show an entry point at all: the role holds the permission for some
 ticket). Services raise `Forbidden` with their own message; views answer 403.
+
+A workflow step whose effects need a permission (`tickets/effects.PERMISSIONS`: supervising) is
+held to it as well: the workflow file may narrow who takes the step, never widen it (start-up
+refuses a role the table does not give the permission).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Permission(StrEnum):
     READ_LEADER_REPORTS = "read_leader_reports"  # overdue and ranking pages in the menu
     EDIT_BULLETIN = "edit_bulletin"  # the bulletin (通报): its pages and next-steps text
     ACCEPT_ACCOUNTS = "accept_accounts"  # a township's account for the bulletin (整改情况)
+    SUPERVISE = "supervise"  # put a finding under special supervision (挂牌督办), lift it
     ADMINISTER = "administer"  # units, users, categories, calendar, outbox
 
 
@@ -54,6 +59,8 @@ RULES: Final[Mapping[Permission, Mapping[Role, str]]] = {
     Permission.READ_LEADER_REPORTS: {Role.LEADER: ANY, Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.EDIT_BULLETIN: {Role.LEADER: ANY, Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.ACCEPT_ACCOUNTS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY},
+    # A leader supervises what is in their charge (a county leader: the whole county, 县级领导包案).
+    Permission.SUPERVISE: {Role.INSPECTOR: ANY, Role.LEADER: LEADER_IN_CHARGE},
     Permission.ADMINISTER: {Role.ADMIN: ANY},
 }
 

@@ -59,6 +59,11 @@ TABLE = [
     (P.READ_LEADER_REPORTS, "cadre", NONE, False),
     (P.ADMINISTER, "admin", NONE, True),
     (P.ADMINISTER, "inspector", NONE, False),
+    (P.SUPERVISE, "inspector", NONE, True),
+    (P.SUPERVISE, "leader", IN_CHARGE, True),
+    (P.SUPERVISE, "leader", NONE, False),
+    (P.SUPERVISE, "cadre", OWN_UNIT, False),
+    (P.SUPERVISE, "admin", NONE, False),
 ]
 
 

@@ -126,3 +126,38 @@ def test_badge_filter_and_api(db, client, as_user, county, supervised, make_tick
     assert [i["code"] for i in listed["items"]] == [supervised.code]
     plain = client.get(f"/api/v1/tickets/{other.id}", headers=headers).get_json()
     assert plain["supervision"] is None
+
+
+def test_a_cadre_may_neither_supervise_nor_lift_on_the_page_or_the_api(  # type: ignore[no-untyped-def]
+    db, client, as_user, county, make_ticket, supervised
+):
+    """policy.SUPERVISE: inspectors and leaders in charge; a cadre of the unit gets 403 from the
+    page and from the API, and the finding is unchanged."""
+    from tracker.auth.tokens import create_token
+
+    plain = make_ticket(now=later(-5), title="另一个问题")
+    as_user(county.cadre_a)
+    attempts = [
+        (plain, {"transition": "supervise", "supervision_level": "county", "supervisor": "我"}),
+        (supervised, {"transition": "lift_supervision"}),
+    ]
+    for ticket, form in attempts:
+        page = client.post(
+            f"/tickets/{ticket.id}/transition",
+            data={**form, "comment": "自己督办", "version": str(ticket.version)},
+        )
+        assert page.status_code == 403, form
+    _row, token = create_token(db, county.cadre_a, "t", NOW)
+    db.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    for ticket, form in attempts:
+        api = client.post(
+            f"/api/v1/tickets/{ticket.id}/transitions",
+            json={**form, "comment": "自己督办", "version": ticket.version},
+            headers=headers,
+        )
+        assert api.status_code == 403, api.get_json()
+        assert api.get_json()["error"]["code"] == "forbidden"
+    db.expire_all()
+    assert not db.get(type(plain), plain.id).is_supervised
+    assert db.get(type(supervised), supervised.id).supervisor == "张县长"

@@ -9,11 +9,12 @@ from datetime import date, timedelta
 import pytest
 from helpers import NOW
 
+from tracker.resources import resource_dir
 from tracker.tickets import effects
 from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.service import facts_of
 from tracker.workflow import facts
-from tracker.workflow.definition import WorkflowError
+from tracker.workflow.definition import WorkflowError, load_workflow
 
 TODAY = date(2026, 6, 15)
 
@@ -68,3 +69,36 @@ def test_a_workflow_naming_an_unimplemented_effect_stops_the_start(app_factory, 
     monkeypatch.delitem(effects.REGISTRY, "count_rejection")
     with pytest.raises(WorkflowError, match=r"count_rejection.*no implementation"):
         app_factory()
+
+
+SUPERVISE_WHO = (
+    'roles = ["inspector", "leader"]\nwho = { inspector = "anyone", leader = "leader_in_charge" }'
+)
+
+
+@pytest.mark.parametrize(
+    ("who", "refused"),
+    [
+        (
+            'roles = ["inspector", "cadre"]\n'
+            'who = { inspector = "anyone", cadre = "responsible_unit" }',
+            "who.cadre",
+        ),
+        (
+            'roles = ["inspector", "leader"]\nwho = { inspector = "anyone", leader = "anyone" }',
+            "who.leader",
+        ),
+        ('roles = ["admin"]\nwho = { admin = "anyone" }', "who.admin"),
+    ],
+)
+def test_a_workflow_may_not_widen_who_supervises(tmp_path, who: str, refused: str) -> None:
+    """The workflow file narrows who takes supervise / lift_supervision; policy.SUPERVISE is the
+    ceiling, and a file granting more stops the start naming the key."""
+    text = (resource_dir("config") / "workflows" / "default.toml").read_text(encoding="utf-8")
+    head, step = text.split('name = "supervise"\n', 1)
+    assert SUPERVISE_WHO in step
+    path = tmp_path / "wide.toml"
+    wide = head + 'name = "supervise"\n' + step.replace(SUPERVISE_WHO, who, 1)
+    path.write_text(wide, encoding="utf-8")
+    with pytest.raises(WorkflowError, match=rf"transitions\.supervise\.{refused}.*'supervise'"):
+        effects.check_implemented(load_workflow(path))

@@ -1,7 +1,9 @@
 """Carry a transition's effects out on a stored ticket: one registered function per effect name.
 
 The names are those of `tracker.workflow.facts.EFFECTS`; `check_implemented` (called at start-up)
-refuses a workflow naming an effect with no function here, so none is skipped silently.
+refuses a workflow naming an effect with no function here, so none is skipped silently, and one
+giving a step with a guarded effect (`PERMISSIONS`) to a role or relation `tracker/policy.py` does
+not: the workflow file narrows who supervises, the policy table is the ceiling.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from tracker.errors import ValidationFailed
 from tracker.i18n import service_gettext as _
+from tracker.policy import ANY, RULES, Permission
 from tracker.tickets.models import Resolution, Ticket
 from tracker.workflow.definition import WorkflowDefinition, WorkflowError
 
@@ -39,13 +42,21 @@ def effect(function: Effect) -> Effect:
     return function
 
 
+# Effects whose steps only holders of a permission may take (for every role the workflow names).
+PERMISSIONS: dict[str, Permission] = {
+    "start_supervision": Permission.SUPERVISE,
+    "lift_supervision": Permission.SUPERVISE,
+}
+
+
 def apply_effects(ticket: Ticket, names: Iterable[str], context: Context) -> None:
     for name in names:
         REGISTRY[name](ticket, context)
 
 
 def check_implemented(workflow: WorkflowDefinition) -> None:
-    """Refuse a workflow whose effects include one without an implementation."""
+    """Refuse a workflow whose effects include one without an implementation, or whose `who`
+    lets a role take a step the policy does not permit it (see the module docstring)."""
     for transition in workflow.transitions:
         for name in transition.effects:
             if name not in REGISTRY:
@@ -54,6 +65,23 @@ def check_implemented(workflow: WorkflowDefinition) -> None:
                     f"transitions.{transition.name}.effects",
                     f"effect {name!r} has no implementation in tracker/tickets/effects.py",
                 )
+            if name in PERMISSIONS:
+                _check_permitted(workflow, transition.name, transition.who, PERMISSIONS[name])
+
+
+def _check_permitted(
+    workflow: WorkflowDefinition, name: str, who: dict[str, str], permission: Permission
+) -> None:
+    for role, relation in who.items():
+        needed = RULES[permission].get(role)
+        if needed is None or (needed != ANY and relation != needed):
+            allowed = ", ".join(f"{r} ({n})" for r, n in RULES[permission].items())
+            raise WorkflowError(
+                workflow.source,
+                f"transitions.{name}.who.{role}",
+                f"{role} ({relation}) may not hold permission {permission.value!r}; "
+                f"tracker/policy.py gives it to: {allowed}",
+            )
 
 
 def future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
