@@ -30,6 +30,10 @@ def ranking():  # type: ignore[no-untyped-def]
         items.append(entry)
     return respond(
         RankingOut.model_validate(
-            {"items": items, "formula": settings.formula(), "formula_text": formula_lines(settings)}
+            {
+                "items": items,
+                "formula": settings.formula(),
+                "formula_text": formula_lines(settings, ctx.workflow),
+            }
         )
     )

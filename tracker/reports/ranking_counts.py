@@ -114,11 +114,13 @@ def _ticket_rows(session: Session, ctx: Context, settings: RankingSettings) -> l
             columns.append(sum_where(getattr(Ticket, f"{kind[:-1]}_count")))
         else:
             columns.append(count_where(ticket_condition(ctx, settings, kind)))
-    withdrawn = Ticket.resolution == Resolution.WITHDRAWN.value
+    # An open finding has no resolution: NOT (NULL = 'withdrawn') is NULL, which would leave a
+    # township whose findings are all open out of the ranking.
+    counted = or_(Ticket.resolution.is_(None), Ticket.resolution != Resolution.WITHDRAWN.value)
     keys = (Ticket.responsible_unit_id, Ticket.inspection_id)
     stmt = ctx.base.with_only_columns(
         *keys,
-        count_where(~withdrawn),
+        count_where(counted),
         count_where(Ticket.state.in_(open_states(ctx.workflow))),
         *columns,
         maintain_column_froms=True,

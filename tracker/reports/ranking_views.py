@@ -44,7 +44,7 @@ def ranking():  # type: ignore[no-untyped-def]
     return render_template(
         "reports/ranking.html",
         ranked=[score for score, _counts in ranked],
-        formula=formula_lines(settings),
+        formula=formula_lines(settings, ctx.workflow),
         label=label,
         args=filter_args(),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from tracker.reports.ranking import BAND_PREFIX, Item, RankingSettings
+from tracker.workflow.definition import WorkflowDefinition
 
 
 def label(kind: str) -> str:
@@ -23,7 +25,13 @@ def label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def _what(item: Item, settings: RankingSettings) -> str:
+def _step(name: str, workflow: WorkflowDefinition | None) -> str:
+    """A workflow step by its label in the reader's language (its name if the workflow lacks it)."""
+    step = workflow.transition(name) if workflow is not None else None
+    return step.label(str(get_locale() or "zh")) if step is not None else name
+
+
+def _what(item: Item, settings: RankingSettings, workflow: WorkflowDefinition | None) -> str:
     """What one unit of an item is."""
     if item.days is not None:
         return _("each finding overdue %(days)s days or more", days=item.days)
@@ -38,7 +46,7 @@ def _what(item: Item, settings: RankingSettings) -> str:
         "rebounds": _("each rebound of a closed finding (问题反弹)"),
         "returns_justified": _(
             "each return found justified (%(events)s)",
-            events=", ".join(settings.return_events) or "—",
+            events=_(", ").join(_step(e, workflow) for e in settings.return_events),
         ),
         "chases_unanswered": _(
             "each chase (催办) no cadre answered within %(days)s days",
@@ -53,23 +61,24 @@ def _what(item: Item, settings: RankingSettings) -> str:
     }.get(item.kind, item.kind)
 
 
-def formula_lines(settings: RankingSettings) -> list[str]:
-    """The formula, one sentence per item, after the base."""
+def formula_lines(settings: RankingSettings, workflow: WorkflowDefinition | None) -> list[str]:
+    """The formula, one sentence per item that can count, after the base (steps named as
+    `workflow` labels them)."""
     lines = [_("Every township starts from %(base)s points.", base=f"{settings.base:g}")]
     for item in settings.items:
-        if not item.points:
+        if not item.points or (item.kind == "returns_justified" and not settings.return_events):
             continue
         sentence = (
             _(
                 "%(points)s points off for %(what)s",
                 points=f"{item.points:g}",
-                what=_what(item, settings),
+                what=_what(item, settings, workflow),
             )
             if item.sign < 0
             else _(
                 "%(points)s points added for %(what)s",
                 points=f"{item.points:g}",
-                what=_what(item, settings),
+                what=_what(item, settings, workflow),
             )
         )
         if item.cap:
