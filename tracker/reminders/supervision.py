@@ -26,6 +26,7 @@ from tracker.workflow.definition import WorkflowDefinition
 class SupervisionPolicy:
     daily: bool
     report_every_days: int  # 0: no report requests
+    in_bulletin: bool = True  # the supervised findings are listed in the bulletin
 
     @classmethod
     def from_config(cls, config: Mapping) -> SupervisionPolicy:
@@ -33,7 +34,17 @@ class SupervisionPolicy:
         return cls(
             daily=bool(section.get("DAILY", True)),
             report_every_days=int(section.get("REPORT_EVERY_DAYS", 7)),
+            in_bulletin=bool(section.get("IN_BULLETIN", True)),
         )
+
+    @staticmethod
+    def report_since(ticket: Ticket, tz: str) -> date:
+        """The local day the report count starts from: the last report, or supervision's start."""
+        return local_date(ticket.progress_reported_at or ticket.supervised_at, tz)
+
+    def report_due(self, waited: int) -> bool:
+        """Whether a progress report is due (overdue) after `waited` days without one."""
+        return bool(self.report_every_days) and waited >= self.report_every_days
 
 
 def supervision_rows(
@@ -62,10 +73,10 @@ def supervision_rows(
             rows += [
                 _row(f"{key}:{u}", Rule.SUPERVISION, u, ticket, payload, send_at) for u in people
             ]
-        since = local_date(ticket.progress_reported_at or ticket.supervised_at, tz)
+        since = policy.report_since(ticket, tz)
         waited = (today - since).days
-        every = policy.report_every_days
-        if every and waited >= every:
+        if policy.report_due(waited):
+            every = policy.report_every_days
             key = f"supervision_report:{ticket.id}:{since.isoformat()}:{waited // every}"
             report = {**payload, "days": waited}
             rows += [

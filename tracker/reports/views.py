@@ -20,7 +20,7 @@ from tracker.clock import local_date, utcnow
 from tracker.db import get_session
 from tracker.errors import ServiceError
 from tracker.inspections.service import visible_inspections
-from tracker.reports import bulletin_views, charts, ranking_views  # noqa: F401  (their routes)
+from tracker.reports import bulletin_views, charts, ranking_views, supervised  # noqa: F401
 from tracker.reports.blueprint import bp
 from tracker.reports.filters import current_filter, filter_args, list_link
 from tracker.reports.queries import (
@@ -45,8 +45,10 @@ def dashboard():  # type: ignore[no-untyped-def]
     if flt is None:
         return redirect(url_for("reports.dashboard"))
     session = get_session()
+    now = utcnow()
     try:
-        stats = dashboard_stats(session, current_user, flt, utcnow(), current_app.config)
+        stats = dashboard_stats(session, current_user, flt, now, current_app.config)
+        supervision = supervised.for_viewer(session, current_user, flt, now, current_app.config)
     except ServiceError as error:
         flash(error.message, "danger")
         return redirect(url_for("reports.dashboard"))
@@ -70,6 +72,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         chart_rag=chart_rag,
         chart_rounds=chart_rounds,
         inspections=inspections,
+        supervision=supervision,
         args=request.args,
     )
 
