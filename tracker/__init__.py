@@ -15,6 +15,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from tracker.evidence import subscribers as evidence_subscribers
     from tracker.extensions import csrf, login_manager, mail
     from tracker.reminders import subscribers as reminders_subscribers
+    from tracker.reports import bulletin_sections
     from tracker.reports import cache as reports_cache
     from tracker.tickets import chain
     from tracker.tickets.effects import check_implemented
@@ -38,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # Domains acting on what the ticket service announces (tracker/tickets/events.py).
     evidence_subscribers.subscribe()
     reminders_subscribers.subscribe()
+    bulletin_sections.install()  # the ranking table and the supervised findings
     csrf.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)

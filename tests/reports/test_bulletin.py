@@ -50,8 +50,10 @@ def test_docx_has_headings_and_township_figures_equal_indicator_sums(
             bulletin.title, "县人大办〔2026〕1号", NOW.date(), DocumentSettings()
         )
         document = docx.Document(io.BytesIO(to_docx(bulletin, letterhead)))
-        headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+        headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
         assert headings == list(HEADINGS)
+        subheadings = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+        assert subheadings == ["乡镇百分制考核排名"]  # nothing under supervision in the scenario
         paragraphs += [p.text for p in document.paragraphs]
     text = "\n".join(paragraphs)
     expected = _expected_sums(db, [r.id for r in rounds])

@@ -17,6 +17,7 @@ from datetime import date
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -351,6 +352,26 @@ class OfficialDocument:
         fmt.line_spacing = Pt(TABLE_LINE_PT)
         fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
         return paragraph
+
+    def ruled_table(self, rows: Sequence[Sequence[str]]) -> None:
+        """A ruled table of figures across the type area, centred text in 四号; the first row
+        is its header, in the heading face (the bulletin's ranking)."""
+        if not rows:
+            return
+        table = self.document.add_table(rows=len(rows), cols=len(rows[0]))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                paragraph = table.cell(r, c).paragraphs[0]
+                fmt = paragraph.paragraph_format
+                fmt.first_line_indent = Pt(0)
+                fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+                run = paragraph.add_run(xml_text(text))
+                run.font.size = Pt(NOTE_PT)
+                if r == 0:
+                    _set_fonts(run._r.get_or_add_rPr(), self.letterhead.settings.font_heading)
 
     # --- end ------------------------------------------------------------------------------
 

@@ -76,12 +76,14 @@ class Selection:
 
 @dataclass(frozen=True)
 class Block:
-    """One printed paragraph: `kind` "heading" (一、), "subheading" (（一）) or "paragraph";
-    `lead` starts a paragraph in the subheading face (a run-in heading)."""
+    """One printed paragraph: `kind` "heading" (一、), "subheading" (（一）), "paragraph" or
+    "table"; `lead` starts a paragraph in the subheading face (a run-in heading); a table's
+    `rows`, its header first."""
 
     kind: str
     text: str
     lead: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -143,9 +145,10 @@ class Bulletin:
         return out
 
 
-# Other features add blocks at the end of section 一 (e.g. a ranking table's sentences):
-# each is called with (session, user, bulletin, context) and returns its blocks.
-ExtraSection = Callable[[Session, User, Bulletin, Context], list[Block]]
+# Other features add blocks at the end of section 一 (tracker/reports/bulletin_sections.py: the
+# ranking table, the supervised findings): each is called with (session, user, bulletin,
+# context, settings) and returns its blocks.
+ExtraSection = Callable[[Session, User, Bulletin, Context, Mapping], list[Block]]
 EXTRA_SECTIONS: list[ExtraSection] = []
 
 
@@ -295,5 +298,5 @@ def build_bulletin(
         selection=selection,
     )
     for extra in EXTRA_SECTIONS:
-        bulletin.extra += extra(session, user, bulletin, ctx)
+        bulletin.extra += extra(session, user, bulletin, ctx, config)
     return bulletin

@@ -57,6 +57,8 @@ def to_docx(bulletin: Bulletin, letterhead: Letterhead) -> bytes:
             document.heading(block.text)
         elif block.kind == "subheading":
             document.subheading(block.text)
+        elif block.kind == "table":
+            document.ruled_table(block.rows)
         else:
             document.paragraph(block.text, lead=block.lead)
     return document.to_bytes()

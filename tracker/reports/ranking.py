@@ -58,6 +58,8 @@ class RankingSettings:
     early_days: int  # closed at least this many days before the deadline
     return_events: tuple[str, ...]  # transitions that mean a return was found justified
     chase_answer_days: int  # days a chase may wait for the unit's answer
+    in_bulletin: bool = True  # the table is printed in the bulletin
+    bulletin_top_bottom: int = 0  # 0: every township; N: the first N and the last N
 
     @classmethod
     def from_config(cls, config: Mapping) -> RankingSettings:
@@ -84,6 +86,9 @@ class RankingSettings:
         events = section.get("RETURN_JUSTIFIED_EVENTS", [])
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
             raise ConfigError("[ranking] return_justified_events: a list of transition names")
+        in_bulletin = section.get("IN_BULLETIN", True)
+        if not isinstance(in_bulletin, bool):
+            raise ConfigError(f"[ranking] in_bulletin: true or false, not {in_bulletin!r}")
         return cls(
             base=number("BASE", 100),
             items=tuple(items),
@@ -91,6 +96,8 @@ class RankingSettings:
             early_days=int(number("EARLY_DAYS")),
             return_events=tuple(events),
             chase_answer_days=int(number("CHASE_ANSWER_DAYS")),
+            in_bulletin=in_bulletin,
+            bulletin_top_bottom=int(number("BULLETIN_TOP_BOTTOM")),
         )
 
     def item(self, kind: str) -> Item | None:
