@@ -11,17 +11,22 @@ On top of the reports scenario (tests/reports/conftest.py, today 2026-06-15):
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 
+import docx
 import pytest
 from helpers import NOW, count_queries
 
 from tracker.auth.tokens import create_token
 from tracker.config import ConfigError
 from tracker.inspections.models import Inspection
+from tracker.org.models import Unit
 from tracker.reminders.chase import chase_ticket
+from tracker.reports.bulletin_sections import table_rows
 from tracker.reports.queries import load_units, make_context
-from tracker.reports.ranking import RankingSettings
+from tracker.reports.ranking import RankingSettings, rank
 from tracker.reports.ranking_counts import township_ranking
 from tracker.tickets.service import add_comment
 
@@ -195,6 +200,8 @@ def test_changed_setting_changes_page_and_api(
     page = client.get("/ranking").get_data(as_text=True)
     assert ">90.0<" in _page_figures(page, "town-a") and ">90.0<" in _page_figures(page, "town-b")
     assert ">-12.5<" in _page_figures(page, "town-b")
+    formula = page.split('id="formula"', 1)[1].split("</details>", 1)[0]
+    assert "（核查退回）扣 2 分" in formula and "reject" not in formula  # the step's own label
 
 
 def test_each_item_links_to_the_findings_behind_it(
@@ -230,3 +237,83 @@ def test_api_gives_the_same_breakdown(db, client, county, ranked_round, pinned_c
     assert body["formula"]["base"] == 100
     assert body["formula_text"][0]
     assert client.get("/api/v1/ranking?inspection=x", headers=headers).status_code == 422
+
+
+BULLETIN = "/bulletin?start=2026-04-01&end=2026-06-15"
+# The hand computation as the bulletin's table prints it: rank, township, base, deductions,
+# bonuses, total.
+TABLE = [
+    ("名次", "乡镇（单位）", "基础分", "扣分", "加分", "得分"),
+    ("1", "河西镇", "100", "-3", "+3", "100"),
+    ("2", "青山乡", "100", "-9", "0", "91"),
+]
+
+
+def _bulletin_tables(client, monkeypatch) -> tuple[list[tuple[str, ...]], list, str]:  # type: ignore[no-untyped-def]
+    """The ranking table of the web bulletin and of its .docx, and the .docx's text."""
+    monkeypatch.setattr("tracker.reports.bulletin_views.utcnow", lambda: NOW)
+    page = client.get(BULLETIN).get_data(as_text=True)
+    web = []
+    if "bulletin-table" in page:
+        table = page.split("bulletin-table", 1)[1].split("</table>", 1)[0]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+            web.append(tuple(re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)))
+    response = client.get(BULLETIN.replace("/bulletin", "/bulletin.docx"))
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.data))
+    tables = [[tuple(c.text for c in row.cells) for row in t.rows] for t in document.tables]
+    return web, tables, "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_bulletin_prints_the_same_ranking_table(
+    app, client, as_user, county, ranked_round, pinned_clock, monkeypatch
+):  # type: ignore[no-untyped-def]
+    as_user(county.leader)
+    web, tables, text = _bulletin_tables(client, monkeypatch)
+    assert web == TABLE
+    assert tables == [TABLE]
+    assert "乡镇百分制考核排名" in text
+    assert "计分办法：每个乡镇以 100 分为基础" in text  # the formula in words
+    # A weight changed in the settings changes the printed table as the formula says: a tie.
+    app.config["RANKING"] = {**app.config["RANKING"], **{k.upper(): v for k, v in CHANGED.items()}}
+    web, tables, _text = _bulletin_tables(client, monkeypatch)
+    tied = [
+        TABLE[0],
+        ("1", "青山乡", "100", "-10", "0", "90"),
+        ("1", "河西镇", "100", "-12.5", "+2.5", "90"),
+    ]
+    assert web == tied and tables == [tied]
+    app.config["RANKING"] = {**app.config["RANKING"], "IN_BULLETIN": False}
+    web, tables, text = _bulletin_tables(client, monkeypatch)
+    assert web == [] and tables == [] and "考核排名" not in text
+
+
+def test_the_bulletin_can_print_the_top_and_the_bottom_only() -> None:
+    units = [Unit(id=i, code=f"t{i}", name=f"乡{i}", kind="township") for i in range(1, 7)]
+    totals = {1: 98, 2: 95, 3: 95, 4: 90, 5: 88, 6: 80}
+    settings = RankingSettings.from_config({"RANKING": {"BASE": 100, "OVERDUE": 1}})
+    scores = rank([(u, {"overdue": 100 - totals[u.id]}) for u in units], settings)
+    rows = table_rows(scores, 2)
+    assert [r[:2] for r in rows] == [
+        ("1", "乡1"),
+        ("2", "乡2"),
+        ("……", "……"),
+        ("5", "乡5"),
+        ("6", "乡6"),
+    ]
+    assert [r[:2] for r in table_rows(scores, 3)] == [(str(s.rank), s.unit.name) for s in scores]
+    assert rows[0][3:] == ("-2", "0", "98")
+
+
+def test_a_township_whose_findings_are_all_open_is_ranked(
+    db, app, county, make_ticket, move
+) -> None:
+    """Open findings have no resolution yet; they count (a NULL once left such a township out)."""
+    make_ticket(now=day(5), deadline=date(2026, 6, 10))  # town A: overdue, never started
+    b = make_ticket(responsible_unit="town-b", location_unit="village-b")
+    move(b, county.cadre_b, "accept")
+    ranked = _ranking(db, app, county.leader)
+    assert [(s.unit.code, s.rank, s.total) for s in ranked] == [
+        ("town-b", 1, 100.0),
+        ("town-a", 2, 98.0),
+    ]
