@@ -35,3 +35,16 @@ class ValidationFailed(ServiceError):
 
 class TransitionRefused(ServiceError):
     code, status = "transition_not_allowed", 422
+
+
+class StorageFull(ServiceError):
+    """The disk (or quota) holding uploads is full: nothing was stored, the request may be
+    repeated once space is freed."""
+
+    code, status = "insufficient_storage", 507
+
+
+class StorageUnavailable(ServiceError):
+    """The disk holding uploads cannot be written (mounted read-only, failing): an outage."""
+
+    code, status = "unavailable", 503

@@ -170,6 +170,7 @@ def test_path_traversal_names_are_harmless(app, db, county, make_ticket, files) 
             app.extensions["workflow"],
         )
         assert attachment.original_name == label
+    db.commit()
     root = Path(app.config["UPLOAD_DIR"]).resolve()
     stored = _all_files(root)
     assert len(stored) == 2 * (len(TRAVERSALS) - 1)  # each photo and its thumbnail

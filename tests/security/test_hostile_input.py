@@ -150,3 +150,42 @@ def test_signed_in_pages_are_not_cached_and_the_login_page_may_be(client, db, co
     as_user(county.leader)
     assert client.get("/tickets").headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/static/app.css").headers.get("Cache-Control", "")
+
+
+def _dense_png(side: int) -> bytes:
+    """A PNG of one flat colour: about 116 KB declaring `side`² pixels (6316² is under the 40 Mpx
+    limit; it cost a second and 200 MB to decode, three seconds on a loaded host)."""
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (side, side), (0, 0, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_decompression_bomb_under_the_pixel_limit_is_a_quick_422(  # type: ignore[no-untyped-def]
+    client, db, county, make_ticket, as_user
+):
+    ticket = make_ticket()
+    bomb = _dense_png(6316)
+    _row, token = create_token(db, county.cadre_a, "bomb", NOW)
+    db.commit()
+    started = time.perf_counter()
+    response = client.post(
+        f"/api/v1/tickets/{ticket.id}/attachments",
+        data={"file": (BytesIO(bomb), "bomb.png")},
+        content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+    )
+    assert response.status_code == 422, response.data[:300]
+    assert "decompression bomb" in response.json["error"]["message"]
+    assert time.perf_counter() - started < 1.0
+    as_user(county.cadre_a)
+    started = time.perf_counter()
+    page = client.post(
+        f"/tickets/{ticket.id}/attachments",
+        data={"files": [(BytesIO(bomb), f"{n}.png") for n in range(5)], "purpose": "after"},
+        content_type="multipart/form-data",
+    )
+    assert time.perf_counter() - started < 1.0
+    assert page.status_code == 302
+    assert "解压炸弹" in client.get(page.headers["Location"]).get_data(as_text=True)

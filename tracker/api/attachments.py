@@ -61,9 +61,7 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
     """Store one file (field `file`, optional `purpose`) and record the upload in the history."""
     session = get_session()
     ticket = visible_ticket(ticket_id)
-    config = current_app.config
     now = utcnow()
-    stored: list[Attachment] = []
     try:
         attachment = service.store_attachment(
             session,
@@ -72,18 +70,13 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
             request.files.get("file"),
             request.form.get("purpose") or Purpose.EVIDENCE,
             now,
-            config,
+            current_app.config,
             active_workflow(),
         )
-        stored.append(attachment)
-        service.record_uploads(session, ticket, api_user(), stored, now)
-        session.commit()
+        service.record_uploads(session, ticket, api_user(), [attachment], now)
+        session.commit()  # the file takes its name now; a failure before deletes it
     except service.FileTooLarge as error:
         raise ApiError(413, "payload_too_large", error.message, error.fields) from error
-    except BaseException:
-        session.rollback()
-        service.discard(stored, config)
-        raise
     response = respond(attachment_out(attachment, _flags(ticket, [attachment])), 201)
     response.headers["Location"] = url_for("api.download_attachment", attachment_id=attachment.id)
     return response

@@ -76,7 +76,10 @@ def _rollback() -> None:
 
 def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
     _rollback()
-    return error_response(error.status, error.code, error.message, error.fields)
+    response, status = error_response(error.status, error.code, error.message, error.fields)
+    if status == 503:  # storage that cannot be written: an outage, like a database one
+        response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    return response, status
 
 
 def _stale(_error: StaleDataError):  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """`tracker unit locate CODE LAT LON`: where a unit (a village) is, for the photo place checks;
-`tracker evidence backfill`: the photo checks for files attached before they existed."""
+`tracker evidence backfill`: the photo checks for files attached before they existed;
+`tracker evidence sweep`: files a dead process left staged."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import select
 from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import ValidationFailed
-from tracker.evidence import backfill, places
+from tracker.evidence import backfill, places, storage
 from tracker.evidence.datum import Datum
 from tracker.evidence.service import UploadSettings
 from tracker.org.models import Unit
@@ -110,3 +111,18 @@ def backfill_command(limit: int | None) -> None:
             f"{len(summary.unreadable)} file(s) could not be read; they stay pending "
             "and are tried again by the next run"
         )
+
+
+@evidence_group.command("sweep")
+@click.option(
+    "--older-than-hours",
+    type=click.FloatRange(min=1),
+    default=24,
+    show_default=True,
+    help="Only files staged at least this long ago (a running upload is never that old).",
+)
+@with_appcontext
+def sweep_command(older_than_hours: float) -> None:
+    """Delete upload files staged by a process that died before its transaction ended."""
+    removed = storage.sweep_staged(current_app.config["UPLOAD_DIR"], older_than_hours * 3600)
+    click.echo(f"{removed} staged file(s) removed")

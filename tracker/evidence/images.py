@@ -1,8 +1,8 @@
 """Check images with Pillow, read then drop their metadata (EXIF: GPS, device), make thumbnails.
 
-Decompression bombs (a few KB declaring a gigapixel image) are refused from the header alone,
-before any pixel is decoded. HEIC/HEIF photos (pillow-heif) are kept as sent, with a JPEG
-rendition for browsers, which cannot show HEIC.
+Decompression bombs (a few KB declaring a gigapixel image, or a hundred KB declaring 40
+megapixels) are refused from the header alone, before any pixel is decoded. HEIC/HEIF photos
+(pillow-heif) are kept as sent, with a JPEG rendition for browsers, which cannot show HEIC.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from tracker.i18n import service_gettext as _
 pillow_heif.register_heif_opener()
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heif": "HEIF"}
+# Decompression bombs under the pixel limit: a picture of more than BOMB_FLOOR_PIXELS must bring
+# at least one byte per MAX_PIXELS_PER_BYTE pixels. Camera photos carry 3-5 pixels a byte; even
+# a flat grey 12 MP JPEG carries 64. A 155 KB PNG declaring 6316×6316 (257 a byte) cost a
+# second and 200 MB to decode (three seconds on a loaded host), and five fit in one request.
+BOMB_FLOOR_PIXELS = 4_000_000
+MAX_PIXELS_PER_BYTE = 100
 # Longest side of the JPEG shown in place of a HEIC photo.
 DISPLAY_SIDE = 2048
 # EXIF orientation → the turn that shows the picture upright (as ImageOps.exif_transpose).
@@ -64,9 +70,19 @@ def _open(data: bytes, kind: FileType, max_pixels: int) -> Image.Image:
     if image.format != _PIL_FORMATS[kind.key]:
         raise BadImage(_("the image content does not match its type"))
     width, height = image.size
-    if width < 1 or height < 1 or width * height > max_pixels:
+    pixels = width * height
+    if width < 1 or height < 1 or pixels > max_pixels:
         raise BadImage(
             _("the image is too large (%(width)s×%(height)s pixels)", width=width, height=height)
+        )
+    if pixels > BOMB_FLOOR_PIXELS and pixels > len(data) * MAX_PIXELS_PER_BYTE:
+        raise BadImage(
+            _(
+                "the image declares %(width)s×%(height)s pixels but holds too little data for "
+                "them (a decompression bomb)",
+                width=width,
+                height=height,
+            )
         )
     return image
 

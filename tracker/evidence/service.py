@@ -153,7 +153,8 @@ def store_attachment(
 ) -> Attachment:
     """Check a file by its content and size, store it under a generated name, record it.
 
-    The file is written before the caller commits; if the transaction fails, call `discard`.
+    The file takes its name when the caller commits `session` and is deleted if the transaction
+    ends otherwise (`storage.stage`): a refused or failed request leaves neither file nor row.
     """
     settings = _settings(config)
     if not can_upload(session, user, ticket, workflow):
@@ -184,14 +185,15 @@ def store_attachment(
             ) from exc
         data = image.data
     stored_name = storage.new_stored_name(kind.extension)
-    storage.write_atomically(storage.file_path(settings.upload_dir, stored_name), data)
+    # Written under temporary names; renamed when the caller commits, deleted otherwise.
+    storage.stage(session, storage.file_path(settings.upload_dir, stored_name), data)
     if image is not None:
-        storage.write_atomically(
-            storage.thumbnail_path(settings.upload_dir, stored_name), image.thumbnail
+        storage.stage(
+            session, storage.thumbnail_path(settings.upload_dir, stored_name), image.thumbnail
         )
         if image.display is not None:
-            storage.write_atomically(
-                storage.display_path(settings.upload_dir, stored_name), image.display
+            storage.stage(
+                session, storage.display_path(settings.upload_dir, stored_name), image.display
             )
     attachment = Attachment(
         ticket_id=ticket.id,
@@ -238,25 +240,12 @@ def store_many(
     config: Mapping[str, Any] | UploadSettings,
     workflow: WorkflowDefinition,
 ) -> list[Attachment]:
-    """Store every non-empty file field; on a refusal remove the ones already written."""
-    stored: list[Attachment] = []
-    try:
-        for item in files:
-            if item is not None and getattr(item, "filename", ""):
-                stored.append(
-                    store_attachment(session, ticket, user, item, purpose, now, config, workflow)
-                )
-    except BaseException:
-        discard(stored, config)
-        raise
-    return stored
-
-
-def discard(attachments: Sequence[Attachment], config: Mapping[str, Any] | UploadSettings) -> None:
-    """Remove the files of attachments whose transaction was rolled back."""
-    upload_dir = _settings(config).upload_dir
-    for attachment in attachments:
-        storage.remove(upload_dir, attachment.stored_name)
+    """Store every non-empty file field (all kept or, when the transaction fails, none)."""
+    return [
+        store_attachment(session, ticket, user, item, purpose, now, config, workflow)
+        for item in files
+        if item is not None and getattr(item, "filename", "")
+    ]
 
 
 def record_uploads(

@@ -45,26 +45,26 @@ def upload(ticket_id: int):  # type: ignore[no-untyped-def]
     if not files:
         flash(_("Choose a file to upload."), "danger")
         return redirect(back)
-    config = current_app.config
     now = utcnow()
-    stored = []
     try:
         stored = service.store_many(
-            session, ticket, current_user, files, form.purpose.data, now, config, active_workflow()
+            session,
+            ticket,
+            current_user,
+            files,
+            form.purpose.data,
+            now,
+            current_app.config,
+            active_workflow(),
         )
         service.record_uploads(session, ticket, current_user, stored, now)
         session.commit()
-    except ServiceError as error:
+    except ServiceError as error:  # the rollback deletes the files already staged
         session.rollback()
-        service.discard(stored, config)
         if error.status == 403:
             abort(403)
         flash(error.message, "danger")
         return redirect(back)
-    except BaseException:
-        session.rollback()
-        service.discard(stored, config)
-        raise
     flash(
         ngettext("%(num)d file added.", "%(num)d files added.", len(stored)),
         "success",

@@ -291,7 +291,7 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         flash(_("The form was incomplete; please try again."), "danger")
         return _render_detail(ticket, transition_form=form, failed=form.transition.data, status=400)
-    now, stored = utcnow(), []
+    now = utcnow()
     try:
         # Files chosen in the form are stored first; their ids join those of earlier uploads.
         stored = evidence.store_many(
@@ -330,13 +330,11 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
         )
         session.commit()
     except StaleDataError:
-        session.rollback()
-        evidence.discard(stored, current_app.config)
+        session.rollback()  # also deletes the files staged by this request
         error: ServiceError = Conflict("changed meanwhile")
         return _failed(ticket_id, form, error)
     except ServiceError as error:
         session.rollback()
-        evidence.discard(stored, current_app.config)
         return _failed(ticket_id, form, error)
     label = active_workflow().transition(event.transition)
     flash(
