@@ -95,7 +95,12 @@ OPERATIONS: tuple[Operation, ...] = (
         etag=True,
     ),
     Operation(
-        "get", "/tickets/{ticket_id}/events", "A ticket's history", s.EventList, tags=("tickets",)
+        "get",
+        "/tickets/{ticket_id}/events",
+        "A ticket's history, a page at a time",
+        s.EventList,
+        query=s.EventQuery,
+        tags=("tickets",),
     ),
     Operation(
         "post",

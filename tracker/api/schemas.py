@@ -45,6 +45,25 @@ class Paging(SQLModel):
     )
 
 
+class EventQuery(SQLModel):
+    """Paging of `GET /tickets/<id>/events` (keyset: any depth costs the same)."""
+
+    per_page: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="default HISTORY_PAGE_SIZE, capped at MAX_PAGE_SIZE",
+    )
+    order: Literal["asc", "desc"] = Field(
+        default="asc", description="asc: oldest first (the default); desc: the latest first"
+    )
+    cursor: str | None = Field(
+        default=None,
+        max_length=20,
+        description="the previous answer's `next_cursor`; empty or absent for the first page",
+    )
+
+
 class DownloadQuery(SQLModel):
     download: Literal["0", "1"] | None = Field(
         default=None, description="1: as a download even for a photo (shown inline otherwise)"
@@ -181,6 +200,11 @@ class EventOut(SQLModel):
 
 class EventList(SQLModel):
     items: list[EventOut]
+    per_page: int
+    next_cursor: str | None = Field(
+        default=None,
+        description="pass as `cursor` for the next page (same `order`); null on the last page",
+    )
 
 
 class UserOut(SQLModel):

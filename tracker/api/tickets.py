@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, page_size, respond
@@ -14,6 +13,7 @@ from tracker.api.schemas import (
     ID_MAX,
     CommentIn,
     EventList,
+    EventQuery,
     TicketPage,
     TicketPatch,
     TicketQuery,
@@ -23,10 +23,11 @@ from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.tickets import service
-from tracker.tickets.models import Ticket, TicketEvent
+from tracker.tickets.models import Ticket
 from tracker.tickets.queries import paginate, parse_filter, scoped_query
 from tracker.tickets.schemas import TicketCreate
 from tracker.tickets.scope import get_visible_ticket
+from tracker.tickets.timeline import events_page
 from tracker.workflow.registry import active_workflow
 
 
@@ -123,12 +124,24 @@ def transition_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/tickets/<int:ticket_id>/events")
 def ticket_events(ticket_id: int):  # type: ignore[no-untyped-def]
+    """A page of the history, oldest first unless `order=desc`, continued with `cursor`."""
     session = get_session()
     ticket = visible_ticket(ticket_id)
-    events = session.exec(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
-    ).all()
-    return respond(EventList(items=events_out(session, events)))
+    params = query(EventQuery)
+    cursor = params.cursor or ""
+    if cursor and not (cursor.isascii() and cursor.isdigit() and int(cursor) <= ID_MAX):
+        message = _("invalid cursor")
+        raise ValidationFailed(message, {"cursor": message})
+    after = int(cursor) if cursor else None
+    per_page = min(
+        params.per_page or current_app.config["HISTORY_PAGE_SIZE"],
+        current_app.config["MAX_PAGE_SIZE"],
+    )
+    page = events_page(session, ticket.id, per_page, after=after, order=params.order)
+    next_cursor = str(page.items[-1].id) if page.has_more else None
+    return respond(
+        EventList(items=events_out(session, page.items), per_page=per_page, next_cursor=next_cursor)
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/comments")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import (
     Blueprint,
     abort,
@@ -16,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tracker.calendar.messages import fallback_message
 from tracker.clock import utcnow
@@ -50,6 +52,7 @@ from tracker.tickets.queries import filter_from_request, paginate, scoped_query
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket
+from tracker.tickets.timeline import latest_events
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("tickets", __name__)
@@ -225,15 +228,7 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
     session = get_session()
     workflow = active_workflow()
     related = load_related(session, [ticket])
-    events = session.exec(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
-    ).all()
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    actors = (
-        {u.id: u for u in session.exec(select(User).where(User.id.in_(actor_ids)))}
-        if actor_ids
-        else {}
-    )
+    events, earlier = latest_events(session, ticket.id, current_app.config["HISTORY_PAGE_SIZE"])
     actions = service.transitions_for(session, current_user, ticket, workflow)
     config = current_app.config
     return (
@@ -246,7 +241,8 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
                 session, ticket, workflow, Policy.from_config(config), g.setdefault("now", utcnow())
             ),
             events=events,
-            actors=actors,
+            earlier=earlier,
+            actors=_actors(session, events),
             actions=actions,
             transition_form=transition_form,
             failed=failed,
@@ -262,6 +258,33 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
 def detail(ticket_id: int):  # type: ignore[no-untyped-def]
     ticket = get_visible_ticket(get_session(), current_user, ticket_id)  # 404 if not visible
     return _render_detail(ticket)
+
+
+@bp.route("/tickets/<int:ticket_id>/history")
+@login_required
+def history(ticket_id: int):  # type: ignore[no-untyped-def]
+    """Earlier pages of a long history: the events before event id `before`."""
+    session = get_session()
+    ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
+    size = current_app.config["HISTORY_PAGE_SIZE"]
+    before = request.args.get("before", type=int)
+    events, earlier = latest_events(session, ticket.id, size, before=before)
+    return render_template(
+        "tickets/history.html",
+        ticket=ticket,
+        events=events,
+        earlier=earlier,
+        actors=_actors(session, events),
+        workflow=active_workflow(),
+    )
+
+
+def _actors(session: Session, events: Sequence[TicketEvent]) -> dict[int, User]:
+    """The people who wrote `events`, by id (one query)."""
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    if not actor_ids:
+        return {}
+    return {u.id: u for u in session.exec(select(User).where(User.id.in_(actor_ids)))}
 
 
 def _indicators_from_form() -> list[dict]:
