@@ -13,6 +13,8 @@ from tracker.db import get_engine
 PASSWORD = "correct-horse-42"
 # A fixed moment for tests: 2026-06-15 10:00 in Asia/Shanghai.
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+# A deadline for requests stamped with the real clock: ahead of it, inside DEADLINE_HORIZON_DAYS.
+SOON = (datetime.now(UTC) + timedelta(days=120)).date().isoformat()
 
 
 def later(days: float) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import NOW
+from helpers import NOW, SOON
 
 from tracker.errors import ValidationFailed
 from tracker.tickets import categories, service
@@ -31,7 +31,7 @@ def test_admin_adds_and_disables_a_category_others_are_refused(api_as, county, d
             "title": "秸秆",
             "category": "straw",
             "responsible_unit": "town-a",
-            "deadline": "2099-07-31",
+            "deadline": SOON,
         },
     )
     assert ticket.status_code == 201, ticket.json
@@ -46,7 +46,7 @@ def test_admin_adds_and_disables_a_category_others_are_refused(api_as, county, d
             "title": "又一处",
             "category": "straw",
             "responsible_unit": "town-a",
-            "deadline": "2099-07-31",
+            "deadline": SOON,
         },
     )
     assert refused.status_code == 422

@@ -4,6 +4,7 @@ Accept-Language (Chinese on request, English without the header)."""
 from __future__ import annotations
 
 import pytest
+from helpers import SOON
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}  # what a browser in China sends
 
@@ -22,7 +23,7 @@ def errors(send) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
 
 def test_validation_messages_follow_accept_language(api_as, county):  # type: ignore[no-untyped-def]
     inspector = api_as(county.inspector)
-    body = {"title": "长" * 201, "responsible_unit": "town-a", "deadline": "2099-01-01"}
+    body = {"title": "长" * 201, "responsible_unit": "town-a", "deadline": SOON}
     zh, en = errors(lambda headers: inspector.post("/tickets", json=body, headers=headers))
     assert zh == {
         "code": "validation_error",
@@ -34,7 +35,7 @@ def test_validation_messages_follow_accept_language(api_as, county):  # type: ig
         "message": "invalid input",
         "fields": {"title": "at most 200 characters"},
     }
-    body = {"title": "t", "responsible_unit": "nowhere", "deadline": "2099-01-01"}
+    body = {"title": "t", "responsible_unit": "nowhere", "deadline": SOON}
     zh, en = errors(lambda headers: inspector.post("/tickets", json=body, headers=headers))
     assert zh["fields"] == {"responsible_unit": "未知的单位 'nowhere'"}
     assert en["fields"] == {"responsible_unit": "unknown unit 'nowhere'"}

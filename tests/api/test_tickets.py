@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from helpers import SOON
 from sqlmodel import select
 
 from tracker.tickets.models import TicketEvent
@@ -52,7 +53,7 @@ def test_file_move_and_history(api_as, county):
             "title": "河湾村废旧农膜未回收",
             "responsible_unit": "town-b",
             "category": "plastic_film",
-            "deadline": "2099-01-31",
+            "deadline": SOON,
         },
     )
     assert response.status_code == 201, response.get_json()
@@ -158,12 +159,12 @@ def test_validation_errors_name_fields(api_as, county):
     assert response.status_code == 422
     assert "title" in response.get_json()["error"]["fields"]
     unknown = inspector.post(
-        "/tickets", json={"title": "t", "responsible_unit": "nowhere", "deadline": "2099-01-01"}
+        "/tickets", json={"title": "t", "responsible_unit": "nowhere", "deadline": SOON}
     )
     assert unknown.status_code == 422
     assert unknown.get_json()["error"]["fields"] == {"responsible_unit": "unknown unit 'nowhere'"}
     cadre = api_as(county.cadre_a).post(
-        "/tickets", json={"title": "t", "responsible_unit": "town-a", "deadline": "2099-01-01"}
+        "/tickets", json={"title": "t", "responsible_unit": "town-a", "deadline": SOON}
     )
     assert cadre.status_code == 403
 
@@ -181,7 +182,7 @@ def test_bad_bodies_are_4xx(api_as, county, make_ticket, app_factory):
     nan = inspector.post("/tickets", data='{"title": NaN}', headers=headers)
     assert nan.status_code == 400
     nul = inspector.post(
-        "/tickets", json={"title": "a\x00b", "responsible_unit": "town-a", "deadline": "2099-01-01"}
+        "/tickets", json={"title": "a\x00b", "responsible_unit": "town-a", "deadline": SOON}
     )
     assert nul.status_code == 422
     huge = inspector.post(
@@ -214,7 +215,7 @@ def test_chinese_text_round_trips(api_as, county):
     title = "青山乡上庄村“三堆”清理不彻底（暗访）——𠀀"
     inspector = api_as(county.inspector)
     created = inspector.post(
-        "/tickets", json={"title": title, "responsible_unit": "town-a", "deadline": "2099-01-01"}
+        "/tickets", json={"title": title, "responsible_unit": "town-a", "deadline": SOON}
     ).get_json()
     assert created["title"] == title
     assert inspector.get(f"/tickets/{created['id']}").get_json()["title"] == title

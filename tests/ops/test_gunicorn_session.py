@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PG_URL, pg_database
+from helpers import SOON
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -152,7 +153,7 @@ def test_a_scripted_session_through_gunicorn(server: str) -> None:
             "source": "inspection",
             "severity": "normal",
             "responsible_unit": "town-a",
-            "deadline": "2030-06-30",
+            "deadline": SOON,
             "indicators-0-name": "清理垃圾堆",
             "indicators-0-unit": "堆",
             "indicators-0-target": "12",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from helpers import NOW
+from helpers import NOW, SOON
 from sqlmodel import select
 
 from tracker.tickets.models import Ticket
@@ -17,7 +17,7 @@ FILING = {
     "source": "inspection",
     "responsible_unit": "town-b",
     "severity": "normal",
-    "deadline": "2099-12-31",
+    "deadline": SOON,
 }
 
 

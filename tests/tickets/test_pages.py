@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from helpers import SOON
 from sqlmodel import select
 
 from tracker.tickets.models import Ticket
@@ -17,7 +18,7 @@ def _file(client, **extra):  # type: ignore[no-untyped-def]
         "source": "inspection",
         "responsible_unit": "town-b",
         "severity": "normal",
-        "deadline": "2099-12-31",
+        "deadline": SOON,
         **extra,
     }
     return client.post("/tickets/new", data=data)

@@ -41,7 +41,8 @@ def world(db, county, workflow, settings):  # type: ignore[no-untyped-def]
             responsible_unit=responsible,
             co_units=[co] if co else [],
             deadline=date(2026, 6, 30),
-            assignee="cadre-b" if responsible == "dept" else None,
+            # an assignee outside the responsible unit, whom the filing leader (town A) may see
+            assignee="cadre-va" if responsible == "dept" else None,
         )
         for responsible, co in itertools.product(CODES, (None, *CODES))
         if co != responsible

@@ -219,6 +219,20 @@ def is_within(unit: Unit, roots: Sequence[Unit]) -> bool:
     return any(unit.path.startswith(root.path) for root in roots)
 
 
+def visible_user(session: Session, viewer: User, username: str) -> User | None:
+    """The enabled user `username` if `viewer` works on their unit (admins and inspectors see
+    everyone); otherwise None, the same as for a name nobody has, so that the answer tells
+    nothing about accounts outside the viewer's scope."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.is_enabled:
+        return None
+    roots = scope_units(session, viewer)
+    if roots is None:
+        return user
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    return user if unit is not None and is_within(unit, roots) else None
+
+
 def units_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Unit]:
     if not ids:
         return {}

@@ -18,6 +18,9 @@ from tracker.policy import ANY, RULES, Permission
 from tracker.tickets.models import Resolution, Ticket
 from tracker.workflow.definition import WorkflowDefinition, WorkflowError
 
+# How far ahead a deadline may lie (DEADLINE_HORIZON_DAYS): a deadline in 9999 never escalates.
+DEFAULT_HORIZON_DAYS = 1096
+
 
 @dataclass
 class Context:
@@ -30,6 +33,7 @@ class Context:
     followup_days: int
     record: dict = field(default_factory=dict)
     supervision: tuple[str, str] | None = None  # (level, supervising leader) given
+    horizon_days: int = DEFAULT_HORIZON_DAYS
 
 
 Effect = Callable[[Ticket, Context], None]
@@ -84,11 +88,25 @@ def _check_permitted(
             )
 
 
-def future_deadline(value: date | None, today: date, field: str = "deadline") -> date:
+def future_deadline(
+    value: date | None,
+    today: date,
+    field: str = "deadline",
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> date:
+    """`value` if it lies between today and the horizon; otherwise a field error saying which."""
     if value is None or value < today:
         raise ValidationFailed(
             _("deadline must be today or later"), {field: _("must be today or later")}
         )
+    last = today + timedelta(days=horizon_days)
+    if value > last:
+        message = _(
+            "the deadline is too far ahead: at most %(days)s days from today (%(last)s)",
+            days=horizon_days,
+            last=last.isoformat(),
+        )
+        raise ValidationFailed(message, {field: message})
     return value
 
 
@@ -115,7 +133,7 @@ def count_rebound(ticket: Ticket, ctx: Context) -> None:
 
 @effect
 def request_extension(ticket: Ticket, ctx: Context) -> None:
-    asked = future_deadline(ctx.deadline, ctx.today)
+    asked = future_deadline(ctx.deadline, ctx.today, horizon_days=ctx.horizon_days)
     if asked <= ticket.deadline:
         raise ValidationFailed(
             _("an extension must move the deadline later"),
@@ -145,7 +163,7 @@ def refuse_extension(ticket: Ticket, ctx: Context) -> None:
 @effect
 def set_deadline(ticket: Ticket, ctx: Context) -> None:
     ctx.record["old_deadline"] = ticket.deadline.isoformat()
-    ticket.deadline = future_deadline(ctx.deadline, ctx.today)
+    ticket.deadline = future_deadline(ctx.deadline, ctx.today, horizon_days=ctx.horizon_days)
     ctx.record["new_deadline"] = ticket.deadline.isoformat()
 
 

@@ -427,7 +427,9 @@ def import_findings(
         if not problems:
             try:
                 item = validate(TicketCreate, data)
-                service.resolve_deadline(item, today, calendar)
+                service.resolve_deadline(
+                    item, today, calendar, horizon_days=settings.deadline_horizon_days
+                )
                 valid.append(item)
             except ValidationFailed as error:
                 problems.extend(_schema_problems(error))

@@ -21,6 +21,7 @@ from tracker.i18n import input_label
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
+from tracker.org.service import visible_user
 from tracker.policy import Permission, may, offers
 from tracker.tickets import effects, events, filing
 from tracker.tickets.history import append_event
@@ -46,6 +47,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     code_prefix: str = "DC"
     followup_days: int = 0
+    deadline_horizon_days: int = effects.DEFAULT_HORIZON_DAYS
 
     @classmethod
     def from_config(cls, config: Mapping) -> Settings:
@@ -53,6 +55,9 @@ class Settings:
             timezone=config["TIMEZONE"],
             code_prefix=config.get("TICKET_CODE_PREFIX", "DC"),
             followup_days=int(config.get("FOLLOWUP_DAYS", 0)),
+            deadline_horizon_days=int(
+                config.get("DEADLINE_HORIZON_DAYS", effects.DEFAULT_HORIZON_DAYS)
+            ),
         )
 
 
@@ -103,8 +108,10 @@ def _unit_by_code(session: Session, code: str, field: str, errors: dict[str, str
     return unit
 
 
-def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> dict:
-    """Turn codes and usernames into ids; collect every unknown reference as a field error."""
+def _resolve_references(session: Session, actor: User, data: TicketCreate | TicketUpdate) -> dict:
+    """Turn codes and usernames into ids; collect every unknown reference as a field error.
+
+    An assignee outside `actor`'s scope is refused exactly like a name nobody has."""
     errors: dict[str, str] = {}
     resolved: dict = {}
     if data.category is not None:
@@ -133,7 +140,7 @@ def _resolve_references(session: Session, data: TicketCreate | TicketUpdate) -> 
             errors["co_units"] = _("the responsible unit cannot also co-operate")
         resolved["co_unit_ids"] = ids
     if data.assignee is not None:
-        assignee = session.exec(select(User).where(User.username == data.assignee)).first()
+        assignee = visible_user(session, actor, data.assignee)
         if assignee is None:
             errors["assignee"] = _("unknown user %(name)s", name=repr(data.assignee))
         else:
@@ -209,18 +216,16 @@ def resolve_deadline(
     today: date,
     calendar: WorkdayCalendar | None = None,
     notes: FilingNotes | None = None,
+    horizon_days: int = effects.DEFAULT_HORIZON_DAYS,
 ) -> date:
-    """The deadline as a date: given directly, or N working days after today.
+    """The deadline as a date: given directly, or N working days after today; never past the
+    horizon (`horizon_days` after today).
 
     Working days follow China's official calendar (admin overrides first); a year nobody has
     entered is counted Monday–Friday and recorded in `notes.fallback_years`.
     """
     if data.deadline is not None:
-        if data.deadline < today:
-            raise ValidationFailed(
-                _("deadline is in the past"), {"deadline": _("must be today or later")}
-            )
-        return data.deadline
+        return effects.future_deadline(data.deadline, today, horizon_days=horizon_days)
     if data.deadline_working_days is not None:
         calendar = calendar if calendar is not None else WorkdayCalendar()
         deadline = calendar.add_working_days(today, data.deadline_working_days)
@@ -230,7 +235,7 @@ def resolve_deadline(
             notes.fallback_years |= {
                 y for y in calendar.fallback_years if first <= y <= deadline.year
             }
-        return deadline
+        return effects.future_deadline(deadline, today, horizon_days=horizon_days)
     raise ValidationFailed(_("a deadline is required"), {"deadline": _("required")})
 
 
@@ -249,10 +254,11 @@ def _new_ticket(
     today: date,
     calendar: WorkdayCalendar | None,
     notes: FilingNotes | None,
+    horizon_days: int,
 ) -> filing.NewTicket:
     """Check one finding's references and deadline; the ticket it becomes, not yet written."""
-    refs = _resolve_references(session, data)
-    deadline = resolve_deadline(data, today, calendar, notes)
+    refs = _resolve_references(session, reporter, data)
+    deadline = resolve_deadline(data, today, calendar, notes, horizon_days)
     columns = {
         "title": data.title,
         "description": data.description,
@@ -308,7 +314,17 @@ def file_tickets(
     if calendar is None and any(d.deadline_working_days is not None for d in items):
         calendar = deadline_calendar(session, today)
     new = [
-        _new_ticket(session, reporter, data, workflow, now, today, calendar, notes)
+        _new_ticket(
+            session,
+            reporter,
+            data,
+            workflow,
+            now,
+            today,
+            calendar,
+            notes,
+            settings.deadline_horizon_days,
+        )
         for data in items
     ]
     if not new:
@@ -421,6 +437,7 @@ def apply_transition(
                 (data.supervision_level, data.supervisor.strip())
                 if data.supervision_level
                 else None,
+                settings.deadline_horizon_days,
             ),
         )
         if data.indicators:
@@ -502,7 +519,7 @@ def update_ticket(
         raise Forbidden(_("only inspectors, leaders and admins edit findings"))
     if not may(user, Permission.EDIT_FINDINGS, relations_of(session, user, ticket)):
         raise Forbidden(_("this ticket is not in your charge"))
-    refs = _resolve_references(session, data)
+    refs = _resolve_references(session, user, data)
     changes: dict[str, list] = {}
 
     def change(field: str, new) -> None:  # type: ignore[no-untyped-def]
@@ -522,7 +539,12 @@ def update_ticket(
             change(field, refs[field])
     if data.deadline is not None:
         change(
-            "deadline", effects.future_deadline(data.deadline, local_date(now, settings.timezone))
+            "deadline",
+            effects.future_deadline(
+                data.deadline,
+                local_date(now, settings.timezone),
+                horizon_days=settings.deadline_horizon_days,
+            ),
         )
     if "co_unit_ids" in refs:
         old_ids = sorted(co_unit_ids(session, ticket))
