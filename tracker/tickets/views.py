@@ -266,16 +266,17 @@ def history(ticket_id: int):  # type: ignore[no-untyped-def]
     """Earlier pages of a long history: the events before event id `before`."""
     session = get_session()
     ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    config, workflow = current_app.config, active_workflow()
     before = request.args.get("before", type=int)
-    events, earlier = latest_events(session, ticket.id, size, before=before)
+    events, earlier = latest_events(session, ticket.id, config["HISTORY_PAGE_SIZE"], before=before)
     return render_template(
         "tickets/history.html",
         ticket=ticket,
+        ev=build_panel(session, current_user, ticket, workflow, config),
         events=events,
         earlier=earlier,
         actors=_actors(session, events),
-        workflow=active_workflow(),
+        workflow=workflow,
     )
 
 
