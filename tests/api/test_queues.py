@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpers import login
+
 FIGURES = [{"name": "清理垃圾堆", "unit": "堆", "achieved": 12}]
 
 
@@ -54,3 +56,19 @@ def test_an_unknown_queue_is_a_field_error(db, county, api_as):  # type: ignore[
 
 def test_a_role_without_queues_gets_none(db, county, api_as):  # type: ignore[no-untyped-def]
     assert api_as(county.admin).get("/queues").get_json() == {"items": []}
+
+
+def test_queue_counts_stop_at_queue_count_cap_on_the_page_and_in_the_api(  # type: ignore[no-untyped-def]
+    app_factory, db, county, make_ticket, token_for
+):
+    for _ in range(3):
+        make_ticket()
+    app = app_factory(QUEUE_COUNT_CAP=2)
+    headers = {"Authorization": f"Bearer {token_for(county.cadre_a)}"}
+    items = app.test_client().get("/api/v1/queues", headers=headers).get_json()["items"]
+    first = items[0]
+    assert (first["name"], first["count"], first["count_is_capped"]) == ("to_accept", 2, True)
+    client = app.test_client()
+    login(client, county.cadre_a.username)
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-queue="to_accept"' in page and 'data-count="2">2+<' in page

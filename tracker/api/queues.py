@@ -21,7 +21,7 @@ def queues():  # type: ignore[no-untyped-def]
         api_user(),
         active_workflow(),
         local_date(utcnow(), config["TIMEZONE"]),
-        config["LIST_COUNT_CAP"],
+        config["QUEUE_COUNT_CAP"],
     )
     return respond(
         QueueList(

@@ -383,7 +383,7 @@ class WorkflowOut(SQLModel):
 class QueueOut(SQLModel):
     name: str
     label: str = Field(description="in the caller's language")
-    count: int = Field(description="tickets in it, counted up to LIST_COUNT_CAP")
+    count: int = Field(description="tickets in it, counted up to QUEUE_COUNT_CAP")
     count_is_capped: bool = Field(description="more tickets than `count` are in it")
     kind: Literal["todo", "waiting"] = Field(
         description="todo: the caller may act now; waiting: the caller is involved, others act"

@@ -66,7 +66,7 @@ def _counts(
     cache = g.setdefault("queue_counts", {})
     if (user.id, today) not in cache:
         cache[user.id, today] = count_queues(
-            session, user, workflow, today, config["LIST_COUNT_CAP"]
+            session, user, workflow, today, config["QUEUE_COUNT_CAP"]
         )
     return cache[user.id, today]
 

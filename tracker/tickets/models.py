@@ -6,7 +6,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
@@ -74,6 +84,23 @@ class Ticket(SQLModel, table=True):
         # due_before/due_after filters without a state: EXPLAIN evidence in bench/RESULTS.md.
         Index("ix_ticket_deadline_id", "deadline", "id"),
         Index("ix_ticket_updated_at_id", "updated_at", "id"),
+        # Work queues (tracker/tickets/queues.py) at 10^6 tickets: a state with or without a
+        # report awaiting checking, by deadline (to verify, rectifying, overdue); the few
+        # tickets asking for more time and those with a follow-up check (bench/RESULTS.md).
+        Index("ix_ticket_state_awaiting_deadline", "state", "is_awaiting_verification", "deadline"),
+        Index(
+            "ix_ticket_extension_pending",
+            "state",
+            "responsible_unit_id",
+            postgresql_where=text("requested_deadline IS NOT NULL"),
+            sqlite_where=text("requested_deadline IS NOT NULL"),
+        ),
+        Index(
+            "ix_ticket_followup_due",
+            "followup_due_on",
+            postgresql_where=text("followup_due_on IS NOT NULL"),
+            sqlite_where=text("followup_due_on IS NOT NULL"),
+        ),
     )
     __mapper_args__ = {"version_id_col": _ticket_version}
 
