@@ -41,6 +41,7 @@ def input_label(name: str) -> str:
         "attachments": _("photos or documents"),
         "indicators": _("figures achieved"),
         "deadline": _("new deadline"),
+        "supervision": _("supervision level and leader"),
     }.get(name, name)
 
 

@@ -51,13 +51,14 @@ def weekly_bars(weeks: Sequence[dict], title: str, opened_label: str, closed_lab
     ]
     for index, week in enumerate(weeks):
         x0 = left + index * slot + (slot - 2 * bar) / 2
-        for offset, key, fill in ((0, "opened", OPENED), (bar, "closed", "url(#hatch)")):
+        series = ((0, "opened", OPENED, opened_label), (bar, "closed", "url(#hatch)", closed_label))
+        for offset, key, fill, name in series:
             value = int(week[key])
             h = plot_h * value / peak
             x, y = x0 + offset, top + plot_h - h
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{fill}" '
-                f'stroke="{CLOSED if key == "closed" else OPENED}"><title>{_t(key)} {value}'
+                f'stroke="{CLOSED if key == "closed" else OPENED}"><title>{_t(name)} {value}'
                 "</title></rect>"
             )
             body.append(

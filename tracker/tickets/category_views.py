@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from tracker.db import get_session
@@ -27,7 +27,7 @@ def standard_indicator_names() -> list[str]:
 def _category_form() -> CategoryForm:
     form = CategoryForm(prefix="category")
     tops = [c for c in categories.list_categories(get_session()) if c.parent_id is None]
-    form.parent.choices = [("", "—"), *((c.code, f"{c.name_zh} ({c.code})") for c in tops)]
+    form.parent.choices = [("", "—"), *((c.code, c.label(g.locale)) for c in tops)]
     return form
 
 

@@ -267,7 +267,7 @@ def render_svg(definition: WorkflowDefinition, locale: str = "zh") -> str:
     parts = _boxes_svg(layout)
     arrows, height = _arrows_svg(layout)
     width = layout.width
-    title = f"{definition.name}: " + " → ".join(s.label(locale) for s in definition.states.values())
+    title = " → ".join(s.label(locale) for s in definition.states.values())
     markers = "".join(
         f'<marker id="{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
         f'markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
