@@ -100,7 +100,7 @@ def _plan(session: Session, user: User, config) -> str:  # type: ignore[no-untyp
     """EXPLAIN of the one statement count_queues runs, as it runs it."""
     workflow = active_workflow()
     today = local_date(utcnow(), config["TIMEZONE"])
-    cap = config["LIST_COUNT_CAP"]
+    cap = config["QUEUE_COUNT_CAP"]
     seen = visibility(session, user).condition
     columns = []
     for queue in queues_for_role(workflow, workflow.queues, user.role):
@@ -146,7 +146,7 @@ def main() -> None:
                     session.rollback()
                     started = time.perf_counter()
                     counts = count_queues(
-                        session, user, active_workflow(), today, config["LIST_COUNT_CAP"]
+                        session, user, active_workflow(), today, config["QUEUE_COUNT_CAP"]
                     )
                     runs["count_queues"].append(time.perf_counter() - started)
                     session.rollback()

@@ -1,4 +1,6 @@
-"""Phone-sized screenshots of the cadre's queue and a ticket page, from demo data, Chinese UI.
+"""Phone-sized screenshots (390×844, Chinese UI) from demo data: each role's home with its
+queues (我的待办), a ticket's first screen as the cadre who must act sees it, the county
+leader's dashboard and ranking; also the cadre's list.
 
 Usage: .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]   (default: docs/screenshots/)
 Needs Debian's Chromium (/usr/bin/chromium) and a CJK font (apt-get install fonts-wqy-microhei).
@@ -26,6 +28,7 @@ from tracker.db import get_engine  # noqa: E402
 from tracker.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from tracker.tickets.models import Ticket  # noqa: E402
 
+TOWNSHIP = "qingshan"  # whose cadre and leader in charge are shown
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -55,10 +58,14 @@ def main(out: Path) -> None:
         with Session(engine, expire_on_commit=False) as session:
             people = load_demo(session, 40, 2026, utcnow())
             session.commit()
-            cadre = next(iter(people.cadres.values()))
+            cadre = people.cadres[TOWNSHIP]
             ticket = session.exec(
                 select(Ticket)
-                .where(Ticket.responsible_unit_id == cadre.unit_id, Ticket.state == "rectifying")
+                .where(
+                    Ticket.responsible_unit_id == cadre.unit_id,
+                    Ticket.state == "rectifying",
+                    Ticket.is_awaiting_verification.is_(False),
+                )
                 .order_by(Ticket.rejection_count.desc(), Ticket.id)
             ).first()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -66,25 +73,46 @@ def main(out: Path) -> None:
     base = f"http://127.0.0.1:{server.server_port}"
     driver = sync_playwright().start()
     browser = driver.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-    page = browser.new_page(
+    context = browser.new_context(
         viewport={"width": 390, "height": 844},
         locale="zh-CN",
         device_scale_factor=2,
         timezone_id="Asia/Shanghai",
     )
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", cadre.username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.locator("form:has(input[name=password]) [type=submit]").click()
-    page.goto(f"{base}/tickets")
-    page.screenshot(path=str(out / "cadre-queue.png"))
-    page.goto(f"{base}/tickets/{ticket.id}")
-    page.screenshot(path=str(out / "ticket-page.png"), full_page=True)
+    written = []
+
+    def shoot(name: str, path: str, full_page: bool = False) -> None:
+        page.goto(f"{base}{path}")
+        page.screenshot(path=str(out / name), full_page=full_page)
+        written.append(name)
+
+    homes = [
+        (cadre.username, "home-cadre.png"),
+        ("inspector", "home-inspector.png"),
+        (people.township_leaders[TOWNSHIP].username, "home-township-leader.png"),
+        (people.county_leader.username, "home-county-leader.png"),
+    ]
+    for username, name in homes:
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.locator("form:has(input[name=password]) [type=submit]").click()
+        shoot(name, "/")
+        if username == cadre.username:
+            shoot("cadre-queue.png", "/tickets")
+            shoot("ticket-first-screen.png", f"/tickets/{ticket.id}")
+            shoot("ticket-page.png", f"/tickets/{ticket.id}", full_page=True)
+        if username == people.county_leader.username:
+            shoot("dashboard.png", "/dashboard", full_page=True)
+            shoot("ranking.png", "/ranking", full_page=True)
+        page.context.clear_cookies()
+        page.close()
     browser.close()
     driver.stop()
     server.shutdown()
-    print(f"wrote {out / 'cadre-queue.png'} and {out / 'ticket-page.png'}")
+    print("wrote", ", ".join(str(out / name) for name in written))
 
 
 if __name__ == "__main__":
