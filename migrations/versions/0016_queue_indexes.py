@@ -1,7 +1,7 @@
 """queue indexes: the work queues at 1,000,000 tickets
 
 Revision ID: queue_indexes
-Revises: inbox_read
+Revises: outbox_channels
 Create Date: 2026-12-03 07:40:00
 
 The county leader's queues counted with a sequential scan for pending extension requests (no
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "queue_indexes"
-down_revision = "inbox_read"
+down_revision = "outbox_channels"
 branch_labels = None
 depends_on = None
 
