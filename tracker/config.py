@@ -132,7 +132,7 @@ def validate_config(app: Flask) -> None:
         "MAX_PAGE_SIZE",
         "TRUSTED_PROXIES",
     )
-    for key in (*counts, "LIST_COUNT_CAP", "QUEUE_COUNT_CAP"):
+    for key in (*counts, "LIST_COUNT_CAP", "LIST_FILTERED_COUNT_CAP", "QUEUE_COUNT_CAP"):
         if not isinstance(app.config.get(key), int) or app.config[key] < 0:
             raise ConfigError(f"{key}: must be a non-negative integer, not {app.config.get(key)!r}")
     # Debug mode does not lift this check (FLASK_DEBUG on a production server must not either).

@@ -127,6 +127,19 @@ def writer_bind(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_immediate=True)
 
 
+def reader_bind(engine: Engine) -> Engine:
+    """The engine for requests that only read: on PostgreSQL, without a transaction.
+
+    Each statement then runs on its own (autocommit), so a GET sends no BEGIN and no ROLLBACK:
+    two round trips of a list's eleven (bench/RESULTS.md, round 4). Under PostgreSQL's default
+    READ COMMITTED each statement sees its own snapshot either way, so reads see the same rows.
+    SQLite keeps its (local, free) transaction: one snapshot for the whole request.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _request_may_write() -> bool:
     return not has_request_context() or request.method not in READ_ONLY_METHODS
 
@@ -135,12 +148,16 @@ def get_session() -> Session:
     """The session of the current app context (one per request), created on first use.
 
     A request that may write (POST, PATCH...) gets a session that takes SQLite's write lock
-    when its transaction begins (`writer_bind`); GET requests read and never write.
+    when its transaction begins (`writer_bind`); GET requests read and never write
+    (`reader_bind`), and their session is marked `info["read_only"]`.
     """
     if "db_session" not in g:
         engine = get_engine()
-        bind = writer_bind(engine) if _request_may_write() else engine
-        g.db_session = Session(bind, expire_on_commit=False)
+        if _request_may_write():
+            g.db_session = Session(writer_bind(engine), expire_on_commit=False)
+        else:
+            g.db_session = Session(reader_bind(engine), expire_on_commit=False)
+            g.db_session.info["read_only"] = True
     return g.db_session
 
 

@@ -161,3 +161,18 @@ def test_the_workflow_engine_imports_nothing_of_the_app(name: str) -> None:
 def test_the_ticket_service_announces_rather_than_importing_its_listeners() -> None:
     imported = _targets(PACKAGE / "tickets" / "service.py", top_level_only=False)
     assert {m for m in imported if _domain(m) in ("reminders", "evidence", "reports")} == set()
+
+
+def test_the_workflow_layer_does_not_reach_into_domains() -> None:
+    """Below the web layer, `tracker.workflow` serves the domains and imports none of them,
+    not even inside a function (the stored-states check lives in tickets/stored_states.py)."""
+    offenders = {
+        module: sorted(
+            t
+            for t in _targets(path, top_level_only=False)
+            if _domain(t) not in ("workflow", "resources")
+        )
+        for module, path in MODULES.items()
+        if module.startswith("tracker.workflow.") and not _is_web(module)
+    }
+    assert {m: t for m, t in offenders.items() if t} == {}

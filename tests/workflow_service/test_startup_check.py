@@ -14,8 +14,8 @@ from tracker.cli import cli
 from tracker.db import get_engine
 from tracker.tickets import service
 from tracker.tickets.schemas import TicketCreate, TransitionIn
+from tracker.tickets.stored_states import check_ticket_states, ensure_ticket_states
 from tracker.workflow.definition import WorkflowError
-from tracker.workflow.registry import check_ticket_states, ensure_ticket_states
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -172,8 +172,9 @@ class TicketPage(SQLModel):
     per_page: int
     total: int | None = Field(
         description=(
-            "matching tickets, counted exactly up to LIST_COUNT_CAP (10,000 by default); past "
-            'it the cap itself with `total_is_capped` true (read it as "10000+"); null on '
+            "matching tickets, counted exactly up to LIST_COUNT_CAP (10,000 by default; "
+            "LIST_FILTERED_COUNT_CAP, 1,000, when filters other than state narrow the list); "
+            'past it the cap itself with `total_is_capped` true (read it as "10000+"); null on '
             "keyset (`cursor`) pages, which count nothing"
         )
     )

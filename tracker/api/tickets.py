@@ -24,7 +24,7 @@ from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.tickets import service
 from tracker.tickets.models import Ticket
-from tracker.tickets.queries import paginate, parse_filter, scoped_query
+from tracker.tickets.queries import count_cap, paginate, parse_filter, scoped_query
 from tracker.tickets.schemas import TicketCreate
 from tracker.tickets.scope import get_visible_ticket
 from tracker.tickets.timeline import events_page
@@ -67,7 +67,7 @@ def list_tickets():  # type: ignore[no-untyped-def]
         flt.sort,
         params.page,
         page_size(params.per_page),
-        count_cap=config["LIST_COUNT_CAP"],
+        count_cap=count_cap(flt, config["LIST_COUNT_CAP"], config["LIST_FILTERED_COUNT_CAP"]),
         cursor=params.cursor,
     )
     return respond(

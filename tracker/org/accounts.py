@@ -20,7 +20,7 @@ from tracker.auth import sessions
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.org.models import LeaderCharge, Role, Unit, User
-from tracker.org.service import get_unit_by_code, set_leader_charge, set_password
+from tracker.org.service import forget_charges, get_unit_by_code, set_leader_charge, set_password
 from tracker.policy import Permission, may
 
 EDITABLE = ("role", "unit", "charges", "email", "display_name", "is_enabled")
@@ -53,7 +53,7 @@ def charge_codes(session: Session, user: User) -> list[str]:
 def _set_charges(session: Session, user: User, codes: Sequence[str]) -> None:
     units = [get_unit_by_code(session, code) for code in codes]
     session.execute(delete(LeaderCharge).where(LeaderCharge.user_id == user.id))
-    session.info.pop(("charged_units", user.id), None)
+    forget_charges(session, user)
     for unit in units:
         set_leader_charge(session, user, unit)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import DDL, JSON, BigInteger, Column, Index, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -113,3 +113,67 @@ class LeaderCharge(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class DirectoryVersion(SQLModel, table=True):
+    """One row: a number that database triggers raise on every change to units, categories and
+    people's names, so each worker can keep those in memory and reload them only when it moved
+    (tracker/org/directory.py). Migration `directory_version` holds the same DDL."""
+
+    __tablename__ = "directory_version"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(default=1, sa_type=BigInteger)
+
+
+# The tables the directory mirrors, with the UPDATE columns that matter (None: any column).
+DIRECTORY_TABLES: dict[str, tuple[str, ...] | None] = {
+    "unit": None,
+    "category": None,
+    "user_account": ("username", "display_name"),
+}
+# An upsert: after a TRUNCATE (tests) the row comes back with the next change.
+_BUMP = (
+    "INSERT INTO directory_version (id, version) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET version = directory_version.version + 1"
+)
+
+
+def directory_ddl(dialect: str) -> list[str]:
+    """The triggers that raise `DirectoryVersion.version`, for `create_all`."""
+    if dialect == "postgresql":
+        statements = [
+            "CREATE OR REPLACE FUNCTION directory_version_bump() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {_BUMP}; RETURN NULL; END $$"
+        ]
+        for table, columns in DIRECTORY_TABLES.items():
+            update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+            statements.append(
+                f"CREATE OR REPLACE TRIGGER {table}_directory_version "
+                f"AFTER INSERT OR DELETE OR {update} ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION directory_version_bump()"
+            )
+        return statements
+    statements = []
+    for table, columns in DIRECTORY_TABLES.items():
+        update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+        for name, operation in (("insert", "INSERT"), ("delete", "DELETE"), ("update", update)):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_directory_{name} "
+                f"AFTER {operation} ON {table} BEGIN {_BUMP}; END"
+            )
+    return statements
+
+
+def _install_directory_triggers() -> None:
+    """After `create_all` made every table: the first row and the triggers (idempotent)."""
+    for dialect in ("postgresql", "sqlite"):
+        for statement in [
+            "INSERT INTO directory_version (id, version) VALUES (1, 1) ON CONFLICT DO NOTHING",
+            *directory_ddl(dialect),
+        ]:
+            ddl = DDL(statement.replace("%", "%%")).execute_if(dialect=dialect)
+            event.listen(SQLModel.metadata, "after_create", ddl)
+
+
+_install_directory_triggers()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, func, or_
 from sqlmodel import Session, select
@@ -121,11 +122,37 @@ def set_leader_charge(session: Session, user: User, unit: Unit) -> None:
     if session.get(LeaderCharge, (user.id, unit.id)) is None:
         session.add(LeaderCharge(user_id=user.id, unit_id=unit.id))
         session.flush()
-        session.info.pop(_charges_key(user), None)
+        forget_charges(session, user)
 
 
 def _charges_key(user: User) -> tuple[str, int | None]:
     return ("charged_units", user.id)
+
+
+def _charge_ids_key(user: User) -> tuple[str, int | None]:
+    return ("charge_ids", user.id)
+
+
+def forget_charges(session: Session, user: User) -> None:
+    """Drop what this session remembers of `user`'s charges (they were just changed)."""
+    session.info.pop(_charges_key(user), None)
+    session.info.pop(_charge_ids_key(user), None)
+
+
+def note_charge_ids(session: Session, user: User, ids: Sequence[int]) -> None:
+    """Remember `user`'s charged unit ids, read alongside other rows (the API's token look-up)."""
+    session.info[_charge_ids_key(user)] = tuple(ids)
+
+
+def charge_ids(session: Session, user: User) -> tuple[int, ...]:
+    """The ids of the units whose subtrees are in a leader's charge (remembered per session, as
+    `charged_units`)."""
+    key = _charge_ids_key(user)
+    if key not in session.info:
+        session.info[key] = tuple(
+            session.exec(select(LeaderCharge.unit_id).where(LeaderCharge.user_id == user.id))
+        )
+    return session.info[key]
 
 
 def set_password(user: User, password: str) -> None:
@@ -215,7 +242,14 @@ def units_in_scope(
     return list(session.exec(stmt))
 
 
-def is_within(unit: Unit, roots: Sequence[Unit]) -> bool:
+class HasPath(Protocol):
+    """A unit, or a unit as the ticket directory keeps it (tracker/org/directory.py)."""
+
+    @property
+    def path(self) -> str: ...
+
+
+def is_within(unit: HasPath, roots: Sequence[HasPath]) -> bool:
     return any(unit.path.startswith(root.path) for root in roots)
 
 

@@ -2,8 +2,8 @@
 the tickets this user may see, with counts for the home page, the badge and the API.
 
 Every rule of the engine that decides whether one ticket offers a transition (state, guards,
-role and relation) has its SQL twin here; tests/tickets/test_queues.py checks both agree on
-every ticket of the demo county.
+role and relation) has its SQL twin here, the relations' in `tickets/relations.relation_condition`;
+tests/tickets/test_queues.py checks both agree on every ticket of the demo county.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, select
 
-from tracker.org.models import Role, Unit, User
-from tracker.org.service import charged_units, covers_every_unit, subtree_ids
+from tracker.org.models import User
 from tracker.tickets.models import Resolution, Ticket
+from tracker.tickets.relations import relation_condition
 from tracker.tickets.scope import visibility
 from tracker.workflow.definition import Transition, WorkflowDefinition
 from tracker.workflow.queues import Queue, queues_for_role
@@ -53,38 +53,6 @@ def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnEle
     }[name]()
 
 
-class Relations:
-    """SQL conditions for a user's relations to tickets (relations.relations_of in SQL).
-
-    Unit ids are read once and inlined, as the visibility condition does."""
-
-    def __init__(self, session: Session, user: User) -> None:
-        self.session, self.user = session, user
-
-    def _units_condition(self, roots: list[Unit]) -> ColumnElement[bool]:
-        if not roots:
-            return false()
-        if covers_every_unit(self.session, roots):
-            return true()
-        ids = list(self.session.exec(subtree_ids(roots)).all())
-        return Ticket.responsible_unit_id.in_(ids) if ids else false()
-
-    def condition(self, relation: str) -> ColumnElement[bool]:
-        user = self.user
-        if relation == "anyone":
-            return true()
-        if relation == "reporter":
-            return Ticket.reporter_id == user.id
-        if relation == "responsible_unit" and user.role == Role.CADRE and user.unit_id:
-            unit = self.session.get(Unit, user.unit_id)
-            return self._units_condition([unit] if unit else [])
-        if relation == "involved_unit" and user.role == Role.CADRE:
-            return visibility(self.session, user).condition
-        if relation == "leader_in_charge" and user.role == Role.LEADER:
-            return self._units_condition(charged_units(self.session, user))
-        return false()
-
-
 def _offers(transition: Transition, relation: ColumnElement[bool]) -> ColumnElement[bool]:
     """The ticket is in a state and fact set from which `transition` may be taken."""
     return and_(
@@ -98,17 +66,22 @@ def queue_condition(
     session: Session, user: User, workflow: WorkflowDefinition, queue: Queue, today: date
 ) -> ColumnElement[bool]:
     """Tickets in `user`'s `queue` (their visibility aside: combine with the scoped query)."""
-    relations = Relations(session, user)
     offers = []
     for name in queue.transitions:
         transition = workflow.transition(name)
         assert transition is not None  # checked when the workflow was loaded
         if queue.kind == "todo":
             relation = transition.who.get(user.role)
-            offers.append(_offers(transition, relations.condition(relation or "none")))
+            offers.append(
+                _offers(transition, relation_condition(session, user, relation or "none"))
+            )
         else:
             offers.append(_offers(transition, true()))
-    own = relations.condition(queue.who.get(user.role, "none")) if queue.who is not None else true()
+    own = (
+        relation_condition(session, user, queue.who.get(user.role, "none"))
+        if queue.who is not None
+        else true()
+    )
     return and_(or_(*offers), own, *(_when_sql(w, workflow, today) for w in queue.when))
 
 

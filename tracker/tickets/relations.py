@@ -8,7 +8,8 @@ Relations, in the workflow's terms (a transition's `relations` list names them):
 
 `Viewpoint.sees` is the Python twin of the SQL in `tickets/scope.visibility` (admins and inspectors
 see everything; cadres and leaders what lies in the subtrees they work on, as the responsible or a
-co-operating unit); tests/tickets/test_relations.py checks they agree.
+co-operating unit), and `relation_condition` the SQL twin of `relations_of` (the work queues use
+it); tests/tickets/test_relations.py and tests/tickets/test_queues.py check they agree.
 
 Recipients: the people of a unit are its own enabled cadres (not its parents' or children's) plus
 the ticket's assignee; the leaders in charge of a unit are enabled users with the *leader* role and
@@ -21,13 +22,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, false, true
 from sqlmodel import Session, select
 
+from tracker.org.directory import UnitRef, directory
 from tracker.org.models import LeaderCharge, Role, Unit, User
-from tracker.org.service import is_within, scope_units, units_by_ids
+from tracker.org.service import HasPath, is_within
 from tracker.tickets.models import Ticket, TicketCoUnit
 from tracker.tickets.related import Related
+from tracker.tickets.scope import scope_roots, visibility
 from tracker.workflow.definition import (
     INVOLVED_UNIT,
     LEADER_IN_CHARGE,
@@ -47,15 +50,14 @@ class Viewpoint:
     """
 
     user: User
-    roots: tuple[Unit, ...] | None
+    roots: tuple[UnitRef, ...] | None
 
     @classmethod
     def load(cls, session: Session, user: User) -> Viewpoint:
-        roots = scope_units(session, user)
-        return cls(user=user, roots=None if roots is None else tuple(roots))
+        return cls(user=user, roots=scope_roots(session, user))
 
     def relations(
-        self, ticket: Ticket, responsible: Unit | None, co_units: Iterable[Unit | None]
+        self, ticket: Ticket, responsible: HasPath | None, co_units: Iterable[HasPath | None]
     ) -> frozenset[str]:
         """How the user relates to `ticket`, given its responsible and co-operating units."""
         found: set[str] = set()
@@ -77,7 +79,7 @@ class Viewpoint:
         co_units = (related.unit(i) for i in related.co_units.get(ticket.id, []))
         return self.relations(ticket, related.unit(ticket.responsible_unit_id), co_units)
 
-    def sees(self, responsible: Unit | None, co_units: Iterable[Unit | None]) -> bool:
+    def sees(self, responsible: HasPath | None, co_units: Iterable[HasPath | None]) -> bool:
         """Whether the user may see a ticket with these units (as `scope.visibility`)."""
         if self.roots is None:
             return True
@@ -96,10 +98,37 @@ def relations_of(session: Session, user: User, ticket: Ticket) -> frozenset[str]
     if viewpoint.roots is None or user.role not in (Role.CADRE, Role.LEADER):
         return viewpoint.relations(ticket, None, ())
     co_ids = co_unit_ids(session, ticket) if user.role == Role.CADRE else []
-    units = units_by_ids(session, [ticket.responsible_unit_id, *co_ids])
+    units = directory(session).units
     return viewpoint.relations(
         ticket, units.get(ticket.responsible_unit_id), (units.get(i) for i in co_ids)
     )
+
+
+def relation_condition(session: Session, user: User, relation: str) -> ColumnElement[bool]:
+    """`relations_of` in SQL: a WHERE condition on `Ticket` for the tickets to which `user`
+    stands in `relation` (or `anyone`); the workflow's queues are built on it."""
+    if relation == "anyone":
+        return true()
+    if relation == REPORTER:
+        return Ticket.reporter_id == user.id
+    if relation == RESPONSIBLE_UNIT and user.role == Role.CADRE:
+        return _responsible_within(session, scope_roots(session, user) or ())
+    if relation == INVOLVED_UNIT and user.role == Role.CADRE:
+        return visibility(session, user).condition
+    if relation == LEADER_IN_CHARGE and user.role == Role.LEADER:
+        return _responsible_within(session, scope_roots(session, user) or ())
+    return false()
+
+
+def _responsible_within(session: Session, roots: Sequence[UnitRef]) -> ColumnElement[bool]:
+    """The responsible unit lies in the subtrees rooted at `roots` (unit ids inlined)."""
+    found = directory(session)
+    if not roots:
+        return false()
+    if found.covers_every_unit(roots):
+        return true()
+    ids = found.subtree_ids(roots)
+    return Ticket.responsible_unit_id.in_(ids) if ids else false()
 
 
 # --- recipients ------------------------------------------------------------------------------

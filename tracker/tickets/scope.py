@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, false, func, or_, true
@@ -14,8 +15,9 @@ from sqlmodel import Session, select
 
 from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
-from tracker.org.models import User
-from tracker.org.service import covers_every_unit, scope_units, subtree_ids
+from tracker.org.directory import UnitRef, directory, roots_by_ids
+from tracker.org.models import Role, User
+from tracker.org.service import charge_ids
 from tracker.tickets.models import Ticket, TicketCoUnit
 
 
@@ -34,32 +36,48 @@ class Visibility:
     branches: tuple[ColumnElement[bool], ...]
 
 
+def scope_roots(session: Session, user: User) -> tuple[UnitRef, ...] | None:
+    """Roots of the unit subtrees `user` works on, from the directory; None means everything
+    (as `org.service.scope_units`, without a query once the directory is in memory)."""
+    if user.role in (Role.ADMIN, Role.INSPECTOR):
+        return None
+    found = directory(session)
+    if user.role == Role.LEADER:
+        return roots_by_ids(found, charge_ids(session, user))
+    return roots_by_ids(found, [user.unit_id] if user.unit_id else [])
+
+
+def co_operating(session: Session, units: Sequence[int]) -> ColumnElement[bool]:
+    """Tickets with a co-operating unit among `units`.
+
+    On PostgreSQL `id = ANY(ARRAY(SELECT ticket_id ...))`, evaluated once, so that beside a
+    condition on the responsible unit both sides are index scans joined by a BitmapOr instead of
+    a filter over every row of the state (EXPLAIN in bench/RESULTS.md)."""
+    co_tickets = select(TicketCoUnit.ticket_id).where(TicketCoUnit.unit_id.in_(units))
+    if session.get_bind().dialect.name == "postgresql":
+        return Ticket.id == any_(func.array(co_tickets.scalar_subquery(), type_=ARRAY(Integer)))
+    return Ticket.id.in_(co_tickets)
+
+
 def visibility(session: Session, user: User) -> Visibility:
     """Which tickets `user` may see (see `Visibility`).
 
-    The unit ids are read first (one small query) and inlined, so that the planner sees real
+    The unit ids come from the directory and are inlined, so that the planner sees real
     values: `responsible_unit_id IN (2, 3, ...)` is an index condition on
-    `ix_ticket_responsible_state` together with a state filter. On PostgreSQL the co-operating
-    side is `id = ANY(ARRAY(SELECT ticket_id ...))`, evaluated once, so both sides of the OR are
-    index scans joined by a BitmapOr instead of a filter over every row of the state (EXPLAIN in
-    bench/RESULTS.md).
+    `ix_ticket_responsible_state` together with a state filter.
     """
-    roots = scope_units(session, user)
-    if roots is None or covers_every_unit(session, roots):
+    roots = scope_roots(session, user)
+    found = directory(session)
+    if roots is None or found.covers_every_unit(roots):
         return Visibility(true(), (true(),))
-    units = list(session.exec(subtree_ids(roots)).all())
+    units = found.subtree_ids(roots)
     if not units:
         return Visibility(false(), (false(),))
-    co_tickets = select(TicketCoUnit.ticket_id).where(TicketCoUnit.unit_id.in_(units))
-    if session.get_bind().dialect.name == "postgresql":
-        as_array = func.array(co_tickets.scalar_subquery(), type_=ARRAY(Integer))
-        co_operating = Ticket.id == any_(as_array)
-    else:
-        co_operating = Ticket.id.in_(co_tickets)
+    co_side = co_operating(session, units)
     responsible = Ticket.responsible_unit_id.in_(units)
     return Visibility(
-        or_(responsible, co_operating),
-        (responsible, and_(co_operating, Ticket.responsible_unit_id.not_in(units))),
+        or_(responsible, co_side),
+        (responsible, and_(co_side, Ticket.responsible_unit_id.not_in(units))),
     )
 
 

@@ -48,7 +48,7 @@ from tracker.tickets.forms import (
 )
 from tracker.tickets.home import my_work
 from tracker.tickets.models import Category, Ticket, TicketEvent
-from tracker.tickets.queries import filter_from_request, paginate, scoped_query
+from tracker.tickets.queries import count_cap, filter_from_request, paginate, scoped_query
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket
@@ -111,7 +111,7 @@ def index():  # type: ignore[no-untyped-def]
         flt.sort,
         request.args.get("page", 1, type=int),
         per_page,
-        count_cap=config["LIST_COUNT_CAP"],
+        count_cap=count_cap(flt, config["LIST_COUNT_CAP"], config["LIST_FILTERED_COUNT_CAP"]),
     )
     related = load_related(session, page.items, details=False)
     categories = session.exec(

@@ -9,8 +9,9 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from tracker.tickets.stored_states import check_ticket_states, ensure_ticket_states
 from tracker.workflow.definition import WorkflowError
-from tracker.workflow.registry import active_workflow, check_ticket_states, ensure_ticket_states
+from tracker.workflow.registry import active_workflow
 
 # Commands that start serving or working: stored tickets must fit the active workflow first.
 GUARDED_COMMANDS = ("run", "scheduler")

@@ -1,4 +1,5 @@
-"""Load the active workflow at start-up and hand it to services."""
+"""Load the active workflow at start-up and hand it to services (checking stored tickets
+against it is the ticket domain's: tracker/tickets/stored_states.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from tracker.resources import resource_dir
-from tracker.workflow.definition import WorkflowDefinition, WorkflowError, load_workflow
+from tracker.workflow.definition import WorkflowDefinition, load_workflow
 
 
 def workflow_path(name: str) -> Path:
@@ -24,43 +25,3 @@ def init_app(app: Flask) -> None:
 
 def active_workflow() -> WorkflowDefinition:
     return current_app.extensions["workflow"]
-
-
-def check_ticket_states(app: Flask) -> list[str]:
-    """Problems with stored tickets under the active workflow: states the file no longer has.
-
-    One message per unknown state, with its ticket count; empty when every ticket fits. A
-    database without the ticket table yet (before `tracker db upgrade`) has nothing to check.
-    """
-    from sqlalchemy import func, inspect
-    from sqlmodel import Session, select
-
-    from tracker.db import get_engine
-    from tracker.tickets.models import Ticket
-
-    engine = get_engine(app)
-    if not inspect(engine).has_table(Ticket.__tablename__):
-        return []
-    workflow: WorkflowDefinition = app.extensions["workflow"]
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Ticket.state, func.count()).group_by(Ticket.state).order_by(Ticket.state)
-        ).all()
-    return [
-        f"{count} ticket(s) in state {state!r}, which {workflow.source} does not define"
-        for state, count in rows
-        if workflow.state(state) is None
-    ]
-
-
-def ensure_ticket_states(app: Flask) -> None:
-    """Refuse to start serving or working when stored tickets are in states the file lacks."""
-    problems = check_ticket_states(app)
-    if problems:
-        workflow: WorkflowDefinition = app.extensions["workflow"]
-        raise WorkflowError(
-            workflow.source,
-            "states",
-            "; ".join(problems)
-            + ". Add these states back to the workflow file, or move those tickets first.",
-        )
