@@ -110,6 +110,8 @@ def get_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions["tracker_engine"]
 
 
+# session.info key marking the session of a request that only reads (see `get_session`).
+READ_ONLY_KEY = "read_only"
 # Requests with these methods only read; every other request may write.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -149,7 +151,7 @@ def get_session() -> Session:
 
     A request that may write (POST, PATCH...) gets a session that takes SQLite's write lock
     when its transaction begins (`writer_bind`); GET requests read and never write
-    (`reader_bind`), and their session is marked `info["read_only"]`.
+    (`reader_bind`), and their session is marked `info[READ_ONLY_KEY]`.
     """
     if "db_session" not in g:
         engine = get_engine()
@@ -157,7 +159,7 @@ def get_session() -> Session:
             g.db_session = Session(writer_bind(engine), expire_on_commit=False)
         else:
             g.db_session = Session(reader_bind(engine), expire_on_commit=False)
-            g.db_session.info["read_only"] = True
+            g.db_session.info[READ_ONLY_KEY] = True
     return g.db_session
 
 
@@ -211,12 +213,3 @@ def session_scope(app: Flask | None = None, *, write: bool = True) -> Iterator[S
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
-
-
-def keep_loaded(session: Session, *objects: object) -> None:
-    """Hold strong references to `objects` for the session's life.
-
-    The identity map only holds weak ones: a row loaded in passing (the signed-in user's unit,
-    read with the user in one statement) would be collected and `session.get` would query again.
-    """
-    session.info.setdefault("kept", []).extend(o for o in objects if o is not None)

@@ -101,3 +101,25 @@ def test_a_filtered_count_stops_at_its_own_cap(app_factory, county, make_ticket,
     assert len(narrowed["items"]) == 4
     beyond = client.get("/api/v1/tickets?state=reported&page=9", headers=headers).get_json()
     assert (beyond["total"], beyond["items"]) == (4, [])
+
+
+# The HTML pages, signed in: the session row with its user, charges and directory version in one
+# statement; the list adds the page, its co-units, the rounds it names and, for a cadre or a
+# leader, the count of their to-do queues (the menu's badge); the ticket page its history, the
+# evidence panel's four and the badge.
+HTML_CEILINGS = {"list": 5, "ticket": 10}
+
+
+@pytest.mark.parametrize("who", ["admin", "cadre_a"])
+def test_pages_make_a_fixed_number_of_round_trips(app, county, make_ticket, as_user, who):  # type: ignore[no-untyped-def]
+    tickets = [make_ticket(co_units=["dept"]) for _ in range(5)]
+    client = as_user(getattr(county, who))
+    for name, path in (
+        ("list", "/tickets?state=reported,rectifying"),
+        ("ticket", f"/tickets/{tickets[0].id}"),
+    ):
+        client.get(path)
+        with round_trips(app) as sent:
+            assert client.get(path).status_code == 200
+        statements = [s for s, _tx in sent if s != "BEGIN"]
+        assert len(statements) <= HTML_CEILINGS[name], (name, statements)

@@ -7,8 +7,7 @@ from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from tracker.auth.service import load_user
-from tracker.auth.sessions import find_live, record_seen, seen_is_due
+from tracker.auth.sessions import load_signed_in, record_seen, seen_is_due
 from tracker.auth.views import SESSION_KEY
 from tracker.clock import utcnow
 from tracker.db import after_session_close, get_engine, get_session
@@ -20,13 +19,10 @@ OPEN_WHILE_CHANGING = {"account.index", "auth.logout", "auth.set_language", "sta
 
 def load_signed_in_user(user_id: str) -> User | None:
     """Flask-Login's loader: the user, only while the cookie's server-side session is live."""
-    db = get_session()
-    user = load_user(db, user_id)
-    if user is None:
+    found = load_signed_in(get_session(), user_id, session.get(SESSION_KEY))
+    if found is None:
         return None
-    row = find_live(db, user, session.get(SESSION_KEY))
-    if row is None:
-        return None
+    user, row = found
     now = utcnow()
     if seen_is_due(row, now):
         engine, session_id = get_engine(), row.id

@@ -9,8 +9,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash
 
 from tracker.auth.throttle import ThrottlePolicy, ThrottleStore, address_key, pair_key
-from tracker.db import keep_loaded
-from tracker.org.models import Unit, User
+from tracker.org.models import User
 from tracker.org.service import hash_password
 
 
@@ -55,23 +54,4 @@ def authenticate(
     user.last_login_at = now
     session.add(user)
     session.commit()
-    return user
-
-
-def load_user(session: Session, user_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session nonce, so a password change ends sessions."""
-    raw_id, _, nonce = user_id.partition(":")
-    if not raw_id.isdigit():
-        return None
-    # The user's unit comes in the same statement (see tokens.authenticate_token).
-    row = session.exec(
-        select(User, Unit)
-        .outerjoin(Unit, Unit.id == User.unit_id)  # type: ignore[arg-type]
-        .where(User.id == int(raw_id))
-    ).first()
-    user = row[0] if row else None
-    if row:
-        keep_loaded(session, row[1])
-    if user is None or user.session_nonce != nonce or not user.is_enabled:
-        return None
     return user

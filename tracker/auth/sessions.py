@@ -21,7 +21,9 @@ from tracker.auth.tokens import write_briefly
 from tracker.clock import as_utc
 from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
+from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
+from tracker.org.service import charge_ids_column, note_charge_ids
 
 # last_seen_at is written at most this often, so a busy page does not write on each request.
 SEEN_RESOLUTION = timedelta(minutes=1)
@@ -50,14 +52,32 @@ def start_session(
     return plain
 
 
-def find_live(session: Session, user: User, plain: str | None) -> UserSession | None:
-    """The unended session row of `user` for the cookie's id, if any."""
-    if not plain or len(plain) > 100:
+def load_signed_in(
+    session: Session, user_id: str, plain: str | None
+) -> tuple[User, UserSession] | None:
+    """The user and the live session row behind a cookie, in one statement.
+
+    `user_id` is Flask-Login's id, which carries the session nonce (a password change ends
+    sessions); `plain` the cookie's session id. The user's charges and the version of the unit
+    directory come in the same statement, so the rest of the request works out the user's scope
+    from memory (tracker/org/directory.py). None when the user is unknown, disabled or changed
+    their password, or the session ended or belongs to someone else."""
+    raw_id, _, nonce = user_id.partition(":")
+    if not raw_id.isdigit() or not plain or len(plain) > 100:
         return None
-    row = session.exec(select(UserSession).where(UserSession.token_hash == _hash(plain))).first()
-    if row is None or row.user_id != user.id or row.ended_at is not None:
+    row = session.exec(
+        select(User, UserSession, charge_ids_column(session), version_column())
+        .join(UserSession, UserSession.user_id == User.id)  # type: ignore[arg-type]
+        .where(User.id == int(raw_id), UserSession.token_hash == _hash(plain))
+    ).first()
+    if row is None:
         return None
-    return row
+    user, live, charges, version = row
+    note_version(session, version)
+    note_charge_ids(session, user, charges)
+    if user.session_nonce != nonce or not user.is_enabled or live.ended_at is not None:
+        return None
+    return user, live
 
 
 def seen_is_due(row: UserSession, now: datetime) -> bool:

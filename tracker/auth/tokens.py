@@ -7,7 +7,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
@@ -19,8 +19,8 @@ from tracker.db import SQLITE_BUSY_TIMEOUT_MS
 from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.org.directory import note_version, version_column
-from tracker.org.models import LeaderCharge, User
-from tracker.org.service import note_charge_ids
+from tracker.org.models import User
+from tracker.org.service import charge_ids_column, note_charge_ids
 
 TOKEN_PREFIX = "trk_"
 PREFIX_LENGTH = 12
@@ -70,7 +70,7 @@ def authenticate_token(session: Session, plain: str) -> tuple[User, ApiToken] | 
     # directory: the rest of the request works out the user's scope from memory, without a
     # round trip of its own (tracker/tickets/directory.py).
     row = session.exec(
-        select(ApiToken, User, _charge_ids_column(session), version_column())
+        select(ApiToken, User, charge_ids_column(session), version_column())
         .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
         .where(ApiToken.token_hash == hash_token(plain))
     ).first()
@@ -78,24 +78,10 @@ def authenticate_token(session: Session, plain: str) -> tuple[User, ApiToken] | 
         return None
     token, user, charges, version = row
     note_version(session, version)
-    note_charge_ids(session, user, _ids(charges))
+    note_charge_ids(session, user, charges)
     if token.revoked_at is not None or not user.is_enabled:
         return None
     return user, token
-
-
-def _charge_ids_column(session: Session):  # type: ignore[no-untyped-def]
-    """The user's charged unit ids as one column: an array on PostgreSQL, "1,2" on SQLite."""
-    ids = select(LeaderCharge.unit_id).where(LeaderCharge.user_id == User.id)
-    if session.get_bind().dialect.name == "postgresql":
-        return func.array(ids.scalar_subquery())
-    return ids.with_only_columns(func.group_concat(LeaderCharge.unit_id)).scalar_subquery()
-
-
-def _ids(value: list[int] | str | None) -> list[int]:
-    if isinstance(value, str):
-        return [int(part) for part in value.split(",")]
-    return list(value or [])
 
 
 def use_is_due(token: ApiToken, now: datetime) -> bool:

@@ -20,12 +20,12 @@ from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.inspections.progress import Progress, progress_by_inspection
 from tracker.inspections.schemas import InspectionCreate
+from tracker.org.directory import directory
 from tracker.org.models import Role, Unit, User
-from tracker.org.service import scope_units, subtree_ids
 from tracker.policy import Permission, offers
 from tracker.tickets.models import Ticket
 from tracker.tickets.schemas import validate
-from tracker.tickets.scope import visibility_condition
+from tracker.tickets.scope import scope_roots, visibility_condition
 from tracker.workflow.definition import WorkflowDefinition
 
 MAX_ROUND_DAYS = 366
@@ -142,15 +142,16 @@ def update_next_steps(
 
 def inspection_visibility(session: Session, user: User) -> ColumnElement[bool]:
     """A WHERE condition on `Inspection` selecting the rounds `user` may see."""
-    roots = scope_units(session, user)
+    roots = scope_roots(session, user)
     if roots is None:
         return true()
     if not roots:
         return false()
     ancestors = {int(part) for root in roots for part in root.path.strip("/").split("/") if part}
+    subtrees = directory(session).subtree_ids(roots)
     covered = exists().where(
         InspectionUnit.inspection_id == Inspection.id,
-        or_(InspectionUnit.unit_id.in_(subtree_ids(roots)), InspectionUnit.unit_id.in_(ancestors)),
+        InspectionUnit.unit_id.in_({*subtrees, *ancestors}),
     )
     has_finding = exists().where(
         Ticket.inspection_id == Inspection.id, visibility_condition(session, user)

@@ -24,12 +24,12 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import ScalarSelect, event, select
 from sqlmodel import Session
 
+from tracker.db import READ_ONLY_KEY
 from tracker.org.models import DirectoryVersion, Unit, User
 from tracker.tickets.models import Category
 
-# session.info keys: the version this session saw, whether it only reads, its own copy.
+# session.info keys: the version this session saw, its own copy of the directory.
 VERSION_KEY = "directory_version"
-READ_ONLY_KEY = "read_only"
 _OWN_KEY = "directory"
 
 
@@ -109,6 +109,15 @@ class Directory:
         """Whether the subtrees rooted at `roots` hold every unit (a county leader's charge)."""
         ids = {r.id for r in roots}
         return bool(ids) and all(u.id in ids for u in self.units.values() if u.parent_id is None)
+
+    def active_units(self) -> list[UnitRef]:
+        """Active units in tree order (by materialised path)."""
+        return sorted((u for u in self.units.values() if u.is_active), key=lambda u: u.path)
+
+    def active_categories(self) -> list[CategoryRef]:
+        return sorted(
+            (c for c in self.categories.values() if c.is_active), key=lambda c: (c.position, c.id)
+        )
 
     def child_category_ids(self, category_id: int) -> list[int]:
         return [c.id for c in self.categories.values() if c.parent_id == category_id]

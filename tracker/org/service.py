@@ -139,9 +139,20 @@ def forget_charges(session: Session, user: User) -> None:
     session.info.pop(_charge_ids_key(user), None)
 
 
-def note_charge_ids(session: Session, user: User, ids: Sequence[int]) -> None:
-    """Remember `user`'s charged unit ids, read alongside other rows (the API's token look-up)."""
-    session.info[_charge_ids_key(user)] = tuple(ids)
+def charge_ids_column(session: Session):  # type: ignore[no-untyped-def]
+    """A user's charged unit ids as a column of a statement on `User`, to read them with the
+    user (sign-in checks): an array on PostgreSQL, "1,2" on SQLite (see `note_charge_ids`)."""
+    ids = select(LeaderCharge.unit_id).where(LeaderCharge.user_id == User.id)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.array(ids.scalar_subquery())
+    return ids.with_only_columns(func.group_concat(LeaderCharge.unit_id)).scalar_subquery()
+
+
+def note_charge_ids(session: Session, user: User, value: Sequence[int] | str | None) -> None:
+    """Remember `user`'s charged unit ids, read by `charge_ids_column` alongside the user."""
+    if isinstance(value, str):
+        value = [int(part) for part in value.split(",")]
+    session.info[_charge_ids_key(user)] = tuple(value or ())
 
 
 def charge_ids(session: Session, user: User) -> tuple[int, ...]:
@@ -223,23 +234,6 @@ def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
         )
     )
     return session.exec(others).one() == 0
-
-
-def units_in_scope(
-    session: Session, user: User, active_units: Sequence[Unit] | None = None
-) -> list[Unit]:
-    """Active units in `user`'s scope, in tree order (every unit for admins and inspectors):
-    what a list's unit filter offers, so a township cadre is not handed a province's units.
-
-    `active_units`, when the caller has already loaded every active unit in tree order, is
-    filtered instead of querying again."""
-    roots = scope_units(session, user)
-    if active_units is not None:
-        return [u for u in active_units if roots is None or is_within(u, roots)]
-    stmt = select(Unit).where(Unit.is_active).order_by(Unit.path)
-    if roots is not None:
-        stmt = stmt.where(in_subtrees(Unit.path, roots))
-    return list(session.exec(stmt))
 
 
 class HasPath(Protocol):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, true
 from sqlmodel import Session, select
 
+from tracker.db import READ_ONLY_KEY
 from tracker.org.directory import UnitRef, directory
 from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.org.service import HasPath, is_within
@@ -93,7 +94,20 @@ def co_unit_ids(session: Session, ticket: Ticket) -> list[int]:
 
 
 def relations_of(session: Session, user: User, ticket: Ticket) -> frozenset[str]:
-    """How `user` relates to `ticket` (one ticket; lists use `Viewpoint.relations_in`)."""
+    """How `user` relates to `ticket` (one ticket; lists use `Viewpoint.relations_in`).
+
+    A read-only session (a GET) remembers the answer: a ticket page asks several times (its
+    actions, its evidence, its permissions)."""
+    key = ("relations", user.id, ticket.id)
+    if key not in session.info:
+        found = _relations_of(session, user, ticket)
+        if not session.info.get(READ_ONLY_KEY):
+            return found
+        session.info[key] = found
+    return session.info[key]
+
+
+def _relations_of(session: Session, user: User, ticket: Ticket) -> frozenset[str]:
     viewpoint = Viewpoint.load(session, user)
     if viewpoint.roots is None or user.role not in (Role.CADRE, Role.LEADER):
         return viewpoint.relations(ticket, None, ())

@@ -17,7 +17,7 @@ from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
 from tracker.org.directory import UnitRef, directory, roots_by_ids
 from tracker.org.models import Role, User
-from tracker.org.service import charge_ids
+from tracker.org.service import charge_ids, is_within
 from tracker.tickets.models import Ticket, TicketCoUnit
 
 
@@ -45,6 +45,14 @@ def scope_roots(session: Session, user: User) -> tuple[UnitRef, ...] | None:
     if user.role == Role.LEADER:
         return roots_by_ids(found, charge_ids(session, user))
     return roots_by_ids(found, [user.unit_id] if user.unit_id else [])
+
+
+def units_in_scope(session: Session, user: User) -> list[UnitRef]:
+    """Active units in `user`'s scope, in tree order (every unit for admins and inspectors):
+    what a list's unit filter offers, so a township cadre is not handed a province's units."""
+    roots = scope_roots(session, user)
+    units = directory(session).active_units()
+    return [u for u in units if roots is None or is_within(u, roots)]
 
 
 def co_operating(session: Session, units: Sequence[int]) -> ColumnElement[bool]:

@@ -30,8 +30,8 @@ from tracker.evidence.panel import build_panel
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
-from tracker.org.models import Unit, User
-from tracker.org.service import units_in_scope
+from tracker.org.directory import directory
+from tracker.org.models import Unit
 from tracker.policy import Permission, offers
 from tracker.reminders.escalation import current_escalation
 from tracker.reminders.policy import Policy
@@ -51,7 +51,7 @@ from tracker.tickets.models import Category, Ticket, TicketEvent
 from tracker.tickets.queries import count_cap, filter_from_request, paginate, scoped_query
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
-from tracker.tickets.scope import get_visible_ticket
+from tracker.tickets.scope import get_visible_ticket, units_in_scope
 from tracker.tickets.timeline import latest_events
 from tracker.workflow.registry import active_workflow
 
@@ -114,18 +114,12 @@ def index():  # type: ignore[no-untyped-def]
         count_cap=count_cap(flt, config["LIST_COUNT_CAP"], config["LIST_FILTERED_COUNT_CAP"]),
     )
     related = load_related(session, page.items, details=False)
-    categories = session.exec(
-        select(Category).where(Category.is_active).order_by(Category.position)
-    ).all()
+    found = directory(session)
+    categories = found.active_categories()
     can_bulk = offers(current_user, Permission.EDIT_FINDINGS)
-    # Bulk reassignment may hand tickets to any unit; the filter offers the user's own scope
-    # (taken from the same rows when they are loaded anyway).
-    all_units = (
-        list(session.exec(select(Unit).where(Unit.is_active).order_by(Unit.path)))
-        if can_bulk
-        else None
-    )
-    filter_units = units_in_scope(session, current_user, all_units)
+    # Bulk reassignment may hand tickets to any unit; the filter offers the user's own scope.
+    all_units = found.active_units() if can_bulk else None
+    filter_units = units_in_scope(session, current_user)
     inspections = visible_inspections(session, current_user)
     chips = active_chips(
         flt,
