@@ -100,7 +100,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def init_app(app: Flask) -> None:
     """Bind an engine to the app and close the request's session on teardown."""
-    app.extensions["tracker_engine"] = make_engine(app.config["DATABASE_URL"])
+    engine = app.extensions["tracker_engine"] = make_engine(app.config["DATABASE_URL"])
+    # Made once: making an engine with options registers event listeners (three per request,
+    # bench/RESULTS.md round 4 profile).
+    app.extensions["tracker_binds"] = {"read": reader_bind(engine), "write": writer_bind(engine)}
     # Per request (an app context can outlive several requests, e.g. in tests) and per context.
     app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
@@ -154,11 +157,11 @@ def get_session() -> Session:
     (`reader_bind`), and their session is marked `info[READ_ONLY_KEY]`.
     """
     if "db_session" not in g:
-        engine = get_engine()
+        binds = current_app.extensions["tracker_binds"]
         if _request_may_write():
-            g.db_session = Session(writer_bind(engine), expire_on_commit=False)
+            g.db_session = Session(binds["write"], expire_on_commit=False)
         else:
-            g.db_session = Session(reader_bind(engine), expire_on_commit=False)
+            g.db_session = Session(binds["read"], expire_on_commit=False)
             g.db_session.info[READ_ONLY_KEY] = True
     return g.db_session
 
