@@ -1,20 +1,19 @@
 """directory version: a number raised by triggers when units, categories or people's names change
 
 Revision ID: directory_version
-Revises: photo_hash_blocks
+Revises: inbox_read
 Create Date: 2026-12-03 07:20:00
 
 Each worker keeps units, categories and people's names in memory and reloads them when this
 number moved (tracker/org/directory.py): a list request no longer reads them each time.
-Also an index for overdue lists per unit (responsible unit, state, deadline) that skips tickets
-awaiting verification. The DDL is frozen here (the models build the same for `create_all`).
+The DDL is frozen here (the models build the same for `create_all`).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "directory_version"
-down_revision = "photo_hash_blocks"
+down_revision = "inbox_read"
 branch_labels = None
 depends_on = None
 
