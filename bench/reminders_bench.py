@@ -69,6 +69,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=("plan", "digest"), default="plan")
     parser.add_argument("--townships", type=int, default=0, help="spread tickets over N townships")
     parser.add_argument("--reps", type=int, default=3, help="digest mode: repetitions")
+    parser.add_argument(
+        "--smtp-port", type=int, default=0, help="the SMTP sink's port (0: a free one)"
+    )
     args = parser.parse_args()
     if args.mode == "digest":
         reminders = {
@@ -84,7 +87,7 @@ def main() -> None:
         reminders = {"DAILY_CADRE_DIGEST": False, "BATCH_SIZE": args.batch}
     tmp = tempfile.TemporaryDirectory()
     url = args.database or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    port = free_port()
+    port = args.smtp_port or free_port()
     sink = Counter()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
