@@ -10,14 +10,16 @@ from helpers import NOW
 from sqlalchemy.engine import make_url
 
 from tracker.auth.tokens import create_token
+from tracker.auth.views import SESSION_KEY
 
 
 def _signed_in_cookie(client) -> None:  # type: ignore[no-untyped-def]
-    """A browser's session cookie for user 1, written without asking the database."""
+    """A browser's session cookie for user 1 with its server-side session id, written without
+    asking the database (a cookie without a session id is refused before any query)."""
     with client.application.test_request_context(environ_base=client.environ_base):
         browser = _create_identifier()  # what session_protection expects of this client
     with client.session_transaction() as session:
-        session.update({"_user_id": "1:x", "_fresh": True, "_id": browser})
+        session.update({"_user_id": "1:x", "_fresh": True, "_id": browser, SESSION_KEY: "x"})
 
 
 def _assert_outage_answers(client, token: str | None) -> None:  # type: ignore[no-untyped-def]
