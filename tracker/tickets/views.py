@@ -31,7 +31,7 @@ from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
 from tracker.org.directory import directory
-from tracker.org.models import Unit
+from tracker.org.models import Unit, User
 from tracker.policy import Permission, offers
 from tracker.reminders.escalation import current_escalation
 from tracker.reminders.policy import Policy
