@@ -1,7 +1,7 @@
 """directory version: a number raised by triggers when units, categories or people's names change
 
 Revision ID: directory_version
-Revises: outbox_channels
+Revises: queue_indexes
 Create Date: 2026-12-03 07:20:00
 
 Each worker keeps units, categories and people's names in memory and reloads them when this
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "directory_version"
-down_revision = "outbox_channels"
+down_revision = "queue_indexes"
 branch_labels = None
 depends_on = None
 
