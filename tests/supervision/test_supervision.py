@@ -208,6 +208,7 @@ def test_dashboard_section_is_scoped_and_takes_a_fixed_number_of_statements(  # 
             found = for_viewer(db, user, None, later(8), config)
         return [f.ticket.code for f in found.findings], len(statements)
 
+    listed(county.leader)  # a session remembers the leader's charges and the directory version
     codes, one = listed(county.leader)
     assert codes == [supervised.code]
     others = []
@@ -224,6 +225,7 @@ def test_dashboard_section_is_scoped_and_takes_a_fixed_number_of_statements(  # 
             now=later(5),
         )
         others.append(ticket)
+    listed(county.leader)  # after the commits above: the directory's version is read again
     codes, five = listed(county.leader)
     assert five == one, "one statement per finding crept in"
     # county level first, then the longest supervised
