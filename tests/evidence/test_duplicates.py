@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from helpers import NOW, flag_rules
 from PIL import Image
+from sqlalchemy import event, update
+from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 
-from tracker.evidence import service
+from tracker.db import get_engine
+from tracker.evidence import duplicates, service
 from tracker.evidence.flags import flags_for_tickets
+from tracker.evidence.models import PhotoHashBlock
 
 TAKEN = "2026:06:17 09:00:00"
 
@@ -156,3 +161,43 @@ def test_an_after_photo_from_the_before_photos_spot_is_not_a_reuse(
     ImageDraw.Draw(cleaned).rectangle((900, 700, 1400, 1100), fill=(128, 128, 128))
     after = _store(db, app, ticket, county.cadre_a, photos.encode(cleaned, taken=TAKEN))
     assert _seen_by(db, app, county.inspector, ticket, after)[0] == []
+
+
+def test_full_hash_blocks_are_read_once_and_a_changed_database_afresh(
+    app, db, county, make_ticket, photos, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Full blocks never change, so a look-up fetches only the blocks it has not seen full
+    (bench/evidence_bench.py: the blobs' transfer was most of a PostgreSQL look-up); a block
+    whose contents differ under the same id (a restored database) is fetched again."""
+    monkeypatch.setattr(duplicates, "BLOCK_SIZE", 2)
+    monkeypatch.setattr(duplicates, "_FULL_BLOCKS", {})
+    ticket = make_ticket()
+    stored = [
+        _store(db, app, ticket, county.cadre_a, photos.encode(photos.scene(seed, (640, 480))))
+        for seed in range(1, 6)
+    ]
+    fetched: list[str] = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "photo_hash_block.data \nFROM" in statement and "photo_hash_block.id IN" in statement:
+            fetched.append(statement)
+
+    event.listen(get_engine(app), "before_cursor_execute", watch)
+    try:
+        first = duplicates.stored_hashes(db)
+        second = duplicates.stored_hashes(db)
+    finally:
+        event.remove(get_engine(app), "before_cursor_execute", watch)
+    blobs = db.exec(select(PhotoHashBlock.data).order_by(PhotoHashBlock.id)).all()
+    direct = np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=duplicates._ENTRIES)
+    assert sorted(first["id"]) == sorted(second["id"]) == sorted(direct["id"])
+    assert sorted(first["id"]) == sorted(a.id for a in stored)
+    assert len(duplicates._FULL_BLOCKS) == 2  # blocks of 2, 2 and 1 photos
+    assert len(fetched) == 2  # the second look-up fetched only the partial block
+
+    # The same ids with other contents (as after a restore): the cached copy is not used.
+    swapped = bytes(blobs[1])[24:] + bytes(blobs[1])[:24]
+    db.exec(update(PhotoHashBlock).where(PhotoHashBlock.id == 2).values(data=swapped))
+    db.commit()
+    again = duplicates.stored_hashes(db)
+    assert list(again["id"][2:4]) == list(np.frombuffer(swapped, dtype=duplicates._ENTRIES)["id"])
