@@ -78,6 +78,25 @@ def local_date_filter(value: date | datetime | None, fmt: str = "medium") -> str
     return format_date(value, fmt)
 
 
+def quantity(value: float | int | None) -> str:
+    """A figure as people write it: 4.0 → "4", 7.25 → "7.25" (at most two places), None → ""."""
+    if value is None:
+        return ""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as "850 KB", "7.7 MB" or "10 MB"."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{quantity(round(size / 1024 / 1024, 1))} MB"
+
+
+def megabytes(size: int) -> str:
+    """A limit in bytes as a number of megabytes for "at most … MB": 10485760 → "10"."""
+    return quantity(round(size / 1024 / 1024, 1))
+
+
 def register_nav(app: Flask, endpoint: str, label, permission: Permission | None = None) -> None:  # type: ignore[no-untyped-def]
     """Add a link to the main menu (for the roles holding `permission`, or everyone signed in)."""
     app.extensions.setdefault("nav_links", []).append((endpoint, label, permission))
@@ -117,7 +136,9 @@ def page_url(number: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["localdate"] = local_date_filter
+    app.jinja_env.filters.update(
+        localdate=local_date_filter, quantity=quantity, filesize=file_size, megabytes=megabytes
+    )
     app.jinja_env.globals.update(
         state_label=state_label,
         state_colour=state_colour,

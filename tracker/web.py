@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request, session
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
 from flask_babel import get_locale
 from sqlalchemy import text
 
@@ -13,6 +13,18 @@ from tracker.errors import NotFound as ServiceNotFound
 from tracker.extensions import login_manager
 
 log = logging.getLogger(__name__)
+
+# Sent by static/app.js when it sends a form with files itself, to show the upload's progress.
+UPLOAD_SCRIPT_HEADER = "X-Upload-Progress"
+
+
+def go_to(url: str) -> Response:
+    """Where a form sends the browser next: a redirect, or, to the upload script, the address as
+    JSON (a redirect would be followed inside the script and eat the flashed messages, which
+    must wait for the page the script then opens)."""
+    if request.headers.get(UPLOAD_SCRIPT_HEADER):
+        return jsonify(location=url)
+    return redirect(url)
 
 
 def _blueprints():  # type: ignore[no-untyped-def]

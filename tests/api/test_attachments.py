@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from pathlib import Path
 
+from helpers import SOON
 from sqlmodel import select
 
 from tracker.evidence.models import Attachment
@@ -85,7 +87,14 @@ def test_upload_list_and_download_each_kind(api_as, county, make_ticket, evidenc
     events = cadre.get(f"/tickets/{ticket.id}/events").get_json()["items"]
     assert [e["kind"] for e in events].count("attachment") == len(evidence_files)
     name, data, _type = evidence_files["pdf"]
-    assert _upload(cadre, ticket.id, data, name).get_json()["purpose"] == "evidence"
+    assert _upload(cadre, ticket.id, data + b"\n", name).get_json()["purpose"] == "evidence"
+    # the same file again (a retry on a slow link): the earlier attachment, stored once
+    again = _upload(cadre, ticket.id, data, "again.pdf")
+    assert again.status_code == 200 and again.get_json() == pdf
+    assert (
+        len(cadre.get(f"/tickets/{ticket.id}/attachments").get_json()["items"])
+        == len(evidence_files) + 1
+    )
 
 
 def test_refused_type_and_bad_input_are_422_and_keep_nothing(app, api_as, county, make_ticket):
@@ -213,3 +222,39 @@ def test_openapi_describes_the_evidence_operations(client):
     assert "application/pdf" in download["responses"]["200"]["content"]
     assert download["parameters"][0]["name"] == "attachment_id"
     assert "413" in upload["responses"]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (90, 60), (20, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_api_files_a_finding_with_photos_in_one_multipart_request(db, county, api_as) -> None:  # type: ignore[no-untyped-def]
+    inspector = api_as(county.inspector)
+    body = {"title": "柳树村柴草堆乱堆乱放", "responsible_unit": "town-b", "deadline": SOON}
+    answer = inspector.post(
+        "/tickets",
+        data={
+            "ticket": json.dumps(body, ensure_ascii=False),
+            "files": [(io.BytesIO(_png()), "柴草堆.png")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 201, answer.get_json()
+    ticket_id = answer.get_json()["id"]
+    listed = inspector.get(f"/tickets/{ticket_id}/attachments").get_json()["items"]
+    assert [(a["filename"], a["purpose"]) for a in listed] == [("柴草堆.png", "before")]
+    # A refused file files nothing; a missing or broken `ticket` part is a 4xx, never a 500.
+    bad = inspector.post(
+        "/tickets",
+        data={"ticket": json.dumps(body), "files": [(io.BytesIO(b"MZ\x90\x00"), "x.png")]},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "file" in bad.get_json()["error"]["fields"]
+    assert len(db.exec(select(Ticket)).all()) == 1
+    for part in ({}, {"ticket": "{not json"}, {"ticket": "[1]"}):
+        refused = inspector.post("/tickets", data=part, content_type="multipart/form-data")
+        assert refused.status_code in (400, 422), refused.get_json()

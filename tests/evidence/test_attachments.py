@@ -155,7 +155,7 @@ TRAVERSALS = [
 
 def test_path_traversal_names_are_harmless(app, db, county, make_ticket, files) -> None:  # type: ignore[no-untyped-def]
     ticket = make_ticket()
-    for name, label in TRAVERSALS:
+    for index, (name, label) in enumerate(TRAVERSALS):
         assert service.safe_original_name(name) == label
         if not name:
             continue
@@ -163,7 +163,7 @@ def test_path_traversal_names_are_harmless(app, db, county, make_ticket, files) 
             db,
             ticket,
             county.cadre_a,
-            FileStorage(io.BytesIO(files.png()), filename=name),
+            FileStorage(io.BytesIO(files.png(size=(40 + index, 30))), filename=name),
             "before",
             NOW,
             app.config,
@@ -396,9 +396,9 @@ def test_completion_form_ticks_only_the_units_own_new_files(  # type: ignore[no-
 ) -> None:
     ticket = make_ticket()
     move(ticket, county.cadre_a, "accept")
-    _upload(as_user(county.inspector), ticket.id, files.png(), "before.png", "before")
-    _upload(as_user(county.inspector), ticket.id, files.png(), "other.png", "evidence")
-    _upload(as_user(county.cadre_a), ticket.id, files.png(), "after.png", "after")
+    _upload(as_user(county.inspector), ticket.id, files.png(size=(40, 30)), "before.png", "before")
+    _upload(as_user(county.inspector), ticket.id, files.png(size=(41, 30)), "other.png", "evidence")
+    _upload(as_user(county.cadre_a), ticket.id, files.png(size=(42, 30)), "after.png", "after")
     before, other, after = db.exec(select(Attachment).order_by(Attachment.id)).all()
     page = as_user(county.cadre_a).get(f"/tickets/{ticket.id}").get_data(as_text=True)
     ticked = {

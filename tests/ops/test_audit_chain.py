@@ -152,7 +152,7 @@ def test_a_replaced_or_deleted_attachment_is_named(app, db, county, history):  #
         NOW,
         app.config,
         app.extensions["workflow"],
-    )
+    ).added
     event = evidence.record_uploads(db, history, county.cadre_a, stored, NOW)
     db.commit()
     assert _verify(app)[0] == 0

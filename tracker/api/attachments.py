@@ -58,12 +58,15 @@ def attachment_out(attachment: Attachment, found: EvidenceFlags) -> AttachmentOu
 
 @bp.post("/tickets/<int:ticket_id>/attachments")
 def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
-    """Store one file (field `file`, optional `purpose`) and record the upload in the history."""
+    """Store one file (field `file`, optional `purpose`) and record the upload in the history.
+
+    The same bytes sent again to this ticket (a retry on a slow link) are not stored twice: the
+    answer is the earlier attachment, with 200 instead of 201."""
     session = get_session()
     ticket = visible_ticket(ticket_id)
     now = utcnow()
     try:
-        attachment = service.store_attachment(
+        upload = service.store_upload(
             session,
             ticket,
             api_user(),
@@ -73,11 +76,15 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
             current_app.config,
             active_workflow(),
         )
-        service.record_uploads(session, ticket, api_user(), [attachment], now)
+        if not upload.is_repeat:
+            service.record_uploads(session, ticket, api_user(), [upload.attachment], now)
         session.commit()  # the file takes its name now; a failure before deletes it
     except service.FileTooLarge as error:
         raise ApiError(413, "payload_too_large", error.message, error.fields) from error
-    response = respond(attachment_out(attachment, _flags(ticket, [attachment])), 201)
+    attachment = upload.attachment
+    response = respond(
+        attachment_out(attachment, _flags(ticket, [attachment])), 200 if upload.is_repeat else 201
+    )
     response.headers["Location"] = url_for("api.download_attachment", attachment_id=attachment.id)
     return response
 

@@ -68,9 +68,11 @@ def _json_problem(error: ValueError | RecursionError) -> str:
     return str(error)  # NaN or Infinity, from _reject_constant
 
 
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object: 400 when it is not JSON, 422 when not an object."""
-    raw = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH
+def json_object(raw: str | bytes | None = None) -> dict[str, Any]:
+    """The request body (or `raw`, a form part holding JSON) as a JSON object: 400 when it is
+    not JSON, 422 when not an object."""
+    if raw is None:
+        raw = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH
     if not raw.strip():
         raise ApiError(400, "invalid_json", _("a JSON body is required"))
     try:

@@ -47,6 +47,7 @@ class Operation:
     etag: bool = False
     errors: tuple[str, ...] = ("400", "401", "404", "413", "422")
     extra: dict[str, Any] = field(default_factory=dict)
+    also_ok: str = ""  # a 201 operation that may answer 200 instead: when (its description)
 
 
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "422")
@@ -63,7 +64,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/tickets",
-        "File a finding",
+        "File a finding (or multipart/form-data: this JSON in part `ticket`, photos in `files`)",
         s.TicketOut,
         201,
         request=TicketCreate,
@@ -121,6 +122,7 @@ OPERATIONS: tuple[Operation, ...] = (
         form=s.AttachmentUpload,
         tags=("evidence",),
         errors=WRITE_ERRORS,
+        also_ok="The ticket had this very file already: the earlier attachment (stored once)",
     ),
     Operation(
         "get",
@@ -378,6 +380,8 @@ def _operation(op: Operation, names: dict) -> dict[str, Any]:
             "ETag": {"description": "The ticket's version, quoted", "schema": {"type": "string"}}
         }
     responses = {str(op.status): success}
+    if op.also_ok:
+        responses["200"] = {**success, "description": op.also_ok}
     error_schema = {"application/json": {"schema": _ref(s.ErrorOut, "serialization", names)}}
     for code in op.errors:
         responses[code] = {"description": ERRORS[code], "content": error_schema}

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, page_size, respond
-from tracker.api.inputs import body, query, version_from
+from tracker.api.errors import ApiError
+from tracker.api.inputs import body, json_object, query, version_from
 from tracker.api.present import events_out, tickets_out
 from tracker.api.schemas import (
     ID_MAX,
@@ -22,10 +23,12 @@ from tracker.api.schemas import (
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
+from tracker.evidence import service as evidence
+from tracker.evidence.models import Purpose
 from tracker.tickets import service
 from tracker.tickets.models import Ticket
 from tracker.tickets.queries import count_cap, paginate, parse_filter, scoped_query
-from tracker.tickets.schemas import TicketCreate
+from tracker.tickets.schemas import TicketCreate, validate
 from tracker.tickets.scope import get_visible_ticket
 from tracker.tickets.timeline import events_page
 from tracker.workflow.registry import active_workflow
@@ -84,12 +87,27 @@ def list_tickets():  # type: ignore[no-untyped-def]
 
 @bp.post("/tickets")
 def create_ticket():  # type: ignore[no-untyped-def]
-    session = get_session()
-    data = body(TicketCreate)
-    ticket = service.file_ticket(
-        session, api_user(), data, active_workflow(), utcnow(), _settings()
-    )
-    session.commit()
+    """File a finding from a JSON body, or from multipart/form-data: the same JSON in the part
+    `ticket` and photos of the problem in `files` (stored as before-photos, with the finding)."""
+    session, user, config, now = get_session(), api_user(), current_app.config, utcnow()
+    files = []
+    if request.mimetype == "multipart/form-data":
+        data = validate(TicketCreate, json_object(request.form.get("ticket", "")))
+        files = request.files.getlist("files")
+    else:
+        data = body(TicketCreate)
+    workflow = active_workflow()
+    ticket = service.file_ticket(session, user, data, workflow, now, _settings())
+    try:
+        uploads = evidence.store_many(
+            session, ticket, user, files, Purpose.BEFORE, now, config, workflow
+        )
+        if uploads.added:
+            evidence.record_uploads(session, ticket, user, uploads.added, now)
+        session.commit()  # the photos take their names now; a failure before deletes them
+    except evidence.FileTooLarge as error:
+        session.rollback()
+        raise ApiError(413, "payload_too_large", error.message, error.fields) from error
     return _ticket_response(ticket, 201)
 
 

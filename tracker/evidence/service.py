@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,7 +141,25 @@ def _refuse_type() -> ValidationFailed:
     )
 
 
-def store_attachment(
+@dataclass(frozen=True)
+class Upload:
+    """A file handed in: the attachment that holds it, and whether this finding had it already."""
+
+    attachment: Attachment
+    is_repeat: bool = False
+
+
+def _same_file(session: Session, ticket: Ticket, source_sha256: str) -> Attachment | None:
+    """This finding's attachment made from exactly these bytes, if any."""
+    query = (
+        select(Attachment)
+        .where(Attachment.ticket_id == ticket.id, Attachment.source_sha256 == source_sha256)
+        .order_by(Attachment.id)
+    )
+    return session.exec(query).first()
+
+
+def store_upload(
     session: Session,
     ticket: Ticket,
     user: User,
@@ -150,11 +168,13 @@ def store_attachment(
     now: datetime,
     config: Mapping[str, Any] | UploadSettings,
     workflow: WorkflowDefinition,
-) -> Attachment:
+) -> Upload:
     """Check a file by its content and size, store it under a generated name, record it.
 
-    The file takes its name when the caller commits `session` and is deleted if the transaction
-    ends otherwise (`storage.stage`): a refused or failed request leaves neither file nor row.
+    The same bytes given to the same finding again (a second tap, a retried upload on a slow
+    link) are stored once: the earlier attachment is answered as a repeat. The file takes its
+    name when the caller commits `session` and is deleted if the transaction ends otherwise
+    (`storage.stage`): a refused or failed request leaves neither file nor row.
     """
     settings = _settings(config)
     if not can_upload(session, user, ticket, workflow):
@@ -168,6 +188,9 @@ def store_attachment(
     if kind is None:
         raise _refuse_type()
     source_sha256 = hashlib.sha256(data).hexdigest()
+    earlier = _same_file(session, ticket, source_sha256)
+    if earlier is not None:
+        return Upload(earlier, is_repeat=True)
     image: ProcessedImage | None = None
     if kind.is_image:
         try:
@@ -215,7 +238,23 @@ def store_attachment(
     if image is not None:
         duplicates.record_copies(session, attachment)
         places.adopt_photo_position(session, ticket, attachment, now)
-    return attachment
+    return Upload(attachment)
+
+
+def store_attachment(
+    session: Session,
+    ticket: Ticket,
+    user: User,
+    file_storage: Any,
+    purpose: str,
+    now: datetime,
+    config: Mapping[str, Any] | UploadSettings,
+    workflow: WorkflowDefinition,
+) -> Attachment:
+    """`store_upload` for callers that need only the attachment holding the file."""
+    return store_upload(
+        session, ticket, user, file_storage, purpose, now, config, workflow
+    ).attachment
 
 
 def record_photo_facts(attachment: Attachment, image: ProcessedImage) -> None:
@@ -230,6 +269,19 @@ def record_photo_facts(attachment: Attachment, image: ProcessedImage) -> None:
     attachment.has_display = image.display is not None
 
 
+@dataclass
+class Uploads:
+    """The files of one form: the attachments stored now and those the finding had already."""
+
+    added: list[Attachment] = field(default_factory=list)
+    repeated: list[Attachment] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        """Every attachment the form's files stand for, each once, in the order given."""
+        return list(dict.fromkeys(a.id for a in [*self.added, *self.repeated]))
+
+
 def store_many(
     session: Session,
     ticket: Ticket,
@@ -239,13 +291,17 @@ def store_many(
     now: datetime,
     config: Mapping[str, Any] | UploadSettings,
     workflow: WorkflowDefinition,
-) -> list[Attachment]:
+) -> Uploads:
     """Store every non-empty file field (all kept or, when the transaction fails, none)."""
-    return [
-        store_attachment(session, ticket, user, item, purpose, now, config, workflow)
-        for item in files
-        if item is not None and getattr(item, "filename", "")
-    ]
+    uploads = Uploads()
+    for item in files:
+        if item is not None and getattr(item, "filename", ""):
+            upload = store_upload(session, ticket, user, item, purpose, now, config, workflow)
+            if not upload.is_repeat:
+                uploads.added.append(upload.attachment)
+            elif upload.attachment.id not in uploads.ids:  # not the same file twice here
+                uploads.repeated.append(upload.attachment)
+    return uploads
 
 
 def record_uploads(

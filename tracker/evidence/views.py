@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     send_file,
@@ -23,6 +22,7 @@ from tracker.errors import NotFound, ServiceError
 from tracker.evidence import service, storage
 from tracker.evidence.forms import UploadForm
 from tracker.tickets.scope import get_visible_ticket
+from tracker.web import go_to
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("evidence", __name__)
@@ -40,14 +40,14 @@ def upload(ticket_id: int):  # type: ignore[no-untyped-def]
     form = UploadForm()
     if not form.validate_on_submit():
         flash(_("The upload form was incomplete; please try again."), "danger")
-        return redirect(back)
+        return go_to(back)
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         flash(_("Choose a file to upload."), "danger")
-        return redirect(back)
+        return go_to(back)
     now = utcnow()
     try:
-        stored = service.store_many(
+        uploads = service.store_many(
             session,
             ticket,
             current_user,
@@ -57,19 +57,32 @@ def upload(ticket_id: int):  # type: ignore[no-untyped-def]
             current_app.config,
             active_workflow(),
         )
-        service.record_uploads(session, ticket, current_user, stored, now)
+        if uploads.added:
+            service.record_uploads(session, ticket, current_user, uploads.added, now)
         session.commit()
     except ServiceError as error:  # the rollback deletes the files already staged
         session.rollback()
         if error.status == 403:
             abort(403)
         flash(error.message, "danger")
-        return redirect(back)
-    flash(
-        ngettext("%(num)d file added.", "%(num)d files added.", len(stored)),
-        "success",
-    )
-    return redirect(back)
+        return go_to(back)
+    tell_uploads(uploads)
+    return go_to(back)
+
+
+def tell_uploads(uploads: service.Uploads) -> None:
+    """Flash what was stored, and which files the finding had already (not stored twice)."""
+    if uploads.added:
+        count = len(uploads.added)
+        flash(ngettext("%(num)d file added.", "%(num)d files added.", count), "success")
+    for attachment in uploads.repeated:
+        flash(
+            _(
+                "%(name)s is already attached to this finding; it was not stored again.",
+                name=attachment.original_name,
+            ),
+            "info",
+        )
 
 
 def _visible_attachment(attachment_id: int):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -81,6 +82,8 @@ class TicketForm(FlaskForm):
     )
     tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=200)])
     indicators = FieldList(FormField(IndicatorRowForm), min_entries=INDICATOR_ROWS)
+    # Checked by their content when stored (tracker.evidence.service), like any evidence.
+    photos = MultipleFileField(_l("Photos of the problem (before rectification)"))
 
     def indicator_data(self) -> list[dict]:
         """The filled indicator rows as TicketCreate wants them."""

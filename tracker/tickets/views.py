@@ -53,6 +53,7 @@ from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket, units_in_scope
 from tracker.tickets.timeline import latest_events
+from tracker.web import go_to
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("tickets", __name__)
@@ -194,26 +195,37 @@ def new():  # type: ignore[no-untyped-def]
             "co_units": form.co_units.data or [],
             "indicators": form.indicator_data(),
         }
-        notes = service.FilingNotes()
+        notes, now, workflow = service.FilingNotes(), utcnow(), active_workflow()
+        config = current_app.config
         try:
             ticket = service.file_ticket(
                 session,
                 current_user,
                 validate(TicketCreate, data),
-                active_workflow(),
-                utcnow(),
-                service.Settings.from_config(current_app.config),
+                workflow,
+                now,
+                service.Settings.from_config(config),
                 notes=notes,
             )
+            # Photos taken on the spot are filed with the finding, as before-photos.
+            photos = request.files.getlist("photos")
+            uploads = evidence.store_many(
+                session, ticket, current_user, photos, "before", now, config, workflow
+            )
+            if uploads.added:
+                evidence.record_uploads(session, ticket, current_user, uploads.added, now)
             session.commit()
         except ServiceError as error:
-            session.rollback()
-            show_service_errors(form, error)
+            session.rollback()  # also deletes the photos staged by this request
+            if "file" in error.fields:  # a refused photo: its reason goes next to the photo field
+                form.photos.errors = [error.message]
+            else:
+                show_service_errors(form, error)
         else:
             flash(_("Finding %(code)s filed and handed to its unit.", code=ticket.code), "success")
             if notes.fallback_years:
                 flash(fallback_message(notes.fallback_years), "warning")
-            return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+            return go_to(url_for("tickets.detail", ticket_id=ticket.id))
     status = 422 if request.method == "POST" else 200
     return render_template("tickets/new.html", form=form, measure_units=MEASURE_UNITS), status
 
@@ -311,8 +323,9 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
         return _render_detail(ticket, transition_form=form, failed=form.transition.data, status=400)
     now = utcnow()
     try:
-        # Files chosen in the form are stored first; their ids join those of earlier uploads.
-        stored = evidence.store_many(
+        # Files chosen in the form are stored first; their ids join those of earlier uploads
+        # (a file the finding has already stands for the earlier attachment).
+        uploads = evidence.store_many(
             session,
             ticket,
             current_user,
@@ -323,7 +336,7 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
             active_workflow(),
         )
         # The service checks that every id is a file of this ticket and links them to the event.
-        attachment_ids = request.form.getlist("attachments", type=int) + [a.id for a in stored]
+        attachment_ids = request.form.getlist("attachments", type=int) + uploads.ids
         data = validate(
             TransitionIn,
             {
@@ -359,7 +372,7 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
         _("Done: %(action)s.", action=label.label(g.locale) if label else event.transition),
         "success",
     )
-    return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+    return go_to(url_for("tickets.detail", ticket_id=ticket_id))
 
 
 def _failed(ticket_id: int, form: TransitionForm, error: ServiceError):  # type: ignore[no-untyped-def]
