@@ -102,22 +102,48 @@ def _deadline_text(ticket: Ticket, today: date, workflow: WorkflowDefinition) ->
     return text + "。"
 
 
-def notice_docx(
+@dataclass(frozen=True)
+class NoticeFinding:
+    """One finding in a notice: its "（一）…" heading and its paragraph."""
+
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    """What one notice says, built once and rendered both as .docx and as a printable page."""
+
+    unit: Unit
+    letterhead: Letterhead
+    intro: str
+    findings: tuple[NoticeFinding, ...]
+    closing: str
+
+    @property
+    def recipients(self) -> str:
+        """主送, as the page prints it: the unit followed by "："."""
+        return self.letterhead.settings.recipients.rstrip("：:") + "："
+
+    @property
+    def date_text(self) -> str:
+        return cn_date(self.letterhead.issued_on)
+
+
+def notice_content(
     session: Session,
     batch: Batch,
     letterhead: Letterhead,
     workflow: WorkflowDefinition,
-) -> bytes:
+) -> NoticeContent:
     """The notice: the findings with codes, requirements and deadlines; what to do; contact."""
     settings = letterhead.settings
     today = letterhead.issued_on
     related = load_related(session, list(batch.tickets), details=False)
     rounds = sorted({i.title for i in related.inspections.values()})
-    document = OfficialDocument(letterhead)
     source = f"在{'、'.join(rounds)}中" if rounds else "在督查检查中"
-    document.paragraph(f"{source}发现你单位存在以下{len(batch.tickets)}个问题，现予督办。")
+    findings = []
     for index, ticket in enumerate(batch.tickets, start=1):
-        document.subheading(f"（{_cn_number(index)}）{ticket.title}（{ticket.code}）")
         location = related.unit(ticket.location_unit_id)
         parts = []
         if ticket.description and ticket.description != ticket.title:
@@ -127,14 +153,54 @@ def notice_docx(
         requirement = (ticket.requirement or "立行立改，彻底整改到位").rstrip("。")
         parts.append(f"整改要求：{requirement}。")
         parts.append(f"整改时限：{_deadline_text(ticket, today, workflow)}")
-        document.paragraph("".join(parts))
+        heading = f"（{_cn_number(index)}）{ticket.title}（{ticket.code}）"
+        findings.append(NoticeFinding(heading, "".join(parts)))
     reply_to = settings.issuing_body or "督查部门"
     contact = f"联系人：{settings.contact.rstrip('。')}。" if settings.contact else ""
-    document.paragraph(
-        f"请于整改时限内报告整改情况，并将整改前后照片等佐证材料报送{reply_to}；"
-        f"不能按期完成的，须在时限届满前申请延期。{contact}"
+    return NoticeContent(
+        unit=batch.unit,
+        letterhead=letterhead,
+        intro=f"{source}发现你单位存在以下{len(batch.tickets)}个问题，现予督办。",
+        findings=tuple(findings),
+        closing=(
+            f"请于整改时限内报告整改情况，并将整改前后照片等佐证材料报送{reply_to}；"
+            f"不能按期完成的，须在时限届满前申请延期。{contact}"
+        ),
     )
+
+
+def notice_docx(content: NoticeContent) -> bytes:
+    """The notice as an official .docx (GB/T 9704 layout)."""
+    document = OfficialDocument(content.letterhead)
+    document.paragraph(content.intro)
+    for finding in content.findings:
+        document.subheading(finding.heading)
+        document.paragraph(finding.text)
+    document.paragraph(content.closing)
     return document.to_bytes(colophon=False)  # addressed to the unit alone: no 抄送/印发
+
+
+def prepare_notices(
+    session: Session,
+    user: User,
+    ids: Sequence[int],
+    workflow: WorkflowDefinition,
+    config: Mapping[str, Any],
+    now: datetime,
+) -> list[NoticeContent]:
+    """The notices for the findings `ids`, one per responsible unit; their 文号 are entered in
+    the register (the caller commits)."""
+    return [
+        notice_content(
+            session, batch, notice_letterhead(session, batch, config, user, now), workflow
+        )
+        for batch in notice_batches(session, user, ids)
+    ]
+
+
+def notice_file(content: NoticeContent) -> tuple[str, bytes]:
+    """The notice as a file to download: (file name, .docx)."""
+    return f"notice-{content.unit.code}.docx", notice_docx(content)
 
 
 def issue_notices(
@@ -145,15 +211,11 @@ def issue_notices(
     config: Mapping[str, Any],
     now: datetime,
 ) -> list[tuple[str, bytes]]:
-    """The notices for the findings `ids`, one per responsible unit, as (file name, .docx);
-    their 文号 are entered in the register (the caller commits)."""
-    files = []
-    for batch in notice_batches(session, user, ids):
-        letterhead = notice_letterhead(session, batch, config, user, now)
-        files.append(
-            (f"notice-{batch.unit.code}.docx", notice_docx(session, batch, letterhead, workflow))
-        )
-    return files
+    """The notices for the findings `ids` as (file name, .docx), one per responsible unit."""
+    return [
+        notice_file(content)
+        for content in prepare_notices(session, user, ids, workflow, config, now)
+    ]
 
 
 def _cn_number(n: int) -> str:

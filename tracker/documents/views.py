@@ -6,12 +6,22 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.documents.chase_notice import issue_notices
+from tracker.documents.chase_notice import NoticeContent, notice_file, prepare_notices
 from tracker.documents.closing_sheet import closing_sheet_docx
 from tracker.errors import ServiceError, ValidationFailed
 from tracker.tickets.scope import get_visible_ticket
@@ -47,33 +57,41 @@ def send_notices(files: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def
     )
 
 
-def _notices(ids: list[int]):  # type: ignore[no-untyped-def]
+def _issued(ids: list[int]) -> list[NoticeContent]:
+    """The notices of the findings `ids`; the 文号 issued stay issued (committed)."""
     session = get_session()
-    files = issue_notices(
+    notices = prepare_notices(
         session, current_user, ids, active_workflow(), current_app.config, utcnow()
     )
-    session.commit()  # the 文号 issued stay issued
-    return send_notices(files)
+    session.commit()
+    return notices
 
 
-@bp.route("/tickets/<int:ticket_id>/notice.docx")
-@login_required
-def notice(ticket_id: int):  # type: ignore[no-untyped-def]
-    """The 督办通知单 of one finding."""
+def _notices(ids: list[int]):  # type: ignore[no-untyped-def]
+    return send_notices([notice_file(content) for content in _issued(ids)])
+
+
+def _printable(ids: list[int]) -> str:
+    return render_template("documents/notice.html", notices=_issued(ids))
+
+
+def _selected_ids() -> list[int]:
+    return [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+
+
+def _one(answer, ticket_id: int):  # type: ignore[no-untyped-def]
+    """`answer` for one finding from its page: a refusal is its status (404, 403)."""
     try:
-        return _notices([ticket_id])
+        return answer([ticket_id])
     except ServiceError as error:
         get_session().rollback()
         abort(error.status)
 
 
-@bp.post("/tickets/notice")
-@login_required
-def notice_selection():  # type: ignore[no-untyped-def]
-    """The 督办通知单 of the findings ticked on the list (one per responsible unit)."""
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+def _selection(answer):  # type: ignore[no-untyped-def]
+    """`answer` for the findings ticked on the list: an empty selection goes back to it."""
     try:
-        return _notices(ids)
+        return answer(_selected_ids())
     except ValidationFailed as error:
         get_session().rollback()
         flash(error.message, "danger")
@@ -81,6 +99,35 @@ def notice_selection():  # type: ignore[no-untyped-def]
     except ServiceError as error:
         get_session().rollback()
         abort(error.status)
+
+
+@bp.route("/tickets/<int:ticket_id>/notice.docx")
+@login_required
+def notice(ticket_id: int):  # type: ignore[no-untyped-def]
+    """The 督办通知单 of one finding."""
+    return _one(_notices, ticket_id)
+
+
+@bp.route("/tickets/<int:ticket_id>/notice")
+@login_required
+def notice_page(ticket_id: int):  # type: ignore[no-untyped-def]
+    """The 督办通知单 of one finding as a page to print (same content and 文号 as the .docx)."""
+    return _one(_printable, ticket_id)
+
+
+@bp.post("/tickets/notice")
+@login_required
+def notice_selection():  # type: ignore[no-untyped-def]
+    """The 督办通知单 of the findings ticked on the list (one per responsible unit)."""
+    return _selection(_notices)
+
+
+@bp.post("/tickets/notice/print")
+@login_required
+def notice_selection_page():  # type: ignore[no-untyped-def]
+    """The 督办通知单 of the findings ticked on the list, as one page to print (one sheet per
+    responsible unit)."""
+    return _selection(_printable)
 
 
 @bp.route("/tickets/<int:ticket_id>/closing-sheet.docx")
