@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
@@ -145,8 +146,23 @@ def reader_bind(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+View = TypeVar("View", bound=Callable[..., Any])
+# Attribute on a view function: this GET writes (it issues a 文号 into the register).
+WRITES_ON_GET = "tracker_writes_on_get"
+
+
+def writes_on_get(view: View) -> View:
+    """Mark a GET view that writes, so that it gets the writer's session (a transaction, and
+    SQLite's write lock taken at BEGIN) instead of the reader's autocommit connection."""
+    setattr(view, WRITES_ON_GET, True)
+    return view
+
+
 def _request_may_write() -> bool:
-    return not has_request_context() or request.method not in READ_ONLY_METHODS
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, WRITES_ON_GET, False))
 
 
 def get_session() -> Session:

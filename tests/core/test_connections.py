@@ -48,3 +48,20 @@ def test_a_busy_connection_is_not_pinged(pg_engine, app, monkeypatch):  # type: 
     with pytest.raises(OperationalError):
         _backend_pid(pg_engine)
     assert _backend_pid(pg_engine) != first  # the pool dropped it after the error
+
+
+@pytest.mark.parametrize(
+    ("path", "read_only"),
+    [
+        ("/tickets/1", True),
+        ("/tickets/1/notice.docx", False),
+        ("/tickets/1/notice", False),
+        ("/bulletin.docx", False),
+    ],
+)
+def test_a_get_that_issues_a_document_number_gets_the_writers_session(app, path, read_only):  # type: ignore[no-untyped-def]
+    """GETs read through the reader (autocommit on PostgreSQL: no SAVEPOINT, no atomic group
+    of writes); the document downloads that enter a 文号 are marked with `writes_on_get` and
+    get a transaction like any POST."""
+    with app.test_request_context(path):
+        assert (tracker.db.READ_ONLY_KEY in tracker.db.get_session().info) is read_only

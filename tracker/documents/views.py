@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.db import get_session, writes_on_get
 from tracker.documents.chase_notice import NoticeContent, notice_file, prepare_notices
 from tracker.documents.closing_sheet import closing_sheet_docx
 from tracker.errors import ServiceError, ValidationFailed
@@ -103,6 +103,7 @@ def _selection(answer):  # type: ignore[no-untyped-def]
 
 @bp.route("/tickets/<int:ticket_id>/notice.docx")
 @login_required
+@writes_on_get
 def notice(ticket_id: int):  # type: ignore[no-untyped-def]
     """The 督办通知单 of one finding."""
     return _one(_notices, ticket_id)
@@ -110,6 +111,7 @@ def notice(ticket_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/tickets/<int:ticket_id>/notice")
 @login_required
+@writes_on_get
 def notice_page(ticket_id: int):  # type: ignore[no-untyped-def]
     """The 督办通知单 of one finding as a page to print (same content and 文号 as the .docx)."""
     return _one(_printable, ticket_id)

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlmodel import Session
 
 from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.db import get_session, writes_on_get
 from tracker.errors import ServiceError
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
@@ -105,6 +105,7 @@ def _bulletin_page(
 
 @bp.route("/bulletin.docx")
 @login_required
+@writes_on_get
 def bulletin_docx():  # type: ignore[no-untyped-def]
     _require_bulletin_role()
     selection, error = _selection()
