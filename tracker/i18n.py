@@ -42,6 +42,7 @@ def input_label(name: str) -> str:
         "indicators": _("figures achieved"),
         "deadline": _("new deadline"),
         "supervision": _("supervision level and leader"),
+        "unit": _("the unit to hand it to"),
     }.get(name, name)
 
 

@@ -34,7 +34,10 @@ def _when_holds(name: str, ticket, workflow) -> bool:  # type: ignore[no-untyped
     """The queue conditions spelled out in Python, as a person would state them."""
     clock = workflow.state(ticket.state).clock
     return {
-        "overdue": clock and not ticket.is_awaiting_verification and ticket.deadline < TODAY,
+        "overdue": clock
+        and not ticket.is_awaiting_verification
+        and ticket.return_requested_at is None
+        and ticket.deadline < TODAY,
         "returned": ticket.rejection_count > 0,
         "not_returned": ticket.rejection_count == 0,
         "followup_due": ticket.followup_due_on is not None and ticket.followup_due_on <= TODAY,
@@ -51,11 +54,11 @@ def _expected(db, user, workflow, queue, tickets) -> set[int]:  # type: ignore[n
         if not all(_when_holds(w, ticket, workflow) for w in queue.when):
             continue
         if queue.kind == "todo":
-            mine = service.transitions_for(db, user, ticket, workflow)
+            mine = service.transitions_for(db, user, ticket, workflow, TODAY)
             if any(t.name in queue.transitions for t in mine):
                 found.add(ticket.id)
             continue
-        facts = service.facts_of(ticket)
+        facts = service.facts_of(ticket, TODAY)
         offered = any(
             ticket.state in t.sources and guards_hold(t.guards, facts)
             for t in (workflow.transition(n) for n in queue.transitions)
@@ -88,7 +91,12 @@ def varied(db, county, make_ticket, move):  # type: ignore[no-untyped-def]
         move(verified, c.inspector, "verify")
         extension = make_ticket(responsible_unit=unit)
         move(extension, cadre, "request_extension", comment="rain", deadline="2026-07-30")
-        tickets += [returned, verified, extension]
+        sent_back = make_ticket(responsible_unit=unit, deadline=date(2026, 6, 30))
+        move(sent_back, cadre, "request_return", comment="不属本单位")
+        refused = make_ticket(responsible_unit=unit)
+        move(refused, cadre, "request_return", comment="不属本单位")
+        move(refused, c.inspector, "refuse_return", comment="属你单位职责")
+        tickets += [returned, verified, extension, sent_back, refused]
     db.commit()
     return tickets
 
@@ -122,18 +130,22 @@ def test_each_role_sees_its_own_work(db, county, workflow, varied):  # type: ign
         "rectifying",
         "supervision_progress",
         "reported_awaiting",
+        "return_asked",
         "extension_asked",
     ]
-    # town A: a fresh and an overdue ticket to accept; the extension ticket is still to accept.
+    # town A: a fresh and an overdue ticket to accept; the extension ticket is still to accept,
+    # and so is the one whose return was refused; the one it returned waits for the dispatcher.
     assert cadre == {
-        "to_accept": 3,
+        "to_accept": 4,
         "returned": 1,
         "rectifying": 0,
         "supervision_progress": 0,
         "reported_awaiting": 1,
+        "return_asked": 1,
         "extension_asked": 1,
     }
     assert _names(db, county.inspector, workflow) == {
+        "to_reassign": 3,
         "to_verify": 3,
         "followup": 0,
         "supervised": 0,
@@ -203,7 +215,7 @@ def test_home_lists_my_queues_and_the_badge_counts_my_to_do(  # type: ignore[no-
     for name, count in _names(db, county.cadre_a, workflow).items():
         assert f'data-queue="{name}"' in html
         assert f'data-count="{count}"' in html
-    assert 'data-work-badge="4"' in html  # 3 to accept + 1 returned
+    assert 'data-work-badge="5"' in html  # 4 to accept + 1 returned
     assert "已报待核" in html and "待核查" not in html.replace("已报待核", "")
     town_a = county.town_a.id
     returned = [t for t in varied if t.rejection_count and t.responsible_unit_id == town_a]

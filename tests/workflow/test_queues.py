@@ -59,9 +59,11 @@ def test_default_workflow_names_each_persons_work() -> None:
             ("rectifying", "整改中", "todo"),
             ("supervision_progress", "督办待报进展", "todo"),
             ("reported_awaiting", "已报待核", "waiting"),
+            ("return_asked", "退单待改派", "waiting"),
             ("extension_asked", "延期申请中", "waiting"),
         ],
         "inspector": [
+            ("to_reassign", "待改派", "todo"),
             ("to_verify", "待核查", "todo"),
             ("followup", "待回头看", "todo"),
             ("supervised", "挂牌督办", "todo"),
@@ -77,10 +79,10 @@ def test_default_workflow_names_each_persons_work() -> None:
 
 
 def test_a_workflow_without_queues_gets_one_per_duty() -> None:
-    """Reopening, withdrawing and asking for time are options, not duties: no queue."""
+    """Reopening, withdrawing, asking for time and returning are options, not duties: no queue."""
     assert _by_role(FIVE_STATE) == {
         "cadre": [("accept", "待签收整改", "todo"), ("submit", "待提交核查", "todo")],
-        "inspector": [("verify", "待核查通过", "todo")],
+        "inspector": [("verify", "待核查通过", "todo"), ("reassign", "待改派", "todo")],
         "leader": [("close", "待销号", "todo"), ("direct_close", "待直接销号", "todo")],
         "admin": [],
     }

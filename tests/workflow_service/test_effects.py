@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from helpers import NOW
 
+from tracker.org.models import Unit
 from tracker.resources import resource_dir
 from tracker.tickets import effects
 from tracker.tickets.models import Resolution, Ticket
@@ -25,11 +26,13 @@ def test_every_declared_effect_is_implemented_and_no_other() -> None:
 
 def _tickets():  # type: ignore[no-untyped-def]
     """Tickets in every combination of the facts' sources."""
-    for requested, awaiting, followup, resolution in itertools.product(
+    for requested, awaiting, followup, resolution, return_by, returned in itertools.product(
         (None, TODAY + timedelta(days=30)),
         (False, True),
         (None, TODAY + timedelta(days=3)),
         (None, Resolution.DONE, Resolution.WITHDRAWN),
+        (None, TODAY - timedelta(days=1), TODAY),
+        (None, NOW),
     ):
         yield Ticket(
             title="t",
@@ -42,6 +45,8 @@ def _tickets():  # type: ignore[no-untyped-def]
             followup_due_on=followup,
             resolution=resolution,
             closed_at=NOW if resolution else None,
+            return_by=return_by,
+            return_requested_at=returned,
             rejection_count=0,
             rebound_count=0,
             extension_count=0,
@@ -53,16 +58,18 @@ def test_effects_change_the_facts_as_declared(name: str) -> None:
     for ticket in _tickets():
         if name in ("approve_extension", "refuse_extension") and ticket.requested_deadline is None:
             continue  # the workflows guard these with extension_pending
-        before = facts_of(ticket)
+        before = facts_of(ticket, TODAY)
         context = effects.Context(
             now=NOW,
             today=TODAY,
             deadline=TODAY + timedelta(days=60),
             followup_days=7,
             supervision=("county", "张县长"),  # the input start_supervision's transition requires
+            unit=Unit(id=2, code="town-b", name="河西镇", kind="township", path="/2/"),
+            return_by=TODAY + timedelta(days=3),
         )
         effects.apply_effects(ticket, [name], context)
-        assert facts_of(ticket) == facts.after(before, [name]), (name, before)
+        assert facts_of(ticket, TODAY) == facts.after(before, [name]), (name, before)
 
 
 def test_a_workflow_naming_an_unimplemented_effect_stops_the_start(app_factory, monkeypatch):  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
+from tracker.clock import local_date
 from tracker.errors import Conflict, ServiceError
 from tracker.tickets import service
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
@@ -36,6 +37,9 @@ ACTORS = (
     "admin",
 )
 REBOUNDS = {"rebound", "followup_fail"}
+# Steps that ask for or answer a return, and closings, which leave none pending.
+RETURN_STEPS = {"request_return", "reassign", "refuse_return", "close", "withdraw", "direct_close"}
+UNITS = [None, "town-a", "village-a", "town-b", "dept", "no-such-unit"]
 TODAY = date(2026, 6, 15)  # NOW in Asia/Shanghai
 
 
@@ -62,6 +66,9 @@ def snapshot(db, ticket: Ticket) -> tuple:  # type: ignore[no-untyped-def]
         ticket.deadline,
         ticket.requested_deadline,
         ticket.followup_due_on,
+        ticket.responsible_unit_id,
+        ticket.return_by,
+        ticket.return_requested_at,
         events,
     )
 
@@ -94,6 +101,11 @@ def check_history(db, ticket: Ticket, workflow) -> None:  # type: ignore[no-unty
     assert ticket.rejection_count == names.count("reject")
     assert ticket.rebound_count == sum(names.count(n) for n in REBOUNDS)
     assert ticket.extension_count == names.count("approve_extension")
+    # A return (退单) waits for the dispatcher exactly when the last step about it asked for it.
+    answers = [n for n in names if n in RETURN_STEPS]
+    assert (ticket.return_requested_at is not None) == (answers[-1:] == ["request_return"])
+    if "refuse_return" in answers[-1:]:
+        assert ticket.return_by is None  # a refused unit may not return it again
 
 
 @settings(
@@ -109,7 +121,12 @@ def test_random_attempts_keep_the_ticket_consistent(  # type: ignore[no-untyped-
     for step in range(steps):
         now = NOW + timedelta(hours=step + 1)
         user = getattr(county, data.draw(st.sampled_from(ACTORS), label="actor"))
-        offered = [t.name for t in service.transitions_for(db, user, ticket, workflow)]
+        offered = [
+            t.name
+            for t in service.transitions_for(
+                db, user, ticket, workflow, local_date(now, settings.timezone)
+            )
+        ]
         if offered and data.draw(st.booleans(), label="pick an offered step"):
             name = data.draw(st.sampled_from(offered), label="offered")
         else:
@@ -121,6 +138,7 @@ def test_random_attempts_keep_the_ticket_consistent(  # type: ignore[no-untyped-
                 data.draw(st.sampled_from(["absent", "future", "past"]), label="deadline"),
                 data.draw(st.integers(min_value=1, max_value=60), label="days"),
             ),
+            unit=data.draw(st.sampled_from(UNITS), label="unit"),
             indicators=(
                 [{"name": "清理垃圾堆", "unit": "堆", "achieved": 12}]
                 if data.draw(st.booleans(), label="indicators")

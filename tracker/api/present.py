@@ -15,7 +15,7 @@ from flask import current_app, request
 from sqlmodel import Session, select
 
 from tracker.api.schemas import EventOut, IndicatorOut, SupervisionOut, TicketOut, TransitionOut
-from tracker.clock import as_utc
+from tracker.clock import as_utc, local_date
 from tracker.org.models import Unit, User
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.related import Related, load_related
@@ -108,6 +108,8 @@ def ticket_out(
         awaiting_verification=ticket.is_awaiting_verification,
         rejection_count=ticket.rejection_count,
         rebound_count=ticket.rebound_count,
+        return_by=ticket.return_by,
+        return_pending=ticket.return_requested_at is not None,
         supervision=(
             SupervisionOut(
                 level=ticket.supervision_level,
@@ -125,7 +127,13 @@ def ticket_out(
         created_at=local_moment(ticket.created_at, ctx.zone),
         updated_at=local_moment(ticket.updated_at, ctx.zone),
         closed_at=local_moment(ticket.closed_at, ctx.zone),
-        transitions=_transitions(workflow, ticket.state, facts_of(ticket), actor, ctx),
+        transitions=_transitions(
+            workflow,
+            ticket.state,
+            facts_of(ticket, local_date(now, ctx.timezone)),
+            actor,
+            ctx,
+        ),
     )
 
 

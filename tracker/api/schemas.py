@@ -156,6 +156,12 @@ class TicketOut(SQLModel):
     awaiting_verification: bool
     rejection_count: int
     rebound_count: int
+    return_by: date | None = Field(
+        description="last day the responsible unit may return the finding (退单), or null"
+    )
+    return_pending: bool = Field(
+        description="the unit returned it and it waits to be reassigned (待改派); the clock stops"
+    )
     supervision: SupervisionOut | None = Field(
         description="special supervision (挂牌督办) in force, or null"
     )

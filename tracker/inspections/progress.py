@@ -76,7 +76,11 @@ def progress_by_inspection(
         return result
     today = local_date(now, tz)
     clock_states = [s.key for s in workflow.states.values() if s.clock]
-    running = and_(Ticket.state.in_(clock_states), ~Ticket.is_awaiting_verification)
+    running = and_(
+        Ticket.state.in_(clock_states),
+        ~Ticket.is_awaiting_verification,
+        Ticket.return_requested_at.is_(None),
+    )
     overdue = func.sum(case((and_(running, Ticket.deadline < today), 1), else_=0))
     awaiting = func.sum(case((Ticket.is_awaiting_verification, 1), else_=0))
     rows = session.exec(

@@ -113,6 +113,7 @@ def candidate_tickets(
         .where(
             col(Ticket.state).in_(clock_states),
             Ticket.is_awaiting_verification == False,  # noqa: E712
+            Ticket.return_requested_at.is_(None),  # a return (退单) waits for the dispatcher
             or_(*window),
         )
         .order_by(Ticket.id)

@@ -79,7 +79,11 @@ def ticket_condition(
 ) -> ColumnElement[bool] | None:
     """Which tickets a kind counts (for event kinds: the tickets with such an event); None for
     `round_cleared`, which is a property of a township's round, not of a ticket."""
-    running = and_(Ticket.state.in_(clock_states(ctx.workflow)), ~Ticket.is_awaiting_verification)
+    running = and_(
+        Ticket.state.in_(clock_states(ctx.workflow)),
+        ~Ticket.is_awaiting_verification,
+        Ticket.return_requested_at.is_(None),  # a return (退单) waits for the dispatcher
+    )
     if kind == "overdue":
         return and_(running, Ticket.deadline < ctx.today)
     if kind.startswith(BAND_PREFIX):
@@ -131,17 +135,24 @@ def _ticket_rows(session: Session, ctx: Context, settings: RankingSettings) -> l
     ]
 
 
+def _event_unit() -> ColumnElement[int]:
+    """The unit an event counts against: the one it names (a return and reassignment, 退单/改派,
+    names the unit that returned the finding, which no longer holds it), else the finding's."""
+    return func.coalesce(TicketEvent.data["unit_id"].as_integer(), Ticket.responsible_unit_id)
+
+
 def _event_rows(session: Session, ctx: Context, settings: RankingSettings) -> list[tuple]:
     conditions = {kind: _event_condition(ctx, settings, kind) for kind in EVENT_KINDS}
+    unit = _event_unit()
     stmt = (
         ctx.base.with_only_columns(
-            Ticket.responsible_unit_id,
+            unit,
             *(count_where(c) for c in conditions.values()),
             maintain_column_froms=True,
         )
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
         .where(or_(*conditions.values()))
-        .group_by(Ticket.responsible_unit_id)
+        .group_by(unit)
     )
     return [(row[0], dict(zip(conditions, row[1:], strict=True))) for row in session.execute(stmt)]
 
@@ -172,6 +183,8 @@ def township_counts(
     for entry in towns.values():
         entry.counts["round_cleared"] = len(entry.cleared_rounds)
     for unit_id, counts in _event_rows(session, ctx, settings):
+        if unit_id not in units:
+            continue
         entry = town(unit_id)
         for kind, value in counts.items():
             entry.counts[kind] = entry.counts.get(kind, 0) + int(value or 0)
@@ -180,7 +193,15 @@ def township_counts(
 
 def findings_behind(ctx: Context, settings: RankingSettings, township: TownshipCounts, kind: str):  # type: ignore[no-untyped-def]
     """The statement listing the township's findings that one item of its score counts."""
-    stmt = ctx.base.where(Ticket.responsible_unit_id.in_(subtree_ids([township.unit])))
+    within = subtree_ids([township.unit])
+    if kind in EVENT_KINDS:  # the findings of the events counted against the township
+        counted = (
+            select(TicketEvent.ticket_id)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(_event_condition(ctx, settings, kind), _event_unit().in_(within))
+        )
+        return ctx.base.where(Ticket.id.in_(counted))
+    stmt = ctx.base.where(Ticket.responsible_unit_id.in_(within))
     if kind == "round_cleared":
         return stmt.where(Ticket.inspection_id.in_(sorted(township.cleared_rounds)))
     return stmt.where(ticket_condition(ctx, settings, kind))

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from tracker.errors import ValidationFailed
 from tracker.i18n import service_gettext as _
+from tracker.org.models import Unit
 from tracker.policy import ANY, RULES, Permission
 from tracker.tickets.models import Resolution, Ticket
 from tracker.workflow.definition import WorkflowDefinition, WorkflowError
@@ -34,6 +35,8 @@ class Context:
     record: dict = field(default_factory=dict)
     supervision: tuple[str, str] | None = None  # (level, supervising leader) given
     horizon_days: int = DEFAULT_HORIZON_DAYS
+    unit: Unit | None = None  # the unit a reassignment hands the finding to (checked)
+    return_by: date | None = None  # the return window a unit receiving it now would have
 
 
 Effect = Callable[[Ticket, Context], None]
@@ -175,6 +178,7 @@ def mark_verified(ticket: Ticket, ctx: Context) -> None:
 def _close(ticket: Ticket, ctx: Context, resolution: Resolution) -> None:
     ticket.resolution, ticket.closed_at, ticket.closed_on = resolution, ctx.now, ctx.today
     ticket.requested_deadline = None  # a closed ticket has no pending extension
+    ticket.return_requested_at = ticket.return_by = None  # nor a return (退单) to answer
 
 
 @effect
@@ -232,3 +236,39 @@ def lift_supervision(ticket: Ticket, ctx: Context) -> None:
     ticket.is_supervised = False
     ticket.supervision_level = ticket.supervisor = None
     ticket.supervised_at = ticket.progress_reported_at = None
+
+
+@effect
+def request_return(ticket: Ticket, ctx: Context) -> None:
+    """The unit returns the finding (申请退单): the clock stops until the dispatcher answers."""
+    ticket.return_requested_at = ctx.now
+    ctx.record["unit_id"] = ticket.responsible_unit_id
+
+
+@effect
+def refuse_return(ticket: Ticket, ctx: Context) -> None:
+    """The dispatcher keeps the unit (退单不予同意): it may not return the finding again."""
+    ctx.record["unit_id"] = ticket.responsible_unit_id
+    ticket.return_requested_at = ticket.return_by = None
+
+
+@effect
+def reassign(ticket: Ticket, ctx: Context) -> None:
+    """Hand the finding to another unit (改派), with a new deadline if one is given; the new
+    unit has its own return window. `unit_id` in the record is the unit that returned it."""
+    if ctx.unit is None or ctx.unit.id == ticket.responsible_unit_id:
+        raise ValidationFailed(
+            _("choose the unit to hand the finding to"),
+            {"unit": _("another unit than the one that returned it")},
+        )
+    ctx.record.update(
+        unit_id=ticket.responsible_unit_id, to_unit_id=ctx.unit.id, to_unit=ctx.unit.code
+    )
+    if ctx.deadline is not None:
+        ctx.record["old_deadline"] = ticket.deadline.isoformat()
+        ticket.deadline = future_deadline(ctx.deadline, ctx.today, horizon_days=ctx.horizon_days)
+        ctx.record["new_deadline"] = ticket.deadline.isoformat()
+    ticket.responsible_unit_id = ctx.unit.id
+    ticket.assignee_id = None  # a person of the unit that gave it back
+    ticket.return_requested_at = None
+    ticket.return_by = ctx.return_by or ctx.today

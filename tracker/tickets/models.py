@@ -144,6 +144,11 @@ class Ticket(SQLModel, table=True):
     supervisor: str | None = Field(default=None, max_length=100)  # the supervising leader
     supervised_at: datetime | None = None
     progress_reported_at: datetime | None = None  # the unit's last progress report under it
+    # Return and reassign (退单/改派): the last local date the responsible unit may return the
+    # finding (None: it may not), and when a return it asked for began to wait for the dispatcher
+    # (the deadline clock stops meanwhile). The history events hold the reasons and the units.
+    return_by: date | None = None
+    return_requested_at: datetime | None = None
 
     created_at: datetime = Field(default_factory=created_now)
     updated_at: datetime = Field(default_factory=created_now)

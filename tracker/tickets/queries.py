@@ -226,7 +226,11 @@ def filter_conditions(
     today = local_date(now, tz)
     if flt.followup:
         conditions.append(Ticket.followup_due_on <= today)
-    running = (Ticket.state.in_(clock_states(workflow)), ~Ticket.is_awaiting_verification)
+    running = (
+        Ticket.state.in_(clock_states(workflow)),
+        ~Ticket.is_awaiting_verification,
+        Ticket.return_requested_at.is_(None),
+    )
     if flt.supervised:
         conditions.append(Ticket.is_supervised)
     if flt.overdue or flt.rag == "red":

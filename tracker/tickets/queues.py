@@ -22,24 +22,30 @@ from tracker.tickets.scope import visibility
 from tracker.workflow.definition import Transition, WorkflowDefinition
 from tracker.workflow.queues import Queue, queues_for_role
 
-# The engine's guards (tracker.workflow.facts.GUARDS on service.facts_of) in SQL.
-GUARD_SQL: dict[str, Callable[[], ColumnElement[bool]]] = {
-    "awaiting_verification": lambda: Ticket.is_awaiting_verification.is_(True),
-    "not_awaiting_verification": lambda: Ticket.is_awaiting_verification.is_(False),
-    "extension_pending": lambda: Ticket.requested_deadline.is_not(None),
-    "no_extension_pending": lambda: Ticket.requested_deadline.is_(None),
-    "followup_pending": lambda: Ticket.followup_due_on.is_not(None),
-    "resolved_done": lambda: Ticket.resolution == Resolution.DONE,
-    "supervised": lambda: Ticket.is_supervised.is_(True),
-    "not_supervised": lambda: Ticket.is_supervised.is_(False),
+# The engine's guards (tracker.workflow.facts.GUARDS on service.facts_of) in SQL, on the local
+# date `today` (the return window closes with the days).
+GUARD_SQL: dict[str, Callable[[date], ColumnElement[bool]]] = {
+    "awaiting_verification": lambda today: Ticket.is_awaiting_verification.is_(True),
+    "not_awaiting_verification": lambda today: Ticket.is_awaiting_verification.is_(False),
+    "extension_pending": lambda today: Ticket.requested_deadline.is_not(None),
+    "no_extension_pending": lambda today: Ticket.requested_deadline.is_(None),
+    "followup_pending": lambda today: Ticket.followup_due_on.is_not(None),
+    "resolved_done": lambda today: Ticket.resolution == Resolution.DONE,
+    "supervised": lambda today: Ticket.is_supervised.is_(True),
+    "not_supervised": lambda today: Ticket.is_supervised.is_(False),
+    "return_window_open": lambda today: Ticket.return_by >= today,
+    "return_pending": lambda today: Ticket.return_requested_at.is_not(None),
+    "no_return_pending": lambda today: Ticket.return_requested_at.is_(None),
 }
 
 
 def overdue_condition(workflow: WorkflowDefinition, today: date) -> ColumnElement[bool]:
-    """Overdue: the clock runs in its state, no report awaits checking, the deadline passed."""
+    """Overdue: the clock runs (its state says so, no report awaits checking, no return waits
+    for the dispatcher) and the deadline has passed."""
     return and_(
         Ticket.state.in_([s.key for s in workflow.states.values() if s.clock]),
         Ticket.is_awaiting_verification.is_(False),
+        Ticket.return_requested_at.is_(None),
         Ticket.deadline < today,
     )
 
@@ -53,11 +59,13 @@ def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnEle
     }[name]()
 
 
-def _offers(transition: Transition, relation: ColumnElement[bool]) -> ColumnElement[bool]:
+def _offers(
+    transition: Transition, relation: ColumnElement[bool], today: date
+) -> ColumnElement[bool]:
     """The ticket is in a state and fact set from which `transition` may be taken."""
     return and_(
         Ticket.state.in_(transition.sources),
-        *(GUARD_SQL[guard]() for guard in transition.guards),
+        *(GUARD_SQL[guard](today) for guard in transition.guards),
         relation,
     )
 
@@ -73,10 +81,10 @@ def queue_condition(
         if queue.kind == "todo":
             relation = transition.who.get(user.role)
             offers.append(
-                _offers(transition, relation_condition(session, user, relation or "none"))
+                _offers(transition, relation_condition(session, user, relation or "none"), today)
             )
         else:
-            offers.append(_offers(transition, true()))
+            offers.append(_offers(transition, true(), today))
     own = (
         relation_condition(session, user, queue.who.get(user.role, "none"))
         if queue.who is not None

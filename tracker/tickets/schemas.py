@@ -76,6 +76,8 @@ class TransitionIn(SQLModel):
     # Special supervision (挂牌督办): its level and the supervising leader.
     supervision_level: Literal["county", "township"] | None = None
     supervisor: str = Field(default="", max_length=100)
+    # Reassignment (改派): the code of the unit the finding is handed to instead.
+    unit: str | None = Field(default=None, max_length=32)
 
     def provided(self) -> set[str]:
         """Names of the inputs given, as the workflow's `requires` lists them."""
@@ -90,6 +92,8 @@ class TransitionIn(SQLModel):
             given.add("indicators")
         if self.supervision_level and self.supervisor.strip():
             given.add("supervision")
+        if self.unit and self.unit.strip():
+            given.add("unit")
         return given
 
 

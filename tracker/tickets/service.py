@@ -48,6 +48,7 @@ class Settings:
     code_prefix: str = "DC"
     followup_days: int = 0
     deadline_horizon_days: int = effects.DEFAULT_HORIZON_DAYS
+    return_days: int = 0  # working days a unit has to return a finding it received (0: never)
 
     @classmethod
     def from_config(cls, config: Mapping) -> Settings:
@@ -58,19 +59,23 @@ class Settings:
             deadline_horizon_days=int(
                 config.get("DEADLINE_HORIZON_DAYS", effects.DEFAULT_HORIZON_DAYS)
             ),
+            return_days=int(config.get("RETURN_WORKING_DAYS", 0)),
         )
 
 
 # --- facts and actors -------------------------------------------------------------------
 
 
-def facts_of(ticket: Ticket) -> Facts:
+def facts_of(ticket: Ticket, today: date) -> Facts:
+    """The engine's facts about `ticket` on the local date `today` (the return window closes)."""
     return Facts(
         awaiting_verification=ticket.is_awaiting_verification,
         extension_pending=ticket.requested_deadline is not None,
         followup_pending=ticket.followup_due_on is not None,
         resolved_done=ticket.resolution == Resolution.DONE,
         supervised=ticket.is_supervised,
+        return_window_open=ticket.return_by is not None and today <= ticket.return_by,
+        return_pending=ticket.return_requested_at is not None,
     )
 
 
@@ -79,10 +84,12 @@ def actor_for(session: Session, user: User, ticket: Ticket) -> Actor:
 
 
 def transitions_for(
-    session: Session, user: User, ticket: Ticket, workflow: WorkflowDefinition
+    session: Session, user: User, ticket: Ticket, workflow: WorkflowDefinition, today: date
 ) -> list[Transition]:
-    """What `user` may do with `ticket` now."""
-    return available(workflow, ticket.state, facts_of(ticket), actor_for(session, user, ticket))
+    """What `user` may do with `ticket` on the local date `today`."""
+    return available(
+        workflow, ticket.state, facts_of(ticket, today), actor_for(session, user, ticket)
+    )
 
 
 # --- filing --------------------------------------------------------------------------------
@@ -239,6 +246,14 @@ def resolve_deadline(
     raise ValidationFailed(_("a deadline is required"), {"deadline": _("required")})
 
 
+def return_window_end(calendar: WorkdayCalendar | None, received: date, days: int) -> date | None:
+    """The last day a unit that received a finding on `received` may return it: `days` working
+    days later (None when returns are off, `days` 0)."""
+    if days <= 0:
+        return None
+    return (calendar or WorkdayCalendar()).add_working_days(received, days)
+
+
 def check_may_file(user: User) -> None:
     """Only inspectors, leaders and admins file findings (one at a time or from a sheet)."""
     if not offers(user, Permission.FILE_FINDINGS):
@@ -255,10 +270,12 @@ def _new_ticket(
     calendar: WorkdayCalendar | None,
     notes: FilingNotes | None,
     horizon_days: int,
+    return_days: int,
 ) -> filing.NewTicket:
     """Check one finding's references and deadline; the ticket it becomes, not yet written."""
     refs = _resolve_references(session, reporter, data)
     deadline = resolve_deadline(data, today, calendar, notes, horizon_days)
+    return_by = return_window_end(calendar, today, return_days)
     columns = {
         "title": data.title,
         "description": data.description,
@@ -276,6 +293,7 @@ def _new_ticket(
         "state": workflow.initial,
         "deadline": deadline,
         "original_deadline": deadline,
+        "return_by": return_by,
         "created_at": now,
         "updated_at": now,
         "last_activity_at": now,
@@ -311,7 +329,9 @@ def file_tickets(
     """
     check_may_file(reporter)
     today = local_date(now, settings.timezone)
-    if calendar is None and any(d.deadline_working_days is not None for d in items):
+    if calendar is None and (
+        settings.return_days > 0 or any(d.deadline_working_days is not None for d in items)
+    ):
         calendar = deadline_calendar(session, today)
     new = [
         _new_ticket(
@@ -324,6 +344,7 @@ def file_tickets(
             calendar,
             notes,
             settings.deadline_horizon_days,
+            settings.return_days,
         )
         for data in items
     ]
@@ -407,9 +428,10 @@ def apply_transition(
     """
     _check_version(ticket, expected_version)
     actor = actor_for(session, user, ticket)
+    today = local_date(now, settings.timezone)
     try:
         decision = decide(
-            workflow, ticket.state, facts_of(ticket), actor, data.transition, data.provided()
+            workflow, ticket.state, facts_of(ticket, today), actor, data.transition, data.provided()
         )
     except TransitionNotAllowed as refusal:
         message = _refusal_message(refusal, data.transition, ticket.state)
@@ -422,9 +444,9 @@ def apply_transition(
         raise TransitionRefused(message) from refusal
     attachment_ids = list(dict.fromkeys(data.attachments))
     record: dict = {}
+    handover = _handover(session, ticket, data, decision.effects, today, settings, record)
     # One UPDATE of the ticket (one version step): no autoflush while the changes are assembled.
     with session.no_autoflush:
-        today = local_date(now, settings.timezone)
         effects.apply_effects(
             ticket,
             decision.effects,
@@ -438,6 +460,7 @@ def apply_transition(
                 if data.supervision_level
                 else None,
                 settings.deadline_horizon_days,
+                *handover,
             ),
         )
         if data.indicators:
@@ -480,6 +503,35 @@ def apply_transition(
         now=now,
     )
     return event
+
+
+def _handover(
+    session: Session,
+    ticket: Ticket,
+    data: TransitionIn,
+    names: Sequence[str],
+    today: date,
+    settings: Settings,
+    record: dict,
+) -> tuple[Unit | None, date | None]:
+    """For a reassignment (改派): the unit named in `data.unit`, checked, and the return window
+    it gets; the unit leaves the co-operating units if it was one. (None, None) otherwise."""
+    if "reassign" not in names:
+        return None, None
+    unit = _by_code(session, Unit, (data.unit or "").strip())
+    if unit is None:
+        raise ValidationFailed(
+            _("unknown unit %(code)s", code=repr(data.unit)),
+            {"unit": _("unknown unit %(code)s", code=repr(data.unit))},
+        )
+    previous = session.get(Unit, ticket.responsible_unit_id)
+    record["from_unit"] = previous.code if previous else None
+    link = session.get(TicketCoUnit, (ticket.id, unit.id))
+    if link is not None:
+        session.delete(link)
+        record["left_co_units"] = unit.code
+    calendar = deadline_calendar(session, today) if settings.return_days > 0 else None
+    return unit, return_window_end(calendar, today, settings.return_days)
 
 
 # --- comments and edits --------------------------------------------------------------------
@@ -537,6 +589,13 @@ def update_ticket(
     for field in ("category_id", "location_unit_id", "responsible_unit_id", "assignee_id"):
         if field in refs:
             change(field, refs[field])
+    if "responsible_unit_id" in changes:
+        # Handed to another unit by an edit: as a reassignment, it gets its own return window
+        # and any return the previous unit asked for is answered by the move.
+        today = local_date(now, settings.timezone)
+        calendar = deadline_calendar(session, today) if settings.return_days > 0 else None
+        ticket.return_requested_at = None
+        ticket.return_by = return_window_end(calendar, today, settings.return_days)
     if data.deadline is not None:
         change(
             "deadline",

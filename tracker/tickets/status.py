@@ -19,9 +19,15 @@ class TicketStatus:
 
 
 def clock_running(ticket: Ticket, workflow: WorkflowDefinition) -> bool:
-    """The deadline clock runs in states that say so, unless completion awaits verification."""
+    """The deadline clock runs in states that say so, unless completion awaits verification or
+    a return (退单) awaits the dispatcher."""
     state = workflow.state(ticket.state)
-    return bool(state and state.clock and not ticket.is_awaiting_verification)
+    return bool(
+        state
+        and state.clock
+        and not ticket.is_awaiting_verification
+        and ticket.return_requested_at is None
+    )
 
 
 def ticket_status(

@@ -17,11 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import false, or_
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from tracker.calendar.messages import fallback_message
-from tracker.clock import utcnow
+from tracker.clock import local_date, utcnow
 from tracker.db import get_session
 from tracker.errors import Conflict, ServiceError
 from tracker.evidence import service as evidence
@@ -235,7 +236,26 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
     workflow = active_workflow()
     related = load_related(session, [ticket])
     events, earlier = latest_events(session, ticket.id, current_app.config["HISTORY_PAGE_SIZE"])
-    actions = service.transitions_for(session, current_user, ticket, workflow)
+    actions = service.transitions_for(
+        session,
+        current_user,
+        ticket,
+        workflow,
+        local_date(utcnow(), current_app.config["TIMEZONE"]),
+    )
+    # Units the history names (a reassignment's two units) and, when the viewer may reassign,
+    # the units to choose from.
+    unit_ids = {e.data[k] for e in events for k in ("unit_id", "to_unit_id") if e.data.get(k)}
+    needs_units = any("unit" in t.requires for t in actions)
+    units = (
+        session.exec(
+            select(Unit)
+            .where(or_(Unit.id.in_(unit_ids), Unit.is_active if needs_units else false()))
+            .order_by(Unit.path)
+        ).all()
+        if unit_ids or needs_units
+        else []
+    )
     config = current_app.config
     return (
         render_template(
@@ -254,6 +274,10 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
             failed=failed,
             comment_form=CommentForm(),
             workflow=workflow,
+            event_units={u.id: u for u in units},
+            handover_units=[u for u in units if u.is_active and u.id != ticket.responsible_unit_id]
+            if needs_units
+            else [],
         ),
         status,
     )
@@ -347,6 +371,7 @@ def transition(ticket_id: int):  # type: ignore[no-untyped-def]
                 "indicators": _indicators_from_form(),
                 "supervision_level": request.form.get("supervision_level") or None,
                 "supervisor": request.form.get("supervisor", ""),
+                "unit": request.form.get("unit") or None,
             },
         )
         event = service.apply_transition(

@@ -18,8 +18,9 @@ RESPONSIBLE_UNIT = "responsible_unit"
 INVOLVED_UNIT = "involved_unit"
 LEADER_IN_CHARGE = "leader_in_charge"
 RELATIONS = ("anyone", RESPONSIBLE_UNIT, INVOLVED_UNIT, REPORTER, LEADER_IN_CHARGE)
-# "supervision": a level (county | township) and the supervising leader (挂牌督办).
-INPUTS = ("comment", "attachments", "indicators", "deadline", "supervision")
+# "supervision": a level (county | township) and the supervising leader (挂牌督办);
+# "unit": the unit a finding is handed to instead (改派).
+INPUTS = ("comment", "attachments", "indicators", "deadline", "supervision", "unit")
 # Guard and effect names: the keys of the registries in tracker/workflow/facts.py.
 GUARDS = tuple(facts.GUARDS)
 EFFECTS = tuple(facts.EFFECTS)

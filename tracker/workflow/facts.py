@@ -26,6 +26,10 @@ class Facts:
     followup_pending: bool = False
     resolved_done: bool = False
     supervised: bool = False  # under special supervision (挂牌督办)
+    # Return and reassign (退单/改派): the responsible unit may still return it (its window, in
+    # working days after receiving it, has not passed), and a return waits for the dispatcher.
+    return_window_open: bool = False
+    return_pending: bool = False
 
 
 GUARDS: Final[Mapping[str, Callable[[Facts], bool]]] = MappingProxyType(
@@ -38,6 +42,9 @@ GUARDS: Final[Mapping[str, Callable[[Facts], bool]]] = MappingProxyType(
         "resolved_done": lambda f: f.resolved_done,
         "supervised": lambda f: f.supervised,
         "not_supervised": lambda f: not f.supervised,
+        "return_window_open": lambda f: f.return_window_open,
+        "return_pending": lambda f: f.return_pending,
+        "no_return_pending": lambda f: not f.return_pending,
     }
 )
 
@@ -52,8 +59,19 @@ EFFECTS: Final[Mapping[str, Mapping[str, bool]]] = MappingProxyType(
         "refuse_extension": {"extension_pending": False},
         "set_deadline": {},
         "mark_verified": {},
-        "resolve_done": {"resolved_done": True, "extension_pending": False},
-        "resolve_withdrawn": {"resolved_done": False, "extension_pending": False},
+        # a closed ticket has no pending extension and no return (退单) to answer
+        "resolve_done": {
+            "resolved_done": True,
+            "extension_pending": False,
+            "return_pending": False,
+            "return_window_open": False,
+        },
+        "resolve_withdrawn": {
+            "resolved_done": False,
+            "extension_pending": False,
+            "return_pending": False,
+            "return_window_open": False,
+        },
         "clear_resolution": {"resolved_done": False, "awaiting_verification": False},
         # only when follow-ups are configured (FOLLOWUP_DAYS > 0); see tickets/effects.py
         "schedule_followup": {"followup_pending": True},
@@ -62,6 +80,11 @@ EFFECTS: Final[Mapping[str, Mapping[str, bool]]] = MappingProxyType(
         "start_supervision": {"supervised": True},
         "record_progress": {},
         "lift_supervision": {"supervised": False},
+        # return and reassign (退单/改派); see tracker/tickets/effects.py. A unit returns a finding
+        # once: a refusal closes its window; a reassignment opens one for the new unit.
+        "request_return": {"return_pending": True},
+        "refuse_return": {"return_pending": False, "return_window_open": False},
+        "reassign": {"return_pending": False, "return_window_open": True},
     }
 )
 

@@ -34,7 +34,7 @@ CONDITIONS = (
 )
 QUEUE_KEYS = {"name", "label_zh", "label_en", "kind", "transitions", "when", "roles", "who"}
 # Effects of optional steps: a ticket offering only these waits for no one.
-OPTIONAL_EFFECTS = ("resolve_withdrawn", "request_extension")
+OPTIONAL_EFFECTS = ("resolve_withdrawn", "request_extension", "request_return")
 
 
 @dataclass(frozen=True)
