@@ -26,6 +26,7 @@ from tracker.workflow.definition import INVOLVED_UNIT, LEADER_IN_CHARGE
 
 class Permission(StrEnum):
     FILE_FINDINGS = "file_findings"  # one at a time (page, API) or from a sheet (page, CLI)
+    IMPORT_HISTORY = "import_history"  # a finished round's ledger, as history (page, CLI)
     EDIT_FINDINGS = "edit_findings"  # fields of a ticket, one at a time or in bulk
     CHASE = "chase"  # a manual urgent reminder (催办) to the responsible unit
     ADD_EVIDENCE = "add_evidence"  # upload files to an open ticket
@@ -44,6 +45,7 @@ ANY: Final = "any"
 
 RULES: Final[Mapping[Permission, Mapping[Role, str]]] = {
     Permission.FILE_FINDINGS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY, Role.LEADER: ANY},
+    Permission.IMPORT_HISTORY: {Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.EDIT_FINDINGS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY, Role.LEADER: LEADER_IN_CHARGE},
     Permission.CHASE: {Role.INSPECTOR: ANY, Role.LEADER: LEADER_IN_CHARGE},
     Permission.ADD_EVIDENCE: {

@@ -66,11 +66,14 @@ def write_tickets(
     codes: Sequence[str],
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    *,
+    announce: bool = True,
 ) -> list[Ticket]:
     """Insert the tickets with their co-units, indicators, `created` events and notices.
 
     Returns the tickets as persistent ORM objects (loaded from `RETURNING`, in `new`'s order),
     usable like any loaded ticket. `progress(n)` is called after each chunk of n tickets.
+    `announce=False` (history entered afterwards) sends no `tickets_filed`: no notices.
     """
     filed: list[Ticket] = []
     for start in range(0, len(new), CHUNK):
@@ -102,15 +105,16 @@ def write_tickets(
             actor_id=reporter.id,
             now=now,
         )
-        events.tickets_filed.send(
-            session,
-            filed=[
-                events.Filed(ticket, event_id, item.co_unit_ids)
-                for (ticket, item), event_id in zip(pairs, event_ids, strict=True)
-            ],
-            reporter=reporter,
-            now=now,
-        )
+        if announce:
+            events.tickets_filed.send(
+                session,
+                filed=[
+                    events.Filed(ticket, event_id, item.co_unit_ids)
+                    for (ticket, item), event_id in zip(pairs, event_ids, strict=True)
+                ],
+                reporter=reporter,
+                now=now,
+            )
         filed += tickets
         if progress:
             progress(len(chunk))

@@ -20,12 +20,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
+from tracker.calendar.service import load_calendar
+from tracker.calendar.workdays import WorkdayCalendar
 from tracker.clock import local_date
 from tracker.errors import ServiceError, ValidationFailed
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
-from tracker.tickets import service
+from tracker.tickets import historical, service
 from tracker.tickets.models import Category, Severity, Source
 from tracker.tickets.schemas import TicketCreate, validate
 from tracker.workflow.definition import WorkflowDefinition
@@ -60,7 +62,26 @@ IMPORT_HEADERS: dict[str, str] = {
     "标签": "tags",
     "整改指标": "indicators",
 }
-_HEADER_ALIASES = {"问题标题": "标题", "问题": "标题", "地点": "乡镇/村", "时限": "整改时限"}
+# A past round's ledger (`--historical`) adds what became of each finding; the exported ledger's
+# 整改状态, 完成时间 and 整改进展 columns read back as such.
+HISTORY_HEADERS: dict[str, str] = {
+    "交办日期": "filed_on",
+    "整改状态": "state",
+    "完成时间": "completed_on",
+    "核查时间": "verified_on",
+    "销号时间": "closed_on",
+    "整改进展": "progress",
+}
+_HEADER_ALIASES = {
+    "问题标题": "标题",
+    "问题": "标题",
+    "地点": "乡镇/村",
+    "时限": "整改时限",
+    "交办时间": "交办日期",
+    "核查日期": "核查时间",
+    "销号日期": "销号时间",
+    "完成日期": "完成时间",
+}
 TEMPLATE_EXAMPLE = {
     "标题": "上庄村房前屋后垃圾堆未清理",
     "问题描述": "督查发现上庄村房前屋后垃圾堆 12 处，废旧农膜未回收",
@@ -176,7 +197,8 @@ def read_rows(
         for number, values in enumerate(rows, start=1):
             names = [_HEADER_ALIASES.get(_text(v), _text(v)) for v in values]
             if "责任单位" in names:
-                columns = {i: n for i, n in enumerate(names) if n in IMPORT_HEADERS}
+                known = IMPORT_HEADERS.keys() | HISTORY_HEADERS.keys()
+                columns = {i: n for i, n in enumerate(names) if n in known}
                 header_row = number
                 break
             if number >= 10:
@@ -256,26 +278,34 @@ def _problem(column: str, message: str) -> str:
     return f"{column}: {message}"
 
 
-def _deadline(value: Any, problems: list[str]) -> dict[str, Any]:
+def _as_date(value: Any) -> date | None:
+    """A cell as a date (a date cell, or text such as 2026-06-30 or 2026年6月30日), else None."""
     if isinstance(value, datetime):
-        return {"deadline": value.date()}
+        return value.date()
     if isinstance(value, date):
-        return {"deadline": value}
+        return value
+    match = _DATE_TEXT.match(_text(value))
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return None
+    return None
+
+
+def _deadline(value: Any, problems: list[str]) -> dict[str, Any]:
     text = _text(value)
     if not text:
         problems.append(_problem("整改时限", _("required (a date or N working days)")))
         return {}
+    day = _as_date(value)
+    if day is not None:
+        return {"deadline": day}
     if text.isdigit():
         return {"deadline_working_days": int(text)}
     match = _WORKING_DAYS.match(text)
     if match:
         return {"deadline_working_days": int(match.group(1))}
-    match = _DATE_TEXT.match(text)
-    if match:
-        try:
-            return {"deadline": date(*(int(part) for part in match.groups()))}
-        except ValueError:
-            pass
     problems.append(
         _problem("整改时限", _("%(value)s is neither a date nor N working days", value=repr(text)))
     )
@@ -390,6 +420,59 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
     return data
 
 
+def _state_of(text: str, workflow: WorkflowDefinition) -> str | None:
+    """A state named by its key or label (the export's 整改中（待核查） is 整改中)."""
+    text = re.sub(r"[（(].*[)）]$", "", text).strip()
+    for state in workflow.states.values():
+        if text in (state.key, state.label_zh, state.label_en):
+            return state.key
+    return None
+
+
+def _past_record(
+    record: dict[str, Any], workflow: WorkflowDefinition, problems: list[str]
+) -> historical.PastRecord | None:
+    """What became of a past finding, from the history columns; None when a cell is unusable."""
+    dates: dict[str, date | None] = {}
+    for header in ("交办日期", "完成时间", "核查时间", "销号时间"):
+        value = record.get(header)
+        dates[header] = _as_date(value)
+        if _text(value) and dates[header] is None:
+            problems.append(
+                _problem(header, _("%(value)s is not a date", value=repr(_text(value))))
+            )
+    if dates["交办日期"] is None and not _text(record.get("交办日期")):
+        problems.append(_problem("交办日期", _("required for a past finding")))
+    finished = historical.finished_states(workflow)
+    names = "、".join(workflow.states[key].label_zh for key in finished)
+    state = _state_of(_text(record.get("整改状态")), workflow)
+    if state is None:
+        problems.append(_problem("整改状态", _("required: one of %(states)s", states=names)))
+    elif state not in finished:
+        problems.append(
+            _problem(
+                "整改状态",
+                _(
+                    "%(state)s is not finished: enter past findings as %(states)s, and open "
+                    "ones by a plain import with a deadline from today on",
+                    state=workflow.states[state].label_zh,
+                    states=names,
+                ),
+            )
+        )
+    filed = dates["交办日期"]
+    if filed is None or state not in finished:
+        return None
+    return historical.PastRecord(
+        filed_on=filed,
+        state=state,
+        completed_on=dates["完成时间"],
+        verified_on=dates["核查时间"],
+        closed_on=dates["销号时间"],
+        progress=_text(record.get("整改进展"))[:5000],
+    )
+
+
 def _schema_problems(error: ValidationFailed) -> list[str]:
     header_of = {v: k for k, v in IMPORT_HEADERS.items()}
     return [
@@ -406,30 +489,44 @@ def import_findings(
     now: datetime,
     settings: service.Settings,
     progress: Callable[[int], None] | None = None,
+    *,
+    historical_rows: bool = False,
 ) -> ImportResult:
     """Validate every row; if all are good, file them all (the caller commits once).
 
     With any bad row, nothing is filed and `result.errors` names each bad row and why. The
     good sheet is filed in one batch (`service.file_tickets`: a few statements per thousand
     rows). `progress(n)` is called as rows are validated (one by one) and filed (a chunk at a
-    time): 2 steps per row in all.
+    time): 2 steps per row in all. `historical_rows`: a past round, entered as history
+    (tracker/tickets/historical.py): dates in the past, final states, nothing announced.
     """
     service.check_may_file(reporter)
+    if historical_rows:
+        historical.check_may_import_history(reporter)
     result = ImportResult()
     lookups = _Lookups.load(session)
     today = local_date(now, settings.timezone)
-    calendar = service.deadline_calendar(session, today)
+    # A past round counts working days in past years: every stored override.
+    calendar = (
+        load_calendar(session) if historical_rows else service.deadline_calendar(session, today)
+    )
     valid: list[TicketCreate] = []
+    past: list[historical.PastRecord] = []
     for number, record in rows:
         result.rows += 1
         problems: list[str] = []
         data = _row_to_data(record, lookups, problems)
+        given = _past_record(record, workflow, problems) if historical_rows else None
         if not problems:
             try:
                 item = validate(TicketCreate, data)
-                service.resolve_deadline(
-                    item, today, calendar, horizon_days=settings.deadline_horizon_days
-                )
+                if given is None:
+                    service.resolve_deadline(
+                        item, today, calendar, horizon_days=settings.deadline_horizon_days
+                    )
+                else:
+                    problems += _history_problems(item, given, workflow, today, calendar)
+                    past.append(given)
                 valid.append(item)
             except ValidationFailed as error:
                 problems.extend(_schema_problems(error))
@@ -440,6 +537,19 @@ def import_findings(
     if result.rows == 0:
         result.errors.append(RowError(0, _("the sheet has no findings below its header row")))
     if result.errors:
+        return result
+    if historical_rows:
+        tickets = historical.file_historical(
+            session,
+            reporter,
+            list(zip(valid, past, strict=True)),
+            workflow,
+            now,
+            settings,
+            calendar,
+            progress,
+        )
+        result.codes = [ticket.code for ticket in tickets]
         return result
     notes = service.FilingNotes()
     tickets = service.file_tickets(
@@ -456,6 +566,26 @@ def import_findings(
     result.codes = [ticket.code for ticket in tickets]
     result.fallback_years = notes.fallback_years
     return result
+
+
+def _history_problems(
+    item: TicketCreate,
+    given: historical.PastRecord,
+    workflow: WorkflowDefinition,
+    today: date,
+    calendar: WorkdayCalendar,
+) -> list[str]:
+    """A past finding's dates checked against each other, its deadline counted from filing."""
+    if item.deadline is not None:
+        deadline = item.deadline
+    else:
+        assert item.deadline_working_days is not None  # the row gave one or the other
+        deadline = calendar.add_working_days(given.filed_on, item.deadline_working_days)
+    record = historical.complete(given, workflow)
+    return [
+        _problem(column, message)
+        for column, message in historical.problems_of(record, deadline, today)
+    ]
 
 
 def template_workbook() -> bytes:

@@ -40,8 +40,14 @@ def _user(session, username: str | None) -> User:  # type: ignore[no-untyped-def
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", help="File the findings as this user (default: an admin).")
+@click.option(
+    "--historical",
+    is_flag=True,
+    help="A finished round, entered as history: past dates (交办日期, 整改时限, 完成时间, "
+    "核查时间, 销号时间) and final states (整改状态) as given; no notices or reminders.",
+)
 @with_appcontext
-def import_command(path: Path, username: str | None) -> None:
+def import_command(path: Path, username: str | None, historical: bool) -> None:
     """Import findings from an .xlsx sheet: every row is checked first; any bad row, none filed."""
     app = current_app
     now = utcnow()
@@ -60,6 +66,7 @@ def import_command(path: Path, username: str | None) -> None:
                     now,
                     service.Settings.from_config(app.config),
                     progress=bar.update,
+                    historical_rows=historical,
                 )
             if not result.ok:
                 session.rollback()
@@ -69,7 +76,8 @@ def import_command(path: Path, username: str | None) -> None:
                 raise click.exceptions.Exit(1)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
-    click.echo(f"imported {len(result.codes)} findings", err=True)
+    kind = "past findings (history, nothing announced)" if historical else "findings"
+    click.echo(f"imported {len(result.codes)} {kind}", err=True)
     if result.codes:
         click.echo(f"codes {result.codes[0]} … {result.codes[-1]}")
     warning = fallback_warning(result.fallback_years)

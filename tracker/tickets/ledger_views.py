@@ -66,6 +66,9 @@ class ImportForm(FlaskForm):
     notices = BooleanField(
         _l("Download the supervision notices (督办通知单) of the imported findings")
     )
+    historical = BooleanField(
+        _l("A finished round, entered as history (past dates and final states; nothing is sent)")
+    )
 
 
 @bp.route("/tickets/import", methods=["GET", "POST"])
@@ -76,7 +79,10 @@ def import_page():  # type: ignore[no-untyped-def]
     form = ImportForm()
     result = None
     status = 200
+    may_enter_history = offers(current_user, Permission.IMPORT_HISTORY)
     if form.validate_on_submit():
+        if form.historical.data and not may_enter_history:
+            abort(403)
         session = get_session()
         try:
             max_rows = int(current_app.config["IMPORT_MAX_ROWS"])
@@ -88,6 +94,7 @@ def import_page():  # type: ignore[no-untyped-def]
                 active_workflow(),
                 utcnow(),
                 service.Settings.from_config(current_app.config),
+                historical_rows=bool(form.historical.data),
             )
         except ServiceError as error:
             session.rollback()
@@ -99,14 +106,16 @@ def import_page():  # type: ignore[no-untyped-def]
                 flash(_("%(count)s findings imported.", count=len(result.codes)), "success")
                 if result.fallback_years:
                     flash(fallback_message(result.fallback_years), "warning")
-                if form.notices.data:
+                if form.notices.data and not form.historical.data:
                     return _imported_notices(result.codes)
                 return redirect(url_for("tickets.index", queue="all", sort="-created"))
             session.rollback()
             status = 422
     elif request.method == "POST":
         status = 400
-    return render_template("tickets/import.html", form=form, result=result), status
+    return render_template(
+        "tickets/import.html", form=form, result=result, may_enter_history=may_enter_history
+    ), status
 
 
 def _imported_notices(codes: list[str]):  # type: ignore[no-untyped-def]

@@ -260,7 +260,7 @@ def check_may_file(user: User) -> None:
         raise Forbidden(_("only inspectors, leaders and admins file findings"))
 
 
-def _new_ticket(
+def prepare_finding(
     session: Session,
     reporter: User,
     data: TicketCreate,
@@ -272,7 +272,8 @@ def _new_ticket(
     horizon_days: int,
     return_days: int,
 ) -> filing.NewTicket:
-    """Check one finding's references and deadline; the ticket it becomes, not yet written."""
+    """Check one finding's references and its deadline (from `today` on); the ticket it becomes,
+    not yet written (`tracker/tickets/filing.py` writes it)."""
     refs = _resolve_references(session, reporter, data)
     deadline = resolve_deadline(data, today, calendar, notes, horizon_days)
     return_by = return_window_end(calendar, today, return_days)
@@ -334,7 +335,7 @@ def file_tickets(
     ):
         calendar = deadline_calendar(session, today)
     new = [
-        _new_ticket(
+        prepare_finding(
             session,
             reporter,
             data,
