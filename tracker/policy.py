@@ -44,7 +44,8 @@ class Permission(StrEnum):
 ANY: Final = "any"
 
 RULES: Final[Mapping[Permission, Mapping[Role, str]]] = {
-    Permission.FILE_FINDINGS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY, Role.LEADER: ANY},
+    # A leader files for the units in their charge: they could not see a finding filed elsewhere.
+    Permission.FILE_FINDINGS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY, Role.LEADER: LEADER_IN_CHARGE},
     Permission.IMPORT_HISTORY: {Role.INSPECTOR: ANY, Role.ADMIN: ANY},
     Permission.EDIT_FINDINGS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY, Role.LEADER: LEADER_IN_CHARGE},
     Permission.CHASE: {Role.INSPECTOR: ANY, Role.LEADER: LEADER_IN_CHARGE},

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from helpers import NOW
+from openpyxl import Workbook
 
-from tracker.errors import Forbidden
+from tracker.auth.tokens import create_token
+from tracker.errors import Forbidden, ValidationFailed
 from tracker.policy import RULES, Permission, may, offers, roles_with
 from tracker.tickets import service
+from tracker.tickets.ledger_cli import import_command
 from tracker.tickets.schemas import TicketCreate
 
 P = Permission
@@ -21,7 +26,8 @@ REPORTER = frozenset({"reporter"})
 TABLE = [
     (P.FILE_FINDINGS, "inspector", NONE, True),
     (P.FILE_FINDINGS, "admin", NONE, True),
-    (P.FILE_FINDINGS, "leader", NONE, True),
+    (P.FILE_FINDINGS, "leader", NONE, False),
+    (P.FILE_FINDINGS, "leader", IN_CHARGE, True),
     (P.FILE_FINDINGS, "cadre", NONE, False),
     (P.IMPORT_HISTORY, "inspector", NONE, True),
     (P.IMPORT_HISTORY, "admin", NONE, True),
@@ -103,3 +109,34 @@ def test_filing_and_importing_follow_one_rule(app, db, county, workflow, setting
             service.file_ticket(db, user, data, workflow, NOW, settings)
     page = client.get("/tickets").get_data(as_text=True)
     assert ("/tickets/import" in page) is allowed
+
+
+def test_a_leader_files_only_within_their_charge(app, db, county, workflow, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A leader who could file for a township outside their charge got 201, then 404 on the
+    finding just filed: the service, the API and a sheet (CLI) now refuse it alike."""
+    leader = county.leader_a  # in charge of town A
+    outside = TicketCreate(title="t", responsible_unit="town-b", deadline=date(2099, 1, 1))
+    with pytest.raises(ValidationFailed) as refused:
+        service.file_ticket(db, leader, outside, workflow, NOW, settings)
+    assert "responsible_unit" in refused.value.fields
+    db.rollback()
+    _row, token = create_token(db, leader, "t", NOW)
+    db.commit()
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"title": "t", "responsible_unit": "town-b", "deadline": "2099-01-01"}
+    answer = api.post("/api/v1/tickets", json=body, headers=headers)
+    assert answer.status_code == 422 and "responsible_unit" in answer.get_json()["error"]["fields"]
+    answer = api.post(
+        "/api/v1/tickets", json={**body, "responsible_unit": "village-a"}, headers=headers
+    )
+    assert answer.status_code == 201
+    assert api.get(f"/api/v1/tickets/{answer.get_json()['id']}", headers=headers).status_code == 200
+    workbook = Workbook()
+    workbook.active.append(["问题描述", "责任单位", "整改时限"])
+    workbook.active.append(["垃圾堆未清理", "青山乡", "2099-01-01"])
+    workbook.active.append(["垃圾堆未清理", "河西镇", "2099-01-01"])
+    sheet = tmp_path / "two.xlsx"
+    workbook.save(sheet)
+    result = app.test_cli_runner().invoke(import_command, [str(sheet), "--as", "leader-a"])
+    assert result.exit_code == 1 and "row 3" in result.output and "row 2" not in result.output

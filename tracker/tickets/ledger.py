@@ -520,6 +520,7 @@ def import_findings(
         if not problems:
             try:
                 item = validate(TicketCreate, data)
+                service.check_may_file_for(session, reporter, item.responsible_unit)
                 if given is None:
                     service.resolve_deadline(
                         item, today, calendar, horizon_days=settings.deadline_horizon_days

@@ -34,7 +34,7 @@ from tracker.tickets.models import (
     TicketCoUnit,
     TicketEvent,
 )
-from tracker.tickets.relations import co_unit_ids, relations_of
+from tracker.tickets.relations import Viewpoint, co_unit_ids, relations_of
 from tracker.tickets.schemas import IndicatorIn, TicketCreate, TicketUpdate, TransitionIn
 from tracker.workflow.definition import Transition, WorkflowDefinition
 from tracker.workflow.engine import Actor, Facts, TransitionNotAllowed, available, decide
@@ -260,6 +260,23 @@ def check_may_file(user: User) -> None:
         raise Forbidden(_("only inspectors, leaders and admins file findings"))
 
 
+def check_may_file_for(session: Session, user: User, unit_code: str) -> None:
+    """Whether `user` may hand a finding to this unit: a leader only within their charge.
+
+    Raises ValidationFailed on the `responsible_unit` field (a sheet's row names it)."""
+    if may(user, Permission.FILE_FINDINGS):
+        return  # no relation needed
+    unit = _by_code(session, Unit, unit_code)
+    if unit is None:
+        return  # reported as an unknown unit
+    viewpoints = session.info.setdefault("filing_viewpoints", {})
+    if user.id not in viewpoints:
+        viewpoints[user.id] = Viewpoint.load(session, user)
+    if not may(user, Permission.FILE_FINDINGS, viewpoints[user.id].relations(Ticket(), unit, ())):
+        message = _("%(unit)s is not in your charge", unit=unit.name)
+        raise ValidationFailed(message, {"responsible_unit": message})
+
+
 def prepare_finding(
     session: Session,
     reporter: User,
@@ -275,6 +292,7 @@ def prepare_finding(
     """Check one finding's references and its deadline (from `today` on); the ticket it becomes,
     not yet written (`tracker/tickets/filing.py` writes it)."""
     refs = _resolve_references(session, reporter, data)
+    check_may_file_for(session, reporter, data.responsible_unit)
     deadline = resolve_deadline(data, today, calendar, notes, horizon_days)
     return_by = return_window_end(calendar, today, return_days)
     columns = {
