@@ -69,6 +69,7 @@ TICKET_COLUMNS = (
     Ticket.version,
     Ticket.state,
     Ticket.is_awaiting_verification,
+    Ticket.return_requested_at,  # a return (退单) stops the clock (tickets/status.py)
 )
 
 
