@@ -37,11 +37,6 @@ def postgresql_only(database_url):  # type: ignore[no-untyped-def]
         pytest.skip("row locks and concurrent transactions: PostgreSQL only")
 
 
-@pytest.fixture
-def app(app_factory):  # type: ignore[no-untyped-def]
-    return app_factory(LOGIN_RATE_LIMIT=1000)
-
-
 def run_together(*jobs: Callable[[], object]) -> list[object]:
     """Run the jobs in threads; return each job's result or the exception it raised."""
     results: list[object] = [None] * len(jobs)

@@ -20,7 +20,7 @@ REFUSED = date(2027, 12, 31)
 @pytest.fixture
 def app(app_factory):  # type: ignore[no-untyped-def]
     # English pages: the assertions read English msgids.
-    return app_factory(FOLLOWUP_DAYS=30, LOGIN_RATE_LIMIT=1000, DEFAULT_LOCALE="en")
+    return app_factory(FOLLOWUP_DAYS=30, DEFAULT_LOCALE="en")
 
 
 def _post(client, db, ticket, name: str, **fields):  # type: ignore[no-untyped-def]

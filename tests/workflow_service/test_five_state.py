@@ -27,7 +27,7 @@ PATH = [
 
 @pytest.fixture
 def app(app_factory, five_state_path):  # type: ignore[no-untyped-def]
-    return app_factory(WORKFLOW=five_state_path, LOGIN_RATE_LIMIT=1000)
+    return app_factory(WORKFLOW=five_state_path)
 
 
 def _transitions(db, ticket):  # type: ignore[no-untyped-def]
