@@ -48,7 +48,11 @@ def world(db, county, workflow, settings):  # type: ignore[no-untyped-def]
         if co != responsible
     ]
     service.file_tickets(db, county.inspector, items[:20], workflow, NOW, settings)
-    service.file_tickets(db, county.leader_a, items[20:], workflow, NOW, settings)
+    # A leader files within their charge (tracker/policy.py): leader A reports town A's.
+    in_charge = [i for i in items[20:] if i.responsible_unit in ("town-a", "village-a")]
+    service.file_tickets(db, county.leader_a, in_charge, workflow, NOW, settings)
+    others = [i for i in items[20:] if i not in in_charge]
+    service.file_tickets(db, county.inspector2, others, workflow, NOW, settings)
     db.commit()
     users = list(db.exec(select(User).order_by(User.id)))
     return users, list(db.exec(select(service.Ticket).order_by(service.Ticket.id)))
