@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from helpers import NOW
 from openpyxl import Workbook
 
 from tracker.auth.tokens import create_token
+from tracker.clock import utcnow
 from tracker.errors import Forbidden, ValidationFailed
 from tracker.policy import RULES, Permission, may, offers, roles_with
 from tracker.tickets import service
@@ -115,7 +116,8 @@ def test_a_leader_files_only_within_their_charge(app, db, county, workflow, sett
     """A leader who could file for a township outside their charge got 201, then 404 on the
     finding just filed: the service, the API and a sheet (CLI) now refuse it alike."""
     leader = county.leader_a  # in charge of town A
-    outside = TicketCreate(title="t", responsible_unit="town-b", deadline=date(2099, 1, 1))
+    due = (utcnow() + timedelta(days=30)).date()  # within the horizon at NOW and now
+    outside = TicketCreate(title="t", responsible_unit="town-b", deadline=due)
     with pytest.raises(ValidationFailed) as refused:
         service.file_ticket(db, leader, outside, workflow, NOW, settings)
     assert "responsible_unit" in refused.value.fields
@@ -124,7 +126,7 @@ def test_a_leader_files_only_within_their_charge(app, db, county, workflow, sett
     db.commit()
     api = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    body = {"title": "t", "responsible_unit": "town-b", "deadline": "2099-01-01"}
+    body = {"title": "t", "responsible_unit": "town-b", "deadline": due.isoformat()}
     answer = api.post("/api/v1/tickets", json=body, headers=headers)
     assert answer.status_code == 422 and "responsible_unit" in answer.get_json()["error"]["fields"]
     answer = api.post(
@@ -134,8 +136,8 @@ def test_a_leader_files_only_within_their_charge(app, db, county, workflow, sett
     assert api.get(f"/api/v1/tickets/{answer.get_json()['id']}", headers=headers).status_code == 200
     workbook = Workbook()
     workbook.active.append(["问题描述", "责任单位", "整改时限"])
-    workbook.active.append(["垃圾堆未清理", "青山乡", "2099-01-01"])
-    workbook.active.append(["垃圾堆未清理", "河西镇", "2099-01-01"])
+    workbook.active.append(["垃圾堆未清理", "青山乡", due.isoformat()])
+    workbook.active.append(["垃圾堆未清理", "河西镇", due.isoformat()])
     sheet = tmp_path / "two.xlsx"
     workbook.save(sheet)
     result = app.test_cli_runner().invoke(import_command, [str(sheet), "--as", "leader-a"])
