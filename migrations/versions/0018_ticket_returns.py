@@ -1,7 +1,7 @@
 """return and reassign (退单/改派): the unit's return window and a pending return on the ticket
 
 Revision ID: ticket_returns
-Revises: outbox_channels
+Revises: directory_version
 Create Date: 2026-12-03 07:15:00
 
 Plain ALTER TABLE (no batch: a SQLite table copy would drop the rollup triggers on `ticket`).
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "ticket_returns"
-down_revision = "outbox_channels"
+down_revision = "directory_version"
 branch_labels = None
 depends_on = None
 
