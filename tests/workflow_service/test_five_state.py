@@ -151,7 +151,7 @@ def test_workflow_page_and_colours(signed_in, county):  # type: ignore[no-untype
     page = client.get("/workflow")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "five_state" in text
+    assert "已交办 → 整改中 → 待核查 → 已核查 → 已销号" in text  # the diagram's title: five states
     assert "<svg" in text
     for label in ("已交办", "整改中", "待核查", "已核查", "已销号", "提交核查", "直接销号"):
         assert label in text
