@@ -35,6 +35,8 @@ PAGES = [
     "/tickets?queue=all&_method=POST&_external=1",
     "/tickets?queue=all&q=%01hidden",
     "/tickets?queue=all&q=%1b%5b31m",
+    "/tickets?queue=all&q=" + "%25" * 200,
+    "/tickets?queue=all&page=100000",
 ]
 
 
@@ -57,6 +59,9 @@ API = [
     f"/api/v1/tickets/{HUGE}",
     f"/api/v1/tickets/{HUGE}/events",
     "/api/v1/tickets?q=%07",
+    "/api/v1/tickets?q=" + "%25" * 200,
+    "/api/v1/tickets?q=_",
+    "/api/v1/tickets?page=100000",
 ]
 
 
@@ -189,3 +194,23 @@ def test_a_decompression_bomb_under_the_pixel_limit_is_a_quick_422(  # type: ign
     assert time.perf_counter() - started < 1.0
     assert page.status_code == 302
     assert "解压炸弹" in client.get(page.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("q=" + "%25" * 200, "q"), ("q=%25_%25", "q"), ("q=a", "q"), ("page=4001", "page")],
+)
+def test_costly_searches_and_deep_pages_are_refused_with_the_field(  # type: ignore[no-untyped-def]
+    client, db, county, query, field
+):
+    """Wildcards only or one Latin letter match everything through a full scan, and a deep
+    OFFSET walks every row before it (page 4001 × 25 is past 10 × LIST_COUNT_CAP): a 422 naming the
+    field instead. One Chinese character and the last countable page are fine."""
+    _row, token = create_token(db, county.leader, "costly", NOW)
+    db.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.get(f"/api/v1/tickets?{query}", headers=headers)
+    assert response.status_code == 422, response.data[:300]
+    assert field in response.get_json()["error"]["fields"]
+    for fine in ("q=%E6%9D%91", "q=ab", "page=4000"):
+        assert client.get(f"/api/v1/tickets?{fine}", headers=headers).status_code == 200, fine

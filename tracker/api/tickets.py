@@ -27,7 +27,13 @@ from tracker.evidence import service as evidence
 from tracker.evidence.models import Purpose
 from tracker.tickets import service
 from tracker.tickets.models import Ticket
-from tracker.tickets.queries import count_cap, paginate, parse_filter, scoped_query
+from tracker.tickets.queries import (
+    count_cap,
+    deepest_offset,
+    paginate,
+    parse_filter,
+    scoped_query,
+)
 from tracker.tickets.schemas import TicketCreate, validate
 from tracker.tickets.scope import get_visible_ticket
 from tracker.tickets.timeline import events_page
@@ -72,6 +78,7 @@ def list_tickets():  # type: ignore[no-untyped-def]
         page_size(params.per_page),
         count_cap=count_cap(flt, config["LIST_COUNT_CAP"], config["LIST_FILTERED_COUNT_CAP"]),
         cursor=params.cursor,
+        max_offset=deepest_offset(config),
     )
     return respond(
         TicketPage(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -96,6 +97,13 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
         queue = None
     elif queue is not None and workflow.queue(queue) is None:
         errors["queue"] = _("unknown queue %(queue)s", queue=repr(queue))
+    q = (args.get("q") or "").strip()[:200]
+    if q and not any(ch.isalnum() for ch in q):
+        # Only punctuation or LIKE wildcards: it matches everything, at the cost of a full scan.
+        errors["q"] = _("search for letters, digits or Chinese characters, not only symbols")
+    elif len(q) == 1 and q.isascii():
+        # One Latin letter or digit matches nearly everything; one Chinese character (村) is a word.
+        errors["q"] = _("search for at least two letters or digits, or one Chinese character")
     if errors:
         raise ValidationFailed(_("invalid filter"), errors)
     return TicketFilter(
@@ -112,7 +120,7 @@ def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: i
         followup=args.get("followup") in ("1", "true", "yes"),
         due_before=_parse_date(args.get("due_before"), "due_before"),
         due_after=_parse_date(args.get("due_after"), "due_after"),
-        q=(args.get("q") or "").strip()[:200] or None,
+        q=q or None,
         sort=sort,
     )
 
@@ -378,6 +386,20 @@ def after_cursor(stmt, sort: str, cursor: str):  # type: ignore[no-untyped-def]
     return stmt.where(column >= key, or_(column > key, Ticket.id > ticket_id))
 
 
+# Paging by number reaches this many times LIST_COUNT_CAP findings (100,000 by default); past
+# that, an OFFSET makes the database walk every row before the page, and `cursor` pages instead.
+DEEPEST_OFFSET_FACTOR = 10
+
+
+def deepest_offset(config: Mapping[str, Any]) -> int:
+    return DEEPEST_OFFSET_FACTOR * int(config["LIST_COUNT_CAP"])
+
+
+def deepest_page(config: Mapping[str, Any], per_page: int) -> int:
+    """The last page a list can be paged to by number."""
+    return max(1, -(-deepest_offset(config) // max(1, per_page)))
+
+
 def paginate(
     session: Session,
     query: ScopedQuery,
@@ -387,6 +409,7 @@ def paginate(
     *,
     count_cap: int = 0,
     cursor: str | None = None,
+    max_offset: int = 0,
 ) -> Page:
     """A page of rows, by page number (with a COUNT capped at `count_cap`) or after `cursor`
     (keyset: no COUNT, no OFFSET). Two queries at most whatever the page size."""
@@ -402,6 +425,16 @@ def paginate(
     else:
         page = max(1, page)
         offset = (page - 1) * per_page
+        if max_offset and offset >= max_offset:
+            # A deep OFFSET makes the database walk every row before it: past what a count can
+            # show, paging is by `cursor`.
+            message = _(
+                "page %(page)s is beyond the first %(cap)s findings: narrow the filters or page "
+                "with cursor",
+                page=page,
+                cap=max_offset,
+            )
+            raise ValidationFailed(message, {"page": message})
         # The count rides along with the page, as a column the database computes once (an
         # uncorrelated subquery): one round trip for both. A page past the end has no row to
         # carry it, and is counted on its own.

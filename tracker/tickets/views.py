@@ -49,7 +49,13 @@ from tracker.tickets.forms import (
 )
 from tracker.tickets.home import my_work
 from tracker.tickets.models import Category, Ticket, TicketEvent
-from tracker.tickets.queries import count_cap, filter_from_request, paginate, scoped_query
+from tracker.tickets.queries import (
+    count_cap,
+    deepest_page,
+    filter_from_request,
+    paginate,
+    scoped_query,
+)
 from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket, units_in_scope
@@ -111,7 +117,8 @@ def index():  # type: ignore[no-untyped-def]
         session,
         query,
         flt.sort,
-        request.args.get("page", 1, type=int),
+        # Bounded: a deep OFFSET walks every row before it; no page link goes past the count.
+        min(request.args.get("page", 1, type=int) or 1, deepest_page(config, per_page)),
         per_page,
         count_cap=count_cap(flt, config["LIST_COUNT_CAP"], config["LIST_FILTERED_COUNT_CAP"]),
     )
