@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from browser.steps import act, action_form, file_now, reload, submit, take, today
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from tracker.clock import utcnow
@@ -58,7 +59,8 @@ def test_inspector_creates_round_and_files_two_findings(page, sign_in, county, d
         if with_photo:
             page.set_input_files("#evidence-files", str(photo("before.png")))
             submit(page, page.locator("#evidence form [type=submit]"))
-            assert page.locator("#evidence img").count() == 1
+            # Sent with progress (static/app.js), then the page reloads at #evidence: wait for it.
+            expect(page.locator("#evidence img")).to_have_count(1)
 
     db.rollback()
     tickets = db.exec(select(Ticket).order_by(Ticket.id)).all()
@@ -94,7 +96,7 @@ def test_cadre_on_phone_starts_and_reports_completion(
     ticket = reload(db, first.id)
     assert ticket.is_awaiting_verification
     assert "待核查" in page.inner_text("main") or "Awaiting" in page.inner_text("main")
-    assert page.locator("#evidence img").count() >= 1
+    expect(page.locator("#evidence img").first).to_be_visible()
     assert "12" in page.inner_text(".timeline")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert not page.js_errors
