@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
+from playwright.sync_api import Error as PlaywrightError
 from sqlmodel import Session
 
 from tracker.clock import utcnow
@@ -32,9 +35,32 @@ def take(page, label: str) -> None:  # type: ignore[no-untyped-def]
     page.locator("summary", has_text=label).first.click()
 
 
+@contextmanager
+def new_document(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Wait, after the block, for a new document to have loaded in the page.
+
+    Not the first navigation event: the upload script (static/app.js) sets ``#evidence`` and then
+    reloads, and the hash change alone is a navigation to Playwright, so ``expect_navigation``
+    could return on the old document.
+    """
+    page.evaluate("window.__before_submit = true")
+    yield
+    # Polled from here: wait_for_function compiles its predicate, which the app's CSP refuses.
+    for _ in range(600):
+        try:
+            if page.evaluate("window.__before_submit !== true"):
+                break
+        except PlaywrightError:  # the old document went away while it was asked
+            pass
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError("no new page within 30 s")
+    page.wait_for_load_state()
+
+
 def submit(page, button) -> None:  # type: ignore[no-untyped-def]
     """Click a submit button and wait for the page the server answers with."""
-    with page.expect_navigation():
+    with new_document(page):
         button.click()
 
 

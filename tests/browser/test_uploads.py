@@ -9,7 +9,7 @@ import random
 import re
 
 import pytest
-from browser.steps import file_now
+from browser.steps import file_now, new_document, submit
 from helpers import SOON
 from PIL import Image
 from sqlmodel import select
@@ -47,7 +47,7 @@ def test_a_double_tap_on_a_slow_link_shows_progress_and_stores_one_file(
     button.click(force=True)  # a third tap on the disabled button
     page.wait_for_timeout(300)
     assert len(held) == 1
-    with page.expect_navigation():
+    with new_document(page):
         held[0].continue_()
     assert "已添加 1 个文件。" in page.inner_text("main")
     assert len(held) == 1
@@ -55,8 +55,7 @@ def test_a_double_tap_on_a_slow_link_shows_progress_and_stores_one_file(
     # The same file sent again after the page came back: stored once, and the cadre is told.
     page.unroute(re.compile(rf"/tickets/{ticket.id}/attachments$"))
     page.set_input_files("#evidence-files", str(photo("整改后.png")))
-    with page.expect_navigation():
-        page.locator("#evidence form [type=submit]").click()
+    submit(page, page.locator("#evidence form [type=submit]"))
     assert "整改后.png 已附在本问题上，未重复保存。" in page.inner_text("main")
     assert len(_attachments(db, ticket.id)) == 1
     assert not page.js_errors
