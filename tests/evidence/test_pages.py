@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from helpers import NOW, count_queries, later
 from werkzeug.datastructures import FileStorage
@@ -94,3 +95,36 @@ def test_flag_counts_on_cards_cost_the_same_for_any_number_of_cards(
     for seed in range(2, 8):
         made.append(_awaiting_with_flagged_photo(db, app, county, make_ticket, move, photos, seed))
     assert load() == few
+
+
+def test_photo_alt_text_says_what_which_ticket_and_when(
+    app, db, county, make_ticket, move, photos, as_user
+) -> None:  # type: ignore[no-untyped-def]
+    """Alt text describes the evidence (kind, ticket, capture or upload date) in the page's
+    language, on the card, the before/after pair and the history; never the file name."""
+    ticket = make_ticket()
+    data = photos.encode(photos.scene(1, (64, 48)), taken="2026:06:14 09:30:00")
+    _store(db, app, ticket, county.inspector, data, "before")
+    move(ticket, county.cadre_a, "accept", now=later(1))
+    after = _store(
+        db, app, ticket, county.cadre_a, photos.encode(photos.scene(2, (64, 48))), "after"
+    )
+    other = _store(
+        db, app, ticket, county.cadre_a, photos.encode(photos.scene(3, (64, 48))), "evidence"
+    )
+    move(ticket, county.cadre_a, "report_completion", comment="已清理", attachments=[after.id])
+
+    page = as_user(county.inspector).get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    alts = set(re.findall(r'<img [^>]*alt="([^"]*)"', page))
+    assert alts == {
+        f"整改前照片 · {ticket.code} · 2026年6月14日",
+        f"整改后照片 · {ticket.code} · 2026年6月15日",
+        f"其他佐证 · {ticket.code} · 2026年6月15日",
+    }, alts
+    assert page.count(f'alt="整改后照片 · {ticket.code} · 2026年6月15日"') == 2  # pair + history
+    assert other.original_name not in " ".join(alts)
+
+    county.inspector.locale = "en"
+    db.commit()
+    page = as_user(county.inspector).get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert f'alt="Photo before rectification · {ticket.code} · Jun 14, 2026"' in page

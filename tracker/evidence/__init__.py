@@ -7,10 +7,11 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Flag words as a template global (the pages that show evidence are handed its data by
-    their views), the photo wall and place pages, and a readable 413 page."""
+    """Flag words and photo alt text as template globals (the pages that show evidence are
+    handed its data by their views), the photo wall and place pages, and a readable 413 page."""
     from tracker.config import ConfigError
     from tracker.evidence.flags import flag_label
+    from tracker.evidence.panel import photo_alt
     from tracker.evidence.places import MapLinks
     from tracker.evidence.review_views import bp as review_bp
     from tracker.evidence.views import too_large
@@ -25,4 +26,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(review_bp)
     register_nav(app, "evidence_review.unit_places", _l("Places"), Permission.ADMINISTER)
     app.jinja_env.globals["evidence_flag_label"] = flag_label
+    app.jinja_env.globals["photo_alt"] = photo_alt
     app.register_error_handler(413, too_large)

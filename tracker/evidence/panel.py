@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -22,6 +23,14 @@ from tracker.policy import Permission, may
 from tracker.tickets.models import Ticket
 from tracker.tickets.relations import relations_of
 from tracker.workflow.definition import WorkflowDefinition
+
+
+def photo_alt(attachment: Attachment, code: str) -> str:
+    """A photo's alt text, in the page's language: what it shows, on which ticket, and when
+    (taken, from its EXIF, or else uploaded), e.g. "整改后照片 · DC-2026-000001 · 2026年11月20日".
+    Every template that shows a photo uses it (a Jinja global), never the file name."""
+    shown = str(PURPOSE_LABELS.get(attachment.purpose, PURPOSE_LABELS[Purpose.EVIDENCE]))
+    return " · ".join((shown, code, format_date(attachment.taken_at or attachment.created_at)))
 
 
 @dataclass(frozen=True)
