@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from sqlalchemy import text
 
@@ -152,7 +153,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(ServiceNotFound)
-    def _not_visible(_error: ServiceNotFound):  # type: ignore[no-untyped-def]
+    def _not_visible(_error: ServiceNotFound) -> ResponseReturnValue:
         """A record that does not exist or that the user may not see: the same 404 page."""
         return render_template("errors/404.html"), 404
 

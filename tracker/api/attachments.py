@@ -8,6 +8,7 @@ the file is sent by the same response helper as the page's download.
 from __future__ import annotations
 
 from flask import current_app, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from tracker.api.auth import api_user
@@ -57,7 +58,7 @@ def attachment_out(attachment: Attachment, found: EvidenceFlags) -> AttachmentOu
 
 
 @bp.post("/tickets/<int:ticket_id>/attachments")
-def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
+def upload_attachment(ticket_id: int) -> ResponseReturnValue:
     """Store one file (field `file`, optional `purpose`) and record the upload in the history.
 
     The same bytes sent again to this ticket (a retry on a slow link) are not stored twice: the
@@ -90,7 +91,7 @@ def upload_attachment(ticket_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tickets/<int:ticket_id>/attachments")
-def list_attachments(ticket_id: int):  # type: ignore[no-untyped-def]
+def list_attachments(ticket_id: int) -> ResponseReturnValue:
     ticket = visible_ticket(ticket_id)
     rows = service.attachments_of(get_session(), ticket)
     found = _flags(ticket, rows)
@@ -98,7 +99,7 @@ def list_attachments(ticket_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/attachments/<int:attachment_id>")
-def download_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
+def download_attachment(attachment_id: int) -> ResponseReturnValue:
     """The file itself, scoped by its ticket (another unit's attachment id is 404)."""
     if not 1 <= attachment_id <= ID_MAX:
         raise NotFound(_("attachment not found"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask.typing import ResponseReturnValue
 from sqlmodel import select
 
 from tracker.api.auth import api_user
@@ -29,7 +30,7 @@ from tracker.workflow.registry import active_workflow
 
 
 @bp.get("/units")
-def units():  # type: ignore[no-untyped-def]
+def units() -> ResponseReturnValue:
     rows = get_session().exec(select(Unit).order_by(Unit.path)).all()
     codes = {u.id: u.code for u in rows}
     return respond(
@@ -69,7 +70,7 @@ def _inspection_out(row: Inspection, summary: InspectionSummary | None = None) -
 
 
 @bp.get("/inspections")
-def list_inspections():  # type: ignore[no-untyped-def]
+def list_inspections() -> ResponseReturnValue:
     """The rounds the caller may see (inspections.service scoping), newest first, paged."""
     params = query(Paging)
     per_page = page_size(params.per_page)
@@ -88,7 +89,7 @@ def list_inspections():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/inspections")
-def create_inspection():  # type: ignore[no-untyped-def]
+def create_inspection() -> ResponseReturnValue:
     """Open an inspection round with its team and units.
 
     The body goes to inspections.service as it came, so the API checks exactly what the page
@@ -105,12 +106,12 @@ def create_inspection():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/workflow")
-def workflow():  # type: ignore[no-untyped-def]
+def workflow() -> ResponseReturnValue:
     return respond(WorkflowOut.model_validate(active_workflow().as_dict()))
 
 
 @bp.get("/stats")
-def stats():  # type: ignore[no-untyped-def]
+def stats() -> ResponseReturnValue:
     from tracker.reports.queries import dashboard_stats
 
     query(TicketQuery)  # refuse malformed filters before they reach SQL

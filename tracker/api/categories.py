@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask.typing import ResponseReturnValue
+
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.inputs import body, json_object
@@ -37,7 +39,7 @@ def _codes() -> dict[int, str]:
 
 
 @bp.get("/categories")
-def list_categories():  # type: ignore[no-untyped-def]
+def list_categories() -> ResponseReturnValue:
     """Every category, disabled ones included (old tickets carry them), parents first."""
     rows = categories.list_categories(get_session())
     codes = {row.id: row.code for row in rows}
@@ -45,7 +47,7 @@ def list_categories():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/categories")
-def create_category():  # type: ignore[no-untyped-def]
+def create_category() -> ResponseReturnValue:
     categories.require_taxonomy_manager(api_user())
     data = body(CategoryCreate)
     session = get_session()
@@ -57,7 +59,7 @@ def create_category():  # type: ignore[no-untyped-def]
 
 
 @bp.patch("/categories/<code>")
-def update_category(code: str):  # type: ignore[no-untyped-def]
+def update_category(code: str) -> ResponseReturnValue:
     categories.require_taxonomy_manager(api_user())
     raw = json_object()
     changes = validate(CategoryPatch, raw).model_dump(include=set(raw))
@@ -80,7 +82,7 @@ def _indicator_out(row: StandardIndicator) -> StandardIndicatorOut:
 
 
 @bp.get("/indicators")
-def list_indicators():  # type: ignore[no-untyped-def]
+def list_indicators() -> ResponseReturnValue:
     """The standard indicators in the bulletin's order (offered when reporting figures)."""
     catalog = IndicatorCatalog.load(get_session())
     return respond(StandardIndicatorList(items=[_indicator_out(r) for r in catalog.active]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import suppress
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -118,13 +119,13 @@ def init_app(app: Flask) -> None:
     """HTTP errors under /api/ (raised before or outside a view: routing, body size) as JSON."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         if not request.path.startswith("/api/"):
             return error
         return http_error_response(error)
 
     @app.errorhandler(500)
-    def _server_error(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def _server_error(_error: HTTPException) -> ResponseReturnValue:
         from tracker.ops.outage import server_error_page
 
         _rollback()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import g
+from flask.typing import ResponseReturnValue
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
@@ -23,7 +24,7 @@ from tracker.workflow.registry import active_workflow
 
 
 @bp.get("/notifications")
-def notifications():  # type: ignore[no-untyped-def]
+def notifications() -> ResponseReturnValue:
     params = query(NotificationQuery)
     session, user = get_session(), api_user()
     size = params.per_page or inbox.PAGE_SIZE
@@ -71,11 +72,11 @@ def _marked(ids: list[int] | None):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/notifications/read")
-def notifications_read():  # type: ignore[no-untyped-def]
+def notifications_read() -> ResponseReturnValue:
     data = body(NotificationRead)
     return _marked(None if data.all else data.ids)
 
 
 @bp.post("/notifications/<int:notice_id>/read")
-def notification_read(notice_id: int):  # type: ignore[no-untyped-def]
+def notification_read(notice_id: int) -> ResponseReturnValue:
     return _marked([notice_id])

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.api.schemas import EventOut, IndicatorOut, SupervisionOut, TicketOut, TransitionOut
 from tracker.clock import as_utc, local_date
@@ -174,7 +174,11 @@ def tickets_out(
 def events_out(session: Session, events: Sequence[TicketEvent]) -> list[EventOut]:
     actor_ids = {e.actor_id for e in events if e.actor_id}
     names = (
-        dict(session.exec(select(User.id, User.username).where(User.id.in_(actor_ids))).all())
+        dict(
+            session.exec(
+                select(col(User.id), col(User.username)).where(col(User.id).in_(actor_ids))
+            ).all()
+        )
         if actor_ids
         else {}
     )

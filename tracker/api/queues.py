@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g
+from flask.typing import ResponseReturnValue
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
@@ -14,7 +15,7 @@ from tracker.workflow.registry import active_workflow
 
 
 @bp.get("/queues")
-def queues():  # type: ignore[no-untyped-def]
+def queues() -> ResponseReturnValue:
     config = current_app.config
     counts = count_queues(
         get_session(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask.typing import ResponseReturnValue
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
@@ -17,7 +18,7 @@ from tracker.reports.ranking_words import formula_lines, label
 
 
 @bp.get("/ranking")
-def ranking():  # type: ignore[no-untyped-def]
+def ranking() -> ResponseReturnValue:
     query(TicketQuery)  # refuse malformed filters before they reach SQL
     session, config = get_session(), current_app.config
     ctx = make_context(session, api_user(), request.args, utcnow(), config)

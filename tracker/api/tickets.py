@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from tracker.api.auth import api_user
@@ -58,7 +59,7 @@ def _ticket_response(ticket: Ticket, status: int = 200):  # type: ignore[no-unty
 
 
 @bp.get("/tickets")
-def list_tickets():  # type: ignore[no-untyped-def]
+def list_tickets() -> ResponseReturnValue:
     session, user, workflow = get_session(), api_user(), active_workflow()
     params = query(TicketQuery)
     flt = parse_filter(request.args, workflow)
@@ -93,7 +94,7 @@ def list_tickets():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tickets")
-def create_ticket():  # type: ignore[no-untyped-def]
+def create_ticket() -> ResponseReturnValue:
     """File a finding from a JSON body, or from multipart/form-data: the same JSON in the part
     `ticket` and photos of the problem in `files` (stored as before-photos, with the finding)."""
     session, user, config, now = get_session(), api_user(), current_app.config, utcnow()
@@ -119,12 +120,12 @@ def create_ticket():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tickets/<int:ticket_id>")
-def get_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+def get_ticket(ticket_id: int) -> ResponseReturnValue:
     return _ticket_response(visible_ticket(ticket_id))
 
 
 @bp.patch("/tickets/<int:ticket_id>")
-def patch_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+def patch_ticket(ticket_id: int) -> ResponseReturnValue:
     session = get_session()
     ticket = visible_ticket(ticket_id)
     data = body(TicketPatch)
@@ -135,7 +136,7 @@ def patch_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tickets/<int:ticket_id>/transitions")
-def transition_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+def transition_ticket(ticket_id: int) -> ResponseReturnValue:
     session = get_session()
     ticket = visible_ticket(ticket_id)
     data = body(TransitionRequest)
@@ -148,7 +149,7 @@ def transition_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/tickets/<int:ticket_id>/events")
-def ticket_events(ticket_id: int):  # type: ignore[no-untyped-def]
+def ticket_events(ticket_id: int) -> ResponseReturnValue:
     """A page of the history, oldest first unless `order=desc`, continued with `cursor`."""
     session = get_session()
     ticket = visible_ticket(ticket_id)
@@ -170,7 +171,7 @@ def ticket_events(ticket_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tickets/<int:ticket_id>/comments")
-def comment_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+def comment_ticket(ticket_id: int) -> ResponseReturnValue:
     session = get_session()
     ticket = visible_ticket(ticket_id)
     data = body(CommentIn)

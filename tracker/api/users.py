@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask.typing import ResponseReturnValue
 from sqlmodel import select
 
 from tracker.api.auth import api_user
@@ -47,19 +48,19 @@ def _target(username: str) -> User:
 
 
 @bp.get("/users")
-def list_users():  # type: ignore[no-untyped-def]
+def list_users() -> ResponseReturnValue:
     accounts.require_user_manager(api_user())
     rows = get_session().exec(select(User).order_by(User.username)).all()
     return respond(UserList(items=[_out(u) for u in rows]))
 
 
 @bp.get("/users/<username>")
-def get_user(username: str):  # type: ignore[no-untyped-def]
+def get_user(username: str) -> ResponseReturnValue:
     return respond(_out(_target(username)))
 
 
 @bp.patch("/users/<username>")
-def update_user(username: str):  # type: ignore[no-untyped-def]
+def update_user(username: str) -> ResponseReturnValue:
     user = _target(username)
     raw = json_object()
     changes = validate(UserPatch, raw).model_dump(include=set(raw))
@@ -71,7 +72,7 @@ def update_user(username: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/users/<username>/reset-password")
-def reset_password(username: str):  # type: ignore[no-untyped-def]
+def reset_password(username: str) -> ResponseReturnValue:
     user = _target(username)
     session = get_session()
     temporary = accounts.reset_password(session, api_user(), user, utcnow())
@@ -91,7 +92,7 @@ def _token_out(token: ApiToken) -> TokenOut:
 
 
 @bp.get("/users/<username>/tokens")
-def list_user_tokens(username: str):  # type: ignore[no-untyped-def]
+def list_user_tokens(username: str) -> ResponseReturnValue:
     user = _target(username)
     return respond(
         TokenList(items=[_token_out(t) for t in tokens.list_tokens(get_session(), user)])
@@ -99,7 +100,7 @@ def list_user_tokens(username: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/users/<username>/tokens/<int:token_id>/revoke")
-def revoke_user_token(username: str, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_user_token(username: str, token_id: int) -> ResponseReturnValue:
     user = _target(username)
     session = get_session()
     token = tokens.revoke_token(session, user, token_id, utcnow())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -31,7 +32,7 @@ def _render(form: PasswordChangeForm, status: int = 200):  # type: ignore[no-unt
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _render(form, 422 if form.is_submitted() else 200)
@@ -57,7 +58,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/end")
 @login_required
-def end(session_id: int):  # type: ignore[no-untyped-def]
+def end(session_id: int) -> ResponseReturnValue:
     db = get_session()
     sessions.end_session_by_id(db, current_user, session_id, utcnow())
     db.commit()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.auth.models import ApiToken, UserSession
 from tracker.auth.tokens import write_briefly
@@ -88,8 +88,8 @@ def record_seen(engine: Engine, session_id: int, now: datetime) -> None:
     """Write a session's last sighting after the request, as tokens record their last use."""
     statement = (
         update(UserSession)
-        .where(UserSession.id == session_id)
-        .where(UserSession.last_seen_at < now - SEEN_RESOLUTION)
+        .where(col(UserSession.id) == session_id)
+        .where(col(UserSession.last_seen_at) < now - SEEN_RESOLUTION)
         .values(last_seen_at=now)
     )
     write_briefly(engine, statement, f"session {session_id}: last seen")
@@ -100,7 +100,7 @@ def end_session(session: Session, plain: str | None, now: datetime) -> None:
     if plain:
         session.execute(
             update(UserSession)
-            .where(UserSession.token_hash == _hash(plain), UserSession.ended_at.is_(None))
+            .where(col(UserSession.token_hash) == _hash(plain), col(UserSession.ended_at).is_(None))
             .values(ended_at=now)
         )
 
@@ -108,10 +108,10 @@ def end_session(session: Session, plain: str | None, now: datetime) -> None:
 def end_sessions(session: Session, user: User, now: datetime, keep: str | None = None) -> int:
     """End every session of `user` except the one whose id is `keep`; returns how many."""
     statement = update(UserSession).where(
-        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+        col(UserSession.user_id) == user.id, col(UserSession.ended_at).is_(None)
     )
     if keep:
-        statement = statement.where(UserSession.token_hash != _hash(keep))
+        statement = statement.where(col(UserSession.token_hash) != _hash(keep))
     return session.execute(statement.values(ended_at=now)).rowcount or 0
 
 
@@ -131,7 +131,7 @@ def revoke_tokens(session: Session, user: User, now: datetime) -> int:
     return (
         session.execute(
             update(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
             .values(revoked_at=now)
         ).rowcount
         or 0
@@ -143,8 +143,8 @@ def live_sessions(session: Session, user: User) -> list[UserSession]:
     return list(
         session.exec(
             select(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-            .order_by(UserSession.last_seen_at.desc())
+            .where(UserSession.user_id == user.id, col(UserSession.ended_at).is_(None))
+            .order_by(col(UserSession.last_seen_at).desc())
         )
     )
 

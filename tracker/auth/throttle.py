@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.auth.models import LoginThrottle
 from tracker.clock import as_utc
@@ -79,7 +79,9 @@ class DatabaseStore:
         self.session = session
 
     def blocked(self, keys: list[str], now: datetime) -> bool:
-        rows = self.session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
+        rows = self.session.exec(
+            select(LoginThrottle).where(col(LoginThrottle.key).in_(keys))
+        ).all()
         return any(r.blocked_until and as_utc(r.blocked_until) > now for r in rows)
 
     def fail(self, keys: list[str], now: datetime, policy: ThrottlePolicy) -> None:

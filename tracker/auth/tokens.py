@@ -11,7 +11,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.auth.models import ApiToken
 from tracker.clock import as_utc
@@ -129,7 +129,9 @@ def write_briefly(engine: Engine, statement: Executable, what: str) -> None:
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(
         session.exec(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+            select(ApiToken)
+            .where(col(ApiToken.user_id) == user.id)
+            .order_by(col(ApiToken.created_at).desc())
         )
     )
 

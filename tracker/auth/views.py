@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -41,7 +42,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("tickets.home"))
     form = LoginForm()
@@ -77,7 +78,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     db = get_session()
     end_session(db, session.get(SESSION_KEY), utcnow())
     db.commit()
@@ -88,7 +89,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/language")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     code = request.form.get("locale", "")
     if code in LANGUAGES:
         session["locale"] = code

@@ -65,4 +65,6 @@ def list_days(session: Session, year: int) -> list[CalendarDay]:
 
 def years_with_days(session: Session, years: Iterable[int]) -> set[int]:
     """Which of `years` have at least one override entered."""
-    return {row.year for row in session.exec(select(CalendarDay.day).where(_year_filter(years)))}
+    return {
+        row.year for row in session.exec(select(col(CalendarDay.day)).where(_year_filter(years)))
+    }

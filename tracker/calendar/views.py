@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -26,7 +27,7 @@ def _year(default: int) -> int:
 
 @bp.route("/", methods=["GET", "POST"])
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     session = get_session()
     this_year = local_date(utcnow(), current_app.config["TIMEZONE"]).year
     year = _year(this_year)
@@ -66,7 +67,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/<day>/delete")
 @admin_required
-def delete(day: str):  # type: ignore[no-untyped-def]
+def delete(day: str) -> ResponseReturnValue:
     try:
         when = date.fromisoformat(day)
     except ValueError:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.documents.numbering import issue_number
@@ -62,7 +62,9 @@ def notice_batches(session: Session, user: User, ids: Sequence[int]) -> list[Bat
             _("At most %(count)s findings per notice.", count=MAX_FINDINGS), {"ids": "too many"}
         )
     tickets = session.exec(
-        visible_tickets(session, user).where(Ticket.id.in_(wanted)).order_by(Ticket.deadline)
+        visible_tickets(session, user)
+        .where(col(Ticket.id).in_(wanted))
+        .order_by(col(Ticket.deadline))
     ).all()
     if len(tickets) != len(wanted):
         raise NotFound(_("ticket not found"))
@@ -70,7 +72,7 @@ def notice_batches(session: Session, user: User, ids: Sequence[int]) -> list[Bat
         if not may(user, Permission.CHASE, relations_of(session, user, ticket)):
             raise Forbidden(_("only inspectors and the leaders in charge may chase a finding"))
     unit_ids = {t.responsible_unit_id for t in tickets}
-    units = {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(unit_ids)))}
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
     grouped: dict[int, list[Ticket]] = {}
     for ticket in tickets:
         grouped.setdefault(ticket.responsible_unit_id, []).append(ticket)

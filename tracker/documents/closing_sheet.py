@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.documents.official import Letterhead, OfficialDocument, TableRow, cn_date
@@ -55,7 +55,7 @@ def _photos(session: Session, ticket: Ticket, upload_dir: str) -> _Photos:
     attachments = session.exec(
         select(Attachment)
         .where(Attachment.ticket_id == ticket.id, Attachment.has_thumbnail)
-        .order_by(Attachment.id)
+        .order_by(col(Attachment.id))
     ).all()
     for attachment in attachments:
         is_before = attachment.purpose == Purpose.BEFORE

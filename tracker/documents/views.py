@@ -17,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
@@ -104,7 +105,7 @@ def _selection(answer):  # type: ignore[no-untyped-def]
 @bp.route("/tickets/<int:ticket_id>/notice.docx")
 @login_required
 @writes_on_get
-def notice(ticket_id: int):  # type: ignore[no-untyped-def]
+def notice(ticket_id: int) -> ResponseReturnValue:
     """The 督办通知单 of one finding."""
     return _one(_notices, ticket_id)
 
@@ -112,21 +113,21 @@ def notice(ticket_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/tickets/<int:ticket_id>/notice")
 @login_required
 @writes_on_get
-def notice_page(ticket_id: int):  # type: ignore[no-untyped-def]
+def notice_page(ticket_id: int) -> ResponseReturnValue:
     """The 督办通知单 of one finding as a page to print (same content and 文号 as the .docx)."""
     return _one(_printable, ticket_id)
 
 
 @bp.post("/tickets/notice")
 @login_required
-def notice_selection():  # type: ignore[no-untyped-def]
+def notice_selection() -> ResponseReturnValue:
     """The 督办通知单 of the findings ticked on the list (one per responsible unit)."""
     return _selection(_notices)
 
 
 @bp.post("/tickets/notice/print")
 @login_required
-def notice_selection_page():  # type: ignore[no-untyped-def]
+def notice_selection_page() -> ResponseReturnValue:
     """The 督办通知单 of the findings ticked on the list, as one page to print (one sheet per
     responsible unit)."""
     return _selection(_printable)
@@ -134,7 +135,7 @@ def notice_selection_page():  # type: ignore[no-untyped-def]
 
 @bp.route("/tickets/<int:ticket_id>/closing-sheet.docx")
 @login_required
-def closing_sheet(ticket_id: int):  # type: ignore[no-untyped-def]
+def closing_sheet(ticket_id: int) -> ResponseReturnValue:
     """The 整改销号审批表 of a verified or closed finding."""
     session = get_session()
     try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tracker.evidence import duplicates, places, storage
 from tracker.evidence.images import BadImage, ProcessedImage, process_image
@@ -57,14 +57,14 @@ def pending(session: Session, after_id: int = 0, limit: int | None = None) -> li
     """Attachments not yet examined, in id order from `after_id` on."""
     query = (
         select(
-            Attachment.id,
-            Attachment.ticket_id,
-            Attachment.original_name,
-            Attachment.stored_name,
-            Attachment.sha256,
-            Attachment.content_type,
+            col(Attachment.id),
+            col(Attachment.ticket_id),
+            col(Attachment.original_name),
+            col(Attachment.stored_name),
+            col(Attachment.sha256),
+            col(Attachment.content_type),
         )
-        .where(Attachment.source_sha256.is_(None), Attachment.id > after_id)
+        .where(col(Attachment.source_sha256).is_(None), col(Attachment.id) > after_id)
         .order_by(Attachment.id)
         .limit(limit)
     )
@@ -76,7 +76,7 @@ def pending(session: Session, after_id: int = 0, limit: int | None = None) -> li
 
 def count_pending(session: Session) -> int:
     query = select(func.count()).select_from(Attachment)
-    return session.exec(query.where(Attachment.source_sha256.is_(None))).one()
+    return session.exec(query.where(col(Attachment.source_sha256).is_(None))).one()
 
 
 def examine(item: Pending, settings: UploadSettings) -> Examined:

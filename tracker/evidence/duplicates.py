@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.evidence.fingerprint import DHASH_MAX_DISTANCE, PHASH_MAX_DISTANCE
 from tracker.evidence.models import Attachment, AttachmentMatch, MatchKind, PhotoHashBlock
@@ -59,7 +59,7 @@ def pack_hashes(session: Session, attachment: Attachment) -> None:
     (FOR UPDATE) so that concurrent uploads append one after the other."""
     entry = _ENTRY.pack(attachment.id, attachment.phash, attachment.dhash)
     block = session.exec(
-        select(PhotoHashBlock).order_by(PhotoHashBlock.id.desc()).limit(1).with_for_update()
+        select(PhotoHashBlock).order_by(col(PhotoHashBlock.id).desc()).limit(1).with_for_update()
     ).first()
     if block is None or block.count >= BLOCK_SIZE:
         block = PhotoHashBlock()
@@ -88,7 +88,7 @@ def stored_hashes(session: Session) -> np.ndarray:
             PhotoHashBlock.count,
             func.substr(PhotoHashBlock.data, 1, _EDGE),
             func.substr(PhotoHashBlock.data, size - _EDGE + 1, _EDGE),
-        ).order_by(PhotoHashBlock.id)
+        ).order_by(col(PhotoHashBlock.id))
     ).all()
     keys = {
         block_id: (database, block_id, bytes(first or b""), bytes(last or b""))
@@ -99,7 +99,7 @@ def stored_hashes(session: Session) -> np.ndarray:
     if missing:
         rows = session.exec(
             select(PhotoHashBlock.id, PhotoHashBlock.count, PhotoHashBlock.data).where(
-                PhotoHashBlock.id.in_(missing)
+                col(PhotoHashBlock.id).in_(missing)
             )
         )
         for block_id, count, data in rows:
@@ -177,17 +177,17 @@ def visible_similar(
     other = aliased(Attachment)
     rows = session.exec(
         select(
-            AttachmentMatch.attachment_id,
-            AttachmentMatch.other_id,
-            AttachmentMatch.kind,
-            AttachmentMatch.distance,
-            Ticket.id,
-            Ticket.code,
+            col(AttachmentMatch.attachment_id),
+            col(AttachmentMatch.other_id),
+            col(AttachmentMatch.kind),
+            col(AttachmentMatch.distance),
+            col(Ticket.id),
+            col(Ticket.code),
             other.purpose,
         )
         .join(other, other.id == AttachmentMatch.other_id)
         .join(Ticket, Ticket.id == other.ticket_id)
-        .where(AttachmentMatch.attachment_id.in_(ids), visibility_condition(session, user))
+        .where(col(AttachmentMatch.attachment_id).in_(ids), visibility_condition(session, user))
         .order_by(AttachmentMatch.attachment_id, AttachmentMatch.other_id)
     ).all()
     result: dict[int, list[Similar]] = {}

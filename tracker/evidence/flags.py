@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tracker.evidence import places
 from tracker.evidence.duplicates import Similar, visible_similar
@@ -119,12 +119,12 @@ def acceptance_times(
     rows = session.exec(
         select(TicketEvent.ticket_id, func.min(TicketEvent.created_at))
         .where(
-            TicketEvent.ticket_id.in_(ticket_ids),
+            col(TicketEvent.ticket_id).in_(ticket_ids),
             TicketEvent.kind == EventKind.TRANSITION,
             TicketEvent.from_state == initial,
             TicketEvent.to_state != initial,
         )
-        .group_by(TicketEvent.ticket_id)
+        .group_by(col(TicketEvent.ticket_id))
     ).all()
     return dict(rows)
 
@@ -173,10 +173,10 @@ def _photos_of(session: Session, tickets: Sequence[Ticket]) -> list[Attachment]:
         session.exec(
             select(Attachment)
             .where(
-                Attachment.ticket_id.in_([t.id for t in tickets]),
+                col(Attachment.ticket_id).in_([t.id for t in tickets]),
                 Attachment.content_type.startswith("image/"),
             )
-            .order_by(Attachment.id)
+            .order_by(col(Attachment.id))
         )
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.evidence import places, service
 from tracker.evidence.datum import DATUM_NAMES
@@ -132,7 +132,9 @@ def build_panel(
     place, its acceptance time, visible copies)."""
     attachments = service.attachments_of(session, ticket)
     ids = {a.uploader_id for a in attachments if a.uploader_id}
-    uploaders = {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))} if ids else {}
+    uploaders = (
+        {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))} if ids else {}
+    )
     allowed = service.can_upload(session, user, ticket, workflow)
     found = flags_for_tickets(session, user, [ticket], attachments, FlagRules.of(workflow, config))
     return EvidencePanel(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import ValidationFailed
 from tracker.evidence.datum import Datum, from_wgs84, to_wgs84
@@ -73,12 +73,14 @@ def ticket_places(session: Session, tickets: Iterable[Ticket]) -> dict[int, Posi
         return {}
     own = {
         row.ticket_id: Position(row.latitude, row.longitude)
-        for row in session.exec(select(TicketPosition).where(TicketPosition.ticket_id.in_(ids)))
+        for row in session.exec(
+            select(TicketPosition).where(col(TicketPosition.ticket_id).in_(ids))
+        )
     }
     unit_ids = {t.location_unit_id for t in tickets if t.id not in own and t.location_unit_id}
     units = {
         row.unit_id: Position(row.latitude, row.longitude)
-        for row in session.exec(select(UnitPosition).where(UnitPosition.unit_id.in_(unit_ids)))
+        for row in session.exec(select(UnitPosition).where(col(UnitPosition.unit_id).in_(unit_ids)))
     }
     places = dict(own)
     for ticket in tickets:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -27,7 +28,7 @@ bp = Blueprint("evidence_review", __name__)
 
 @bp.get("/inspections/<int:inspection_id>/photos")
 @login_required
-def wall(inspection_id: int):  # type: ignore[no-untyped-def]
+def wall(inspection_id: int) -> ResponseReturnValue:
     """Every finding of the round with its before- and after-photos (leaders, inspectors)."""
     if not offers(current_user, Permission.READ_LEADER_REPORTS):
         abort(403)
@@ -64,7 +65,7 @@ def wall(inspection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/tickets/<int:ticket_id>/position")
 @login_required
-def set_position(ticket_id: int):  # type: ignore[no-untyped-def]
+def set_position(ticket_id: int) -> ResponseReturnValue:
     """Enter a finding's coordinates (those who may edit the finding)."""
     session = get_session()
     try:
@@ -98,7 +99,7 @@ def _entered_position():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/places", methods=["GET", "POST"])
 @login_required
-def unit_places():  # type: ignore[no-untyped-def]
+def unit_places() -> ResponseReturnValue:
     """Where the villages (and other units) are, for the photo distance check (admins; also
     `tracker unit locate`)."""
     if not offers(current_user, Permission.ADMINISTER):

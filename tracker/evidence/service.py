@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.evidence import duplicates, places, storage
@@ -154,7 +154,7 @@ def _same_file(session: Session, ticket: Ticket, source_sha256: str) -> Attachme
     query = (
         select(Attachment)
         .where(Attachment.ticket_id == ticket.id, Attachment.source_sha256 == source_sha256)
-        .order_by(Attachment.id)
+        .order_by(col(Attachment.id))
     )
     return session.exec(query).first()
 
@@ -329,7 +329,7 @@ def file_records(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     history's MAC then covers the files' content (`tracker audit verify` reads them back)."""
     if not ids:
         return []
-    query = select(Attachment.id, Attachment.sha256).where(Attachment.id.in_(ids))
+    query = select(col(Attachment.id), col(Attachment.sha256)).where(col(Attachment.id).in_(ids))
     found = dict(session.exec(query).all())
     return [{"id": attachment_id, "sha256": found[attachment_id]} for attachment_id in ids]
 
@@ -345,7 +345,7 @@ def check_ticket_attachments(session: Session, ticket: Ticket, ids: Iterable[int
     found = set(
         session.exec(
             select(Attachment.id).where(
-                Attachment.id.in_(wanted), Attachment.ticket_id == ticket.id
+                col(Attachment.id).in_(wanted), col(Attachment.ticket_id) == ticket.id
             )
         )
     )
@@ -360,7 +360,7 @@ def link_to_event(session: Session, ids: Sequence[int], event: TicketEvent) -> N
     """Mark attachments as the evidence a transition event cited."""
     if not ids:
         return
-    for attachment in session.exec(select(Attachment).where(Attachment.id.in_(ids))):
+    for attachment in session.exec(select(Attachment).where(col(Attachment.id).in_(ids))):
         attachment.event_id = event.id
         session.add(attachment)
     session.flush()
@@ -372,7 +372,9 @@ def link_to_event(session: Session, ids: Sequence[int], event: TicketEvent) -> N
 def attachments_of(session: Session, ticket: Ticket) -> list[Attachment]:
     return list(
         session.exec(
-            select(Attachment).where(Attachment.ticket_id == ticket.id).order_by(Attachment.id)
+            select(Attachment)
+            .where(col(Attachment.ticket_id) == ticket.id)
+            .order_by(col(Attachment.id))
         )
     )
 

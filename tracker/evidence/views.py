@@ -12,6 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -33,7 +34,7 @@ _DOWNLOAD_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; 
 
 @bp.post("/tickets/<int:ticket_id>/attachments")
 @login_required
-def upload(ticket_id: int):  # type: ignore[no-untyped-def]
+def upload(ticket_id: int) -> ResponseReturnValue:
     session = get_session()
     ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     back = url_for("tickets.detail", ticket_id=ticket_id) + "#evidence"
@@ -133,14 +134,14 @@ def attachment_response(attachment, *, download: bool = False):  # type: ignore[
 
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
-def download(attachment_id: int):  # type: ignore[no-untyped-def]
+def download(attachment_id: int) -> ResponseReturnValue:
     attachment = _visible_attachment(attachment_id)
     return attachment_response(attachment, download=request.args.get("download") == "1")
 
 
 @bp.get("/attachments/<int:attachment_id>/thumbnail")
 @login_required
-def thumbnail(attachment_id: int):  # type: ignore[no-untyped-def]
+def thumbnail(attachment_id: int) -> ResponseReturnValue:
     attachment = _visible_attachment(attachment_id)
     if not attachment.has_thumbnail:
         abort(404)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.evidence.flags import EvidenceFlags, Flag, FlagRules, flags_for_tickets
 from tracker.evidence.models import Attachment, Purpose
@@ -49,13 +49,13 @@ def townships_for(session: Session, user: User) -> list[Unit]:
     query = select(Unit).where(Unit.kind == UnitKind.TOWNSHIP, Unit.is_active)
     roots = scope_units(session, user)
     if roots is not None:
-        query = query.where(Unit.id.in_(subtree_ids(roots)))
+        query = query.where(col(Unit.id).in_(subtree_ids(roots)))
     return list(session.exec(query.order_by(Unit.path)))
 
 
 def _in_township(session: Session, township: Unit):  # type: ignore[no-untyped-def]
     units = list(session.exec(subtree_ids([township])))
-    return or_(Ticket.responsible_unit_id.in_(units), Ticket.location_unit_id.in_(units))
+    return or_(col(Ticket.responsible_unit_id).in_(units), col(Ticket.location_unit_id).in_(units))
 
 
 def build_wall(
@@ -73,10 +73,10 @@ def build_wall(
         select(Ticket)
         .where(Ticket.inspection_id == inspection.id, visibility_condition(session, user))
         .where(
-            Ticket.id.in_(
+            col(Ticket.id).in_(
                 select(Attachment.ticket_id).where(
-                    Attachment.purpose.in_([Purpose.BEFORE, Purpose.AFTER]),
-                    Attachment.content_type.startswith("image/"),
+                    col(Attachment.purpose).in_([Purpose.BEFORE, Purpose.AFTER]),
+                    col(Attachment.content_type).startswith("image/"),
                 )
             )
         )
@@ -114,10 +114,10 @@ def _photos_of(session: Session, ticket_ids: Sequence[int]) -> list[Attachment]:
         session.exec(
             select(Attachment)
             .where(
-                Attachment.ticket_id.in_(ticket_ids),
-                Attachment.purpose.in_([Purpose.BEFORE, Purpose.AFTER]),
+                col(Attachment.ticket_id).in_(ticket_ids),
+                col(Attachment.purpose).in_([Purpose.BEFORE, Purpose.AFTER]),
                 Attachment.content_type.startswith("image/"),
             )
-            .order_by(Attachment.id)
+            .order_by(col(Attachment.id))
         )
     )

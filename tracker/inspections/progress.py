@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.org.models import User
@@ -77,22 +77,22 @@ def progress_by_inspection(
     today = local_date(now, tz)
     clock_states = [s.key for s in workflow.states.values() if s.clock]
     running = and_(
-        Ticket.state.in_(clock_states),
-        ~Ticket.is_awaiting_verification,
-        Ticket.return_requested_at.is_(None),
+        col(Ticket.state).in_(clock_states),
+        ~col(Ticket.is_awaiting_verification),
+        col(Ticket.return_requested_at).is_(None),
     )
-    overdue = func.sum(case((and_(running, Ticket.deadline < today), 1), else_=0))
-    awaiting = func.sum(case((Ticket.is_awaiting_verification, 1), else_=0))
+    overdue = func.sum(case((and_(running, col(Ticket.deadline) < today), 1), else_=0))
+    awaiting = func.sum(case((col(Ticket.is_awaiting_verification), 1), else_=0))
     rows = session.exec(
         select(
-            Ticket.inspection_id,
-            Ticket.state,
-            Ticket.resolution,
+            col(Ticket.inspection_id),
+            col(Ticket.state),
+            col(Ticket.resolution),
             func.count(),
             overdue,
             awaiting,
         )
-        .where(visibility_condition(session, user), Ticket.inspection_id.in_(inspection_ids))
+        .where(visibility_condition(session, user), col(Ticket.inspection_id).in_(inspection_ids))
         .group_by(Ticket.inspection_id, Ticket.state, Ticket.resolution)
     ).all()
     for inspection_id, state_key, resolution, count, n_overdue, n_awaiting in rows:

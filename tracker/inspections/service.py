@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, or_, true
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
@@ -74,7 +74,7 @@ def create_inspection(
     team_names = list(dict.fromkeys(n.strip() for n in data.team if n.strip()))
     members = []
     if team_names:
-        members = list(session.exec(select(User).where(User.username.in_(team_names))))
+        members = list(session.exec(select(User).where(col(User.username).in_(team_names))))
     found = {u.username: u for u in members}
     unknown = [n for n in team_names if n not in found]
     wrong_role = [
@@ -89,7 +89,7 @@ def create_inspection(
             "Only inspectors and leaders can be on a team: %(names)s.", names=", ".join(wrong_role)
         )
     codes = list(dict.fromkeys(c.strip() for c in data.units if c.strip()))
-    units = list(session.exec(select(Unit).where(Unit.code.in_(codes)))) if codes else []
+    units = list(session.exec(select(Unit).where(col(Unit.code).in_(codes)))) if codes else []
     missing = sorted(set(codes) - {u.code for u in units})
     if not codes:
         errors["units"] = _("Choose the units the round covered.")
@@ -150,11 +150,11 @@ def inspection_visibility(session: Session, user: User) -> ColumnElement[bool]:
     ancestors = {int(part) for root in roots for part in root.path.strip("/").split("/") if part}
     subtrees = directory(session).subtree_ids(roots)
     covered = exists().where(
-        InspectionUnit.inspection_id == Inspection.id,
-        InspectionUnit.unit_id.in_({*subtrees, *ancestors}),
+        col(InspectionUnit.inspection_id) == col(Inspection.id),
+        col(InspectionUnit.unit_id).in_({*subtrees, *ancestors}),
     )
     has_finding = exists().where(
-        Ticket.inspection_id == Inspection.id, visibility_condition(session, user)
+        col(Ticket.inspection_id) == col(Inspection.id), visibility_condition(session, user)
     )
     return or_(covered, has_finding)
 
@@ -167,7 +167,7 @@ def list_inspections(
         session.exec(
             select(Inspection)
             .where(inspection_visibility(session, user))
-            .order_by(Inspection.started_on.desc(), Inspection.id.desc())
+            .order_by(col(Inspection.started_on).desc(), col(Inspection.id).desc())
         )
     )
     ids = [i.id for i in inspections]
@@ -175,7 +175,7 @@ def list_inspections(
     unit_counts: dict[int, int] = {}
     if ids:
         for link in session.exec(
-            select(InspectionUnit).where(InspectionUnit.inspection_id.in_(ids))
+            select(InspectionUnit).where(col(InspectionUnit.inspection_id).in_(ids))
         ):
             unit_counts[link.inspection_id] = unit_counts.get(link.inspection_id, 0) + 1
     return [InspectionSummary(i, progress[i.id], unit_counts.get(i.id, 0)) for i in inspections]
@@ -187,7 +187,7 @@ def visible_inspections(session: Session, user: User) -> list[Inspection]:
         session.exec(
             select(Inspection)
             .where(inspection_visibility(session, user))
-            .order_by(Inspection.started_on.desc(), Inspection.id.desc())
+            .order_by(col(Inspection.started_on).desc(), col(Inspection.id).desc())
         )
     )
 
@@ -216,7 +216,7 @@ def get_inspection(
     team = list(
         session.exec(
             select(User)
-            .join(InspectionMember, InspectionMember.user_id == User.id)
+            .join(InspectionMember, col(InspectionMember.user_id) == col(User.id))
             .where(InspectionMember.inspection_id == inspection.id)
             .order_by(User.username)
         )
@@ -224,7 +224,7 @@ def get_inspection(
     units = list(
         session.exec(
             select(Unit)
-            .join(InspectionUnit, InspectionUnit.unit_id == Unit.id)
+            .join(InspectionUnit, col(InspectionUnit.unit_id) == col(Unit.id))
             .where(InspectionUnit.inspection_id == inspection.id)
             .order_by(Unit.path)
         )
@@ -233,7 +233,7 @@ def get_inspection(
         session.exec(
             select(Ticket)
             .where(Ticket.inspection_id == inspection.id, visibility_condition(session, user))
-            .order_by(Ticket.deadline, Ticket.id)
+            .order_by(col(Ticket.deadline), col(Ticket.id))
             .limit(MAX_FINDINGS_SHOWN + 1)
         )
     )

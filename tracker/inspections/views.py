@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -23,7 +24,7 @@ bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
 @bp.route("")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     config = current_app.config
     rounds = service.list_inspections(
         get_session(), current_user, active_workflow(), utcnow(), config["TIMEZONE"]
@@ -40,7 +41,9 @@ def _fill_choices(form: InspectionForm) -> None:
     session = get_session()
     people = session.exec(
         select(User)
-        .where(User.role.in_(roles_with(Permission.JOIN_INSPECTION_TEAM)), User.is_enabled)
+        .where(
+            col(User.role).in_(roles_with(Permission.JOIN_INSPECTION_TEAM)), col(User.is_enabled)
+        )
         .order_by(User.role, User.username)
     ).all()
     form.team.choices = [(u.username, f"{u.name} ({u.username})") for u in people]
@@ -50,7 +53,7 @@ def _fill_choices(form: InspectionForm) -> None:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     if not offers(current_user, Permission.CREATE_INSPECTION):
         abort(403)
     form = InspectionForm()
@@ -118,13 +121,13 @@ def _render_detail(inspection_id: int, form: NextStepsForm | None = None, status
 
 @bp.route("/<int:inspection_id>")
 @login_required
-def detail(inspection_id: int):  # type: ignore[no-untyped-def]
+def detail(inspection_id: int) -> ResponseReturnValue:
     return _render_detail(inspection_id)
 
 
 @bp.post("/<int:inspection_id>/next-steps")
 @login_required
-def next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
+def next_steps(inspection_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         inspection = service.get_visible_inspection(session, current_user, inspection_id)

@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.evidence import storage
 from tracker.evidence.models import Attachment
@@ -154,7 +154,9 @@ def verify_chain(
         batch,
     )
     events = _stream(
-        session, select(TicketEvent).order_by(TicketEvent.ticket_id, TicketEvent.id), batch
+        session,
+        select(TicketEvent).order_by(col(TicketEvent.ticket_id), col(TicketEvent.id)),
+        batch,
     )
     pending = next(events, None)
     for ticket in tickets:
@@ -228,8 +230,8 @@ def rekey(session: Session, key: bytes, *, batch: int = 5000) -> int:
         ).all()
         events = session.execute(
             select(TicketEvent)
-            .where(TicketEvent.ticket_id.in_(chunk))
-            .order_by(TicketEvent.ticket_id, TicketEvent.id)
+            .where(col(TicketEvent.ticket_id).in_(chunk))
+            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.id))
         ).scalars()
         heads: dict[int, tuple[int, str]] = {}
         for event in events:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash
 
 from tracker.auth import sessions
@@ -43,7 +43,7 @@ def charge_codes(session: Session, user: User) -> list[str]:
     return list(
         session.exec(
             select(Unit.code)
-            .join(LeaderCharge, LeaderCharge.unit_id == Unit.id)
+            .join(LeaderCharge, col(LeaderCharge.unit_id) == col(Unit.id))
             .where(LeaderCharge.user_id == user.id)
             .order_by(Unit.path)
         )
@@ -52,7 +52,7 @@ def charge_codes(session: Session, user: User) -> list[str]:
 
 def _set_charges(session: Session, user: User, codes: Sequence[str]) -> None:
     units = [get_unit_by_code(session, code) for code in codes]
-    session.execute(delete(LeaderCharge).where(LeaderCharge.user_id == user.id))
+    session.execute(delete(LeaderCharge).where(col(LeaderCharge.user_id) == user.id))
     forget_charges(session, user)
     for unit in units:
         set_leader_charge(session, user, unit)
@@ -89,7 +89,7 @@ def edit_user(
         errors["unit"] = _("a cadre must belong to a unit")
     codes = changes.get("charges")
     if codes is not None:
-        known = set(session.exec(select(Unit.code).where(Unit.code.in_(codes))))
+        known = set(session.exec(select(col(Unit.code)).where(col(Unit.code).in_(codes))))
         unknown = [code for code in codes if code not in known]
         if unknown:
             errors["charges"] = _("unknown unit %(code)s", code=repr(unknown[0]))

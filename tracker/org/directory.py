@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import ScalarSelect, event, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.db import READ_ONLY_KEY
 from tracker.org.models import DirectoryVersion, Unit, User
@@ -125,7 +125,9 @@ class Directory:
 
 def version_column() -> ScalarSelect[int]:
     """The directory's version as a column, to read it in a statement the request makes anyway."""
-    return select(DirectoryVersion.version).where(DirectoryVersion.id == 1).scalar_subquery()
+    return (
+        select(col(DirectoryVersion.version)).where(col(DirectoryVersion.id) == 1).scalar_subquery()
+    )
 
 
 def note_version(session: Session, version: int | None) -> None:
@@ -170,28 +172,28 @@ def _forget_version(session: Session, *_args: object) -> None:
 def _load(session: Session, version: int | None) -> Directory:
     units = session.exec(
         select(
-            Unit.id,
-            Unit.code,
-            Unit.name,
-            Unit.kind,
-            Unit.parent_id,
-            Unit.path,
-            Unit.depth,
-            Unit.is_active,
+            col(Unit.id),
+            col(Unit.code),
+            col(Unit.name),
+            col(Unit.kind),
+            col(Unit.parent_id),
+            col(Unit.path),
+            col(Unit.depth),
+            col(Unit.is_active),
         )
     ).all()
     categories = session.exec(
         select(
-            Category.id,
-            Category.code,
-            Category.name_zh,
-            Category.name_en,
-            Category.parent_id,
-            Category.position,
-            Category.is_active,
+            col(Category.id),
+            col(Category.code),
+            col(Category.name_zh),
+            col(Category.name_en),
+            col(Category.parent_id),
+            col(Category.position),
+            col(Category.is_active),
         )
     ).all()
-    people = session.exec(select(User.id, User.username, User.display_name)).all()
+    people = session.exec(select(col(User.id), col(User.username), col(User.display_name))).all()
     return Directory(
         version=version,
         units={row[0]: UnitRef(*row) for row in units},

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
 from tracker.errors import NotFound, ValidationFailed
@@ -188,7 +188,7 @@ def charged_units(session: Session, user: User) -> list[Unit]:
         session.info[key] = list(
             session.exec(
                 select(Unit)
-                .join(LeaderCharge, LeaderCharge.unit_id == Unit.id)
+                .join(LeaderCharge, col(LeaderCharge.unit_id) == col(Unit.id))
                 .where(LeaderCharge.user_id == user.id)
             )
         )
@@ -214,7 +214,7 @@ def in_subtrees(path_column: ColumnElement, roots: Sequence[Unit]) -> ColumnElem
 
 def subtree_ids(roots: Sequence[Unit]):
     """A subquery of the ids of every unit in the subtrees rooted at `roots`."""
-    return select(Unit.id).where(in_subtrees(Unit.path, roots))
+    return select(col(Unit.id)).where(in_subtrees(col(Unit.path), roots))
 
 
 def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
@@ -264,4 +264,4 @@ def visible_user(session: Session, viewer: User, username: str) -> User | None:
 def units_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Unit]:
     if not ids:
         return {}
-    return {u.id: u for u in session.exec(select(Unit).where(Unit.id.in_(set(ids))))}
+    return {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(set(ids))))}

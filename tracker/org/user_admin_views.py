@@ -4,6 +4,7 @@ password and revokes their API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlmodel import select
@@ -52,7 +53,7 @@ def _render(user: User, form: UserEditForm, status: int = 200, temporary: str | 
 
 @bp.route("/<username>", methods=["GET", "POST"])
 @admin_required
-def edit(username: str):  # type: ignore[no-untyped-def]
+def edit(username: str) -> ResponseReturnValue:
     session = get_session()
     user = accounts.get_user(session, username)
     form = _form(user)
@@ -78,7 +79,7 @@ def edit(username: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<username>/<any(disable, enable):action>")
 @admin_required
-def set_enabled(username: str, action: str):  # type: ignore[no-untyped-def]
+def set_enabled(username: str, action: str) -> ResponseReturnValue:
     session = get_session()
     user = accounts.get_user(session, username)
     try:
@@ -101,7 +102,7 @@ def set_enabled(username: str, action: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<username>/reset-password")
 @admin_required
-def reset_password(username: str):  # type: ignore[no-untyped-def]
+def reset_password(username: str) -> ResponseReturnValue:
     session = get_session()
     user = accounts.get_user(session, username)
     temporary = accounts.reset_password(session, current_user, user, utcnow())
@@ -111,7 +112,7 @@ def reset_password(username: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<username>/tokens/<int:token_id>/revoke")
 @admin_required
-def revoke_token(username: str, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(username: str, token_id: int) -> ResponseReturnValue:
     session = get_session()
     user = accounts.get_user(session, username)
     tokens.revoke_token(session, user, token_id, utcnow())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
@@ -39,7 +40,7 @@ def _unit_choices(units: list[Unit]) -> list[tuple[str, str]]:
 
 @bp.route("/units", methods=["GET", "POST"])
 @admin_required
-def units():  # type: ignore[no-untyped-def]
+def units() -> ResponseReturnValue:
     session = get_session()
     all_units = list(session.exec(select(Unit).order_by(Unit.path)))
     form = UnitForm()
@@ -67,7 +68,7 @@ def units():  # type: ignore[no-untyped-def]
 
 @bp.route("/users", methods=["GET", "POST"])
 @admin_required
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     session = get_session()
     all_units = list(session.exec(select(Unit).order_by(Unit.path)))
     form = UserForm()

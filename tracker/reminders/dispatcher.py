@@ -106,7 +106,7 @@ def claimable(now: datetime, limit: int):  # type: ignore[no-untyped-def]
             text(SENDABLE_SQL),  # literal: see ix_outbox_message_sendable
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

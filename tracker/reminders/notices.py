@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.org.models import Role, Unit, User
 from tracker.reminders.models import Rule
@@ -108,7 +108,9 @@ def notify_filed(
     assignee_ids = {f.ticket.assignee_id for f in filed} - {None}
     assignees: dict[int, User] = {}
     if assignee_ids:
-        assignees = {u.id: u for u in session.exec(select(User).where(User.id.in_(assignee_ids)))}
+        assignees = {
+            u.id: u for u in session.exec(select(User).where(col(User.id).in_(assignee_ids)))
+        }
     send_at = policy.into_window(now)
     rows: list[Planned] = []
     for item in filed:

@@ -103,17 +103,17 @@ def candidate_tickets(
         window.append(Ticket.last_activity_at < stale_cutoff(policy, counter.today))
     rows = session.exec(
         select(
-            Ticket.id,
-            Ticket.version,
-            Ticket.deadline,
-            Ticket.responsible_unit_id,
-            Ticket.assignee_id,
-            Ticket.last_activity_at,
+            col(Ticket.id),
+            col(Ticket.version),
+            col(Ticket.deadline),
+            col(Ticket.responsible_unit_id),
+            col(Ticket.assignee_id),
+            col(Ticket.last_activity_at),
         )
         .where(
             col(Ticket.state).in_(clock_states),
             Ticket.is_awaiting_verification == False,  # noqa: E712
-            Ticket.return_requested_at.is_(None),  # a return (退单) waits for the dispatcher
+            col(Ticket.return_requested_at).is_(None),  # a return (退单) waits for the dispatcher
             or_(*window),
         )
         .order_by(Ticket.id)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.reminders.models import Rule
@@ -62,7 +62,7 @@ def supervision_rows(
         return []
     tz = config["TIMEZONE"]
     tickets = session.exec(
-        select(Ticket).where(Ticket.is_supervised, Ticket.state.in_(open_states(workflow)))
+        select(Ticket).where(Ticket.is_supervised, col(Ticket.state).in_(open_states(workflow)))
     ).all()
     rows: list[Row] = []
     for ticket in tickets:

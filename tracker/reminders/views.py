@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -58,7 +59,7 @@ def bell() -> dict:
 
 @bp.post("/tickets/<int:ticket_id>/chase")
 @login_required
-def chase(ticket_id: int):  # type: ignore[no-untyped-def]
+def chase(ticket_id: int) -> ResponseReturnValue:
     session = get_session()
     ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     try:
@@ -76,14 +77,14 @@ def chase(ticket_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/outbox")
 @admin_required
-def outbox():  # type: ignore[no-untyped-def]
+def outbox() -> ResponseReturnValue:
     session = get_session()
     status = request.args.get("status", "")
     channel = request.args.get("channel", "")[:32]
     stmt = (
         select(OutboxMessage, User.username, Ticket.code)
-        .join(User, User.id == OutboxMessage.recipient_id)
-        .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
+        .join(User, col(User.id) == col(OutboxMessage.recipient_id))
+        .outerjoin(Ticket, col(Ticket.id) == col(OutboxMessage.ticket_id))
     )
     if status in {s.value for s in OutboxStatus}:
         stmt = stmt.where(OutboxMessage.status == status)
@@ -94,7 +95,7 @@ def outbox():  # type: ignore[no-untyped-def]
     failing = (OutboxStatus.FAILED.value, OutboxStatus.GIVEN_UP.value)
     failures = session.exec(
         select(OutboxMessage.channel, User.username, OutboxMessage.status, func.count())
-        .join(User, User.id == OutboxMessage.recipient_id)
+        .join(User, col(User.id) == col(OutboxMessage.recipient_id))
         .where(col(OutboxMessage.status).in_(failing))
         .group_by(OutboxMessage.channel, User.username, OutboxMessage.status)
         .order_by(OutboxMessage.channel, User.username)
@@ -119,7 +120,7 @@ def outbox():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/outbox/<int:message_id>/resend")
 @admin_required
-def resend(message_id: int):  # type: ignore[no-untyped-def]
+def resend(message_id: int) -> ResponseReturnValue:
     session = get_session()
     message = session.get(OutboxMessage, message_id)
     if message is None:
@@ -143,7 +144,7 @@ def resend(message_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/robots", methods=["GET", "POST"])
 @admin_required
-def robots():  # type: ignore[no-untyped-def]
+def robots() -> ResponseReturnValue:
     session = get_session()
     errors: dict[str, str] = {}
     form = request.form
@@ -180,7 +181,7 @@ def robots():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/robots/<int:robot_id>")
 @admin_required
-def robot_change(robot_id: int):  # type: ignore[no-untyped-def]
+def robot_change(robot_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
         change_robot(
@@ -203,7 +204,7 @@ def robot_change(robot_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
-def notifications():  # type: ignore[no-untyped-def]
+def notifications() -> ResponseReturnValue:
     session = get_session()
     offered = ChannelSettings.from_config(current_app.config).enabled()
     errors: dict[str, str] = {}
@@ -233,7 +234,7 @@ def notifications():  # type: ignore[no-untyped-def]
 
 @bp.get("/notifications")
 @login_required
-def inbox_page():  # type: ignore[no-untyped-def]
+def inbox_page() -> ResponseReturnValue:
     session = get_session()
     unread_only = request.args.get("unread") == "1"
     before = request.args.get("before", type=int)
@@ -258,7 +259,7 @@ def inbox_page():  # type: ignore[no-untyped-def]
 
 @bp.post("/notifications/read")
 @login_required
-def inbox_read():  # type: ignore[no-untyped-def]
+def inbox_read() -> ResponseReturnValue:
     """Mark the listed notices read (`ids`), or all of them (`all`)."""
     session = get_session()
     ids = None if request.form.get("all") else request.form.getlist("ids", type=int)
@@ -271,7 +272,7 @@ def inbox_read():  # type: ignore[no-untyped-def]
 
 @bp.post("/notifications/<int:notice_id>/open")
 @login_required
-def inbox_open(notice_id: int):  # type: ignore[no-untyped-def]
+def inbox_open(notice_id: int) -> ResponseReturnValue:
     """Mark one notice read and go to its ticket (back to the list if it names none)."""
     session = get_session()
     inbox.mark_read(session, current_user, [notice_id], utcnow())

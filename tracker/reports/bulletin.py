@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.documents.official import cn_date
 from tracker.inspections.models import Inspection
@@ -184,7 +184,7 @@ def _between(column, start: date, end: date, tz: str):  # type: ignore[no-untype
 def selection_condition(selection: Selection, tz: str):  # type: ignore[no-untyped-def]
     if selection.inspection is not None:
         return Ticket.inspection_id == selection.inspection.id
-    return _between(Ticket.created_at, selection.start, selection.end, tz)
+    return _between(col(Ticket.created_at), selection.start, selection.end, tz)
 
 
 def _measures_by_group(
@@ -195,9 +195,9 @@ def _measures_by_group(
         select(
             Ticket.responsible_unit_id, Indicator.name, Indicator.unit, func.sum(Indicator.achieved)
         )
-        .join(Indicator, Indicator.ticket_id == Ticket.id)
-        .where(condition, Indicator.achieved.is_not(None))
-        .group_by(Ticket.responsible_unit_id, Indicator.name, Indicator.unit)
+        .join(Indicator, col(Indicator.ticket_id) == col(Ticket.id))
+        .where(condition, col(Indicator.achieved).is_not(None))
+        .group_by(col(Ticket.responsible_unit_id), col(Indicator.name), col(Indicator.unit))
     )
     sums: dict[int, dict[tuple[str, str], float]] = defaultdict(lambda: defaultdict(float))
     for unit_id, name, unit, total in session.exec(stmt):
@@ -255,14 +255,14 @@ def build_bulletin(
     )
     units = load_units(session)
     groups = [g for g in unit_figures(session, ctx, units) if g.counted]
-    verified = Ticket.verified_at.is_not(None)
+    verified = col(Ticket.verified_at).is_not(None)
     reported: dict[int, list[Figure]] = {}
     if selection.is_period:
-        verified = _between(Ticket.verified_at, selection.start, selection.end, tz)
-        not_yet = Ticket.verified_at.is_(None) | (
-            Ticket.verified_at >= _local_midnight(selection.end + timedelta(days=1), tz)
+        verified = _between(col(Ticket.verified_at), selection.start, selection.end, tz)
+        not_yet = col(Ticket.verified_at).is_(None) | (
+            col(Ticket.verified_at) >= _local_midnight(selection.end + timedelta(days=1), tz)
         )
-        in_period = _between(Ticket.completed_at, selection.start, selection.end, tz)
+        in_period = _between(col(Ticket.completed_at), selection.start, selection.end, tz)
         reported = _measures_by_group(session, condition & in_period & not_yet, units)
     measures = _measures_by_group(session, condition & verified, units)
     texts = round_texts(session, selection.inspection.id) if selection.inspection else RoundTexts()

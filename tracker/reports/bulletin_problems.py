@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, over
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.reports.queries import group_of, load_units
 from tracker.tickets.models import Category, Severity, Ticket
@@ -45,18 +45,18 @@ class ProblemGroup:
 
 def problem_groups(session: Session, condition) -> list[ProblemGroup]:  # type: ignore[no-untyped-def]
     """Findings per top-level category, with per-category counts and a few typical titles."""
-    is_open = Ticket.state.in_(open_states(active_workflow()))
+    is_open = col(Ticket.state).in_(open_states(active_workflow()))
     counts = session.exec(
         select(
             Ticket.category_id,
-            func.count(Ticket.id),
+            func.count(col(Ticket.id)),
             func.sum(case((is_open, 1), else_=0)),
         )
         .where(condition)
-        .group_by(Ticket.category_id)
+        .group_by(col(Ticket.category_id))
     ).all()
     categories = {c.id: c for c in session.exec(select(Category))}
-    severity = case((Ticket.severity == Severity.HIGH.value, 1), else_=0)
+    severity = case((col(Ticket.severity) == Severity.HIGH.value, 1), else_=0)
     ranked = (
         select(
             Ticket.category_id,
@@ -64,12 +64,12 @@ def problem_groups(session: Session, condition) -> list[ProblemGroup]:  # type: 
             Ticket.responsible_unit_id,
             over(
                 func.row_number(),
-                partition_by=Ticket.category_id,
+                partition_by=col(Ticket.category_id),
                 order_by=(
                     case((is_open, 1), else_=0).desc(),
                     severity.desc(),
-                    Ticket.created_at.desc(),
-                    Ticket.id.desc(),
+                    col(Ticket.created_at).desc(),
+                    col(Ticket.id).desc(),
                 ),
             ).label("n"),
         )

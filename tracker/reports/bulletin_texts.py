@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
@@ -41,7 +41,7 @@ def round_texts(session: Session, inspection_id: int) -> RoundTexts:
     rows = session.exec(
         select(BulletinText)
         .where(BulletinText.inspection_id == inspection_id)
-        .order_by(BulletinText.id)
+        .order_by(col(BulletinText.id))
     )
     for row in rows:
         if row.section == PROBLEMS:
@@ -64,7 +64,7 @@ def account_history(session: Session, inspection_id: int, unit_id: int) -> list[
                 BulletinText.section == ACCOUNT,
                 BulletinText.unit_id == unit_id,
             )
-            .order_by(BulletinText.id.desc())
+            .order_by(col(BulletinText.id).desc())
         )
     )
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import Session
@@ -64,7 +65,7 @@ def _selection() -> tuple[Selection | None, str | None]:
 
 @bp.route("/bulletin")
 @login_required
-def bulletin():  # type: ignore[no-untyped-def]
+def bulletin() -> ResponseReturnValue:
     _require_bulletin_role()
     selection, error = _selection()
     if error:
@@ -106,7 +107,7 @@ def _bulletin_page(
 @bp.route("/bulletin.docx")
 @login_required
 @writes_on_get
-def bulletin_docx():  # type: ignore[no-untyped-def]
+def bulletin_docx() -> ResponseReturnValue:
     _require_bulletin_role()
     selection, error = _selection()
     if selection is None:
@@ -169,7 +170,7 @@ def _commit_text(save: Callable[[Session], object]) -> ServiceError | None:
 
 @bp.post("/bulletin/<int:inspection_id>/next-steps")
 @login_required
-def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
+def save_next_steps(inspection_id: int) -> ResponseReturnValue:
     """Save 三、; a refused text comes back in the form with the reason, never lost."""
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
@@ -191,7 +192,7 @@ def save_next_steps(inspection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/bulletin/<int:inspection_id>/problems")
 @login_required
-def save_problems(inspection_id: int):  # type: ignore[no-untyped-def]
+def save_problems(inspection_id: int) -> ResponseReturnValue:
     """Save section 二 as edited (a new version; the draft stays what the data says)."""
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
@@ -220,7 +221,7 @@ def _township(unit_id: int) -> Unit:
 
 @bp.post("/bulletin/<int:inspection_id>/accounts/<int:unit_id>")
 @login_required
-def write_account(inspection_id: int, unit_id: int):  # type: ignore[no-untyped-def]
+def write_account(inspection_id: int, unit_id: int) -> ResponseReturnValue:
     """An inspector's corrected version of a township's account (accepted as written)."""
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
@@ -229,7 +230,7 @@ def write_account(inspection_id: int, unit_id: int):  # type: ignore[no-untyped-
 
 @bp.post("/bulletin/<int:inspection_id>/accounts/accept/<int:text_id>")
 @login_required
-def accept_account(inspection_id: int, text_id: int):  # type: ignore[no-untyped-def]
+def accept_account(inspection_id: int, text_id: int) -> ResponseReturnValue:
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
     session = get_session()
@@ -245,7 +246,7 @@ def accept_account(inspection_id: int, text_id: int):  # type: ignore[no-untyped
 
 @bp.route("/inspections/<int:inspection_id>/account", methods=["GET", "POST"])
 @login_required
-def township_account(inspection_id: int):  # type: ignore[no-untyped-def]
+def township_account(inspection_id: int) -> ResponseReturnValue:
     """A township's cadres write its account of the round's rectification (整改情况)."""
     inspection = _visible_round(inspection_id)
     session = get_session()

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.tickets.models import TicketEvent
 
@@ -58,7 +58,9 @@ def _count_writes(conn, cursor, statement, parameters, context, executemany) -> 
 def data_version(session: Session) -> tuple[Any, ...]:
     """What changes whenever the ticket data may have changed (see the module docstring)."""
     last = session.execute(
-        select(TicketEvent.id, TicketEvent.hash).order_by(TicketEvent.id.desc()).limit(1)
+        select(col(TicketEvent.id), col(TicketEvent.hash))
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1)
     ).first()
     return (str(session.get_bind().url), _writes, tuple(last) if last else None)
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func
 from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 
 from tracker.reports.models import TicketRollup
 from tracker.reports.sqlfn import days_from_microseconds, total_days
@@ -80,9 +81,9 @@ def ticket_source(dialect: str) -> Source:
         is_awaiting_verification=Ticket.is_awaiting_verification,
         resolution=Ticket.resolution,
         deadline=Ticket.deadline,
-        count=lambda c: func.count(Ticket.id) if c is None else count_where(c),
-        on_time_original=lambda c: count_where(and_(c, finished <= Ticket.original_deadline)),
-        on_time_extended=lambda c: count_where(and_(c, finished <= Ticket.deadline)),
+        count=lambda c: func.count(col(Ticket.id)) if c is None else count_where(c),
+        on_time_original=lambda c: count_where(and_(c, finished <= col(Ticket.original_deadline))),
+        on_time_extended=lambda c: count_where(and_(c, finished <= col(Ticket.deadline))),
         rejections=sum_where(Ticket.rejection_count),
         rebounds=sum_where(Ticket.rebound_count),
         days_to_close=lambda c: func.coalesce(
@@ -172,6 +173,10 @@ def flow_columns(edges: list[datetime]) -> list:
     """Tickets filed and tickets closed between each two consecutive `edges`."""
     columns = []
     for low, high in pairwise(edges):
-        columns.append(count_where(and_(Ticket.created_at >= low, Ticket.created_at < high)))
-        columns.append(count_where(and_(Ticket.closed_at >= low, Ticket.closed_at < high)))
+        columns.append(
+            count_where(and_(col(Ticket.created_at) >= low, col(Ticket.created_at) < high))
+        )
+        columns.append(
+            count_where(and_(col(Ticket.closed_at) >= low, col(Ticket.closed_at) < high))
+        )
     return columns

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import or_, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.inspections.models import Inspection
@@ -275,8 +275,8 @@ def inspection_progress(
         return []
     inspections = session.exec(
         select(Inspection)
-        .where(Inspection.id.in_(list(totals)))
-        .order_by(Inspection.started_on.desc(), Inspection.id.desc())
+        .where(col(Inspection.id).in_(list(totals)))
+        .order_by(col(Inspection.started_on).desc(), col(Inspection.id).desc())
     ).all()
     result = []
     for inspection in inspections:
@@ -342,7 +342,7 @@ def weekly_flow(session: Session, ctx: Context, weeks: int = WEEKS) -> list[dict
                 session, ctx, edges, lambda: co_operated(session, ctx, weeks)[1]
             )
         if row is None:
-            recent = or_(Ticket.created_at >= edges[0], Ticket.closed_at >= edges[0])
+            recent = or_(col(Ticket.created_at) >= edges[0], col(Ticket.closed_at) >= edges[0])
             (row,) = _execute(session, ctx, _aggregate(ctx, *flow_columns(edges)).where(recent))
         return [row]
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.org.models import Role, Unit, UnitKind, User
 from tracker.org.service import subtree_ids
@@ -54,7 +54,7 @@ def _days_before(column, days: int, dialect: str):  # type: ignore[no-untyped-de
 def _event_condition(ctx: Context, settings: RankingSettings, kind: str) -> ColumnElement[bool]:
     """Which history events count for an event kind."""
     if kind == "returns_justified":
-        return TicketEvent.transition.in_(settings.return_events)
+        return col(TicketEvent.transition).in_(settings.return_events)
     # A chase (催办) no cadre has answered (acted or commented on the finding since), once the
     # unit has had `chase_answer_days` to answer.
     later = aliased(TicketEvent)
@@ -63,14 +63,16 @@ def _event_condition(ctx: Context, settings: RankingSettings, kind: str) -> Colu
         .join(User, User.id == later.actor_id)
         .where(
             later.ticket_id == TicketEvent.ticket_id,
-            later.id > TicketEvent.id,
+            later.id > col(TicketEvent.id),
             later.kind != EventKind.CHASE.value,
             User.role == Role.CADRE.value,
         )
     )
     cutoff = ctx.now - timedelta(days=settings.chase_answer_days)
     return and_(
-        TicketEvent.kind == EventKind.CHASE.value, TicketEvent.created_at <= cutoff, ~answered
+        col(TicketEvent.kind) == EventKind.CHASE.value,
+        col(TicketEvent.created_at) <= cutoff,
+        ~answered,
     )
 
 
@@ -80,32 +82,32 @@ def ticket_condition(
     """Which tickets a kind counts (for event kinds: the tickets with such an event); None for
     `round_cleared`, which is a property of a township's round, not of a ticket."""
     running = and_(
-        Ticket.state.in_(clock_states(ctx.workflow)),
-        ~Ticket.is_awaiting_verification,
-        Ticket.return_requested_at.is_(None),  # a return (退单) waits for the dispatcher
+        col(Ticket.state).in_(clock_states(ctx.workflow)),
+        ~col(Ticket.is_awaiting_verification),
+        col(Ticket.return_requested_at).is_(None),  # a return (退单) waits for the dispatcher
     )
     if kind == "overdue":
-        return and_(running, Ticket.deadline < ctx.today)
+        return and_(running, col(Ticket.deadline) < ctx.today)
     if kind.startswith(BAND_PREFIX):
         days = int(kind.removeprefix(BAND_PREFIX))
-        return and_(running, Ticket.deadline <= ctx.today - timedelta(days=days))
+        return and_(running, col(Ticket.deadline) <= ctx.today - timedelta(days=days))
     if kind == "rejections":
-        return Ticket.rejection_count > 0
+        return col(Ticket.rejection_count) > 0
     if kind == "rebounds":
-        return Ticket.rebound_count > 0
+        return col(Ticket.rebound_count) > 0
     if kind == "closed_early":
         deadline = (
             Ticket.original_deadline if settings.on_time_against == "original" else Ticket.deadline
         )
         finished = func.coalesce(Ticket.completed_on, Ticket.closed_on)
         return and_(
-            ~Ticket.state.in_(open_states(ctx.workflow)),
-            Ticket.resolution == Resolution.DONE.value,
+            ~col(Ticket.state).in_(open_states(ctx.workflow)),
+            col(Ticket.resolution) == Resolution.DONE.value,
             finished <= _days_before(deadline, settings.early_days, ctx.dialect),
         )
     if kind in EVENT_KINDS:
-        return Ticket.id.in_(
-            select(TicketEvent.ticket_id).where(_event_condition(ctx, settings, kind))
+        return col(Ticket.id).in_(
+            select(col(TicketEvent.ticket_id)).where(_event_condition(ctx, settings, kind))
         )
     return None
 
@@ -120,12 +122,14 @@ def _ticket_rows(session: Session, ctx: Context, settings: RankingSettings) -> l
             columns.append(count_where(ticket_condition(ctx, settings, kind)))
     # An open finding has no resolution: NOT (NULL = 'withdrawn') is NULL, which would leave a
     # township whose findings are all open out of the ranking.
-    counted = or_(Ticket.resolution.is_(None), Ticket.resolution != Resolution.WITHDRAWN.value)
+    counted = or_(
+        col(Ticket.resolution).is_(None), col(Ticket.resolution) != Resolution.WITHDRAWN.value
+    )
     keys = (Ticket.responsible_unit_id, Ticket.inspection_id)
     stmt = ctx.base.with_only_columns(
         *keys,
         count_where(counted),
-        count_where(Ticket.state.in_(open_states(ctx.workflow))),
+        count_where(col(Ticket.state).in_(open_states(ctx.workflow))),
         *columns,
         maintain_column_froms=True,
     ).group_by(*keys)
@@ -196,14 +200,14 @@ def findings_behind(ctx: Context, settings: RankingSettings, township: TownshipC
     within = subtree_ids([township.unit])
     if kind in EVENT_KINDS:  # the findings of the events counted against the township
         counted = (
-            select(TicketEvent.ticket_id)
+            select(col(TicketEvent.ticket_id))
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(_event_condition(ctx, settings, kind), _event_unit().in_(within))
         )
-        return ctx.base.where(Ticket.id.in_(counted))
-    stmt = ctx.base.where(Ticket.responsible_unit_id.in_(within))
+        return ctx.base.where(col(Ticket.id).in_(counted))
+    stmt = ctx.base.where(col(Ticket.responsible_unit_id).in_(within))
     if kind == "round_cleared":
-        return stmt.where(Ticket.inspection_id.in_(sorted(township.cleared_rounds)))
+        return stmt.where(col(Ticket.inspection_id).in_(sorted(township.cleared_rounds)))
     return stmt.where(ticket_condition(ctx, settings, kind))
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from sqlmodel import col
 
 from tracker.clock import utcnow
 from tracker.db import get_session
@@ -34,7 +36,7 @@ def _context() -> Context | None:
 
 @bp.route("/ranking")
 @login_required
-def ranking():  # type: ignore[no-untyped-def]
+def ranking() -> ResponseReturnValue:
     ctx = _context()
     if ctx is None:
         return redirect(url_for("reports.ranking"))
@@ -52,7 +54,7 @@ def ranking():  # type: ignore[no-untyped-def]
 
 @bp.route("/ranking/<unit_code>/<kind>")
 @login_required
-def ranking_findings(unit_code: str, kind: str):  # type: ignore[no-untyped-def]
+def ranking_findings(unit_code: str, kind: str) -> ResponseReturnValue:
     """The findings one item of a township's score counts (404 outside the viewer's ranking)."""
     ctx = _context()
     if ctx is None:
@@ -68,7 +70,7 @@ def ranking_findings(unit_code: str, kind: str):  # type: ignore[no-untyped-def]
     score, counts = found
     stmt = findings_behind(ctx, settings, counts, kind)
     tickets = session.exec(
-        stmt.order_by(Ticket.deadline.asc(), Ticket.id.asc()).limit(FINDINGS_LIMIT + 1)
+        stmt.order_by(col(Ticket.deadline).asc(), col(Ticket.id).asc()).limit(FINDINGS_LIMIT + 1)
     ).all()
     line = next(line for line in score.lines if line.kind == kind)
     return render_template(

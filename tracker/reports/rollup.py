@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, or_, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.org.models import Unit, User
 from tracker.org.service import covers_every_unit, scope_units, subtree_ids
@@ -58,7 +58,7 @@ def rollup_scope(session: Session, user: User, flt: TicketFilter) -> RollupScope
         return None
     roots = [scope_units(session, user)]
     if flt.unit:
-        roots.append(session.exec(select(Unit).where(Unit.code == flt.unit)).all())
+        roots.append(session.exec(select(Unit).where(col(Unit.code) == flt.unit)).all())
     subtrees = tuple(
         tuple(sorted(session.exec(subtree_ids(r)).all()))
         for r in roots
@@ -68,7 +68,9 @@ def rollup_scope(session: Session, user: User, flt: TicketFilter) -> RollupScope
 
 
 def _co_operated_by(units: Sequence[int]) -> ColumnElement[bool]:
-    return Ticket.id.in_(select(TicketCoUnit.ticket_id).where(TicketCoUnit.unit_id.in_(units)))
+    return col(Ticket.id).in_(
+        select(col(TicketCoUnit.ticket_id)).where(col(TicketCoUnit.unit_id).in_(units))
+    )
 
 
 def co_operated_only(session: Session, scope: RollupScope) -> list[ColumnElement[bool]] | None:
@@ -82,17 +84,19 @@ def co_operated_only(session: Session, scope: RollupScope) -> list[ColumnElement
     units = scope.units
     if units is None:
         return None
-    outside = session.exec(select(Unit.id).where(Unit.id.not_in(units))).all()
+    outside = session.exec(select(col(Unit.id)).where(col(Unit.id).not_in(units))).all()
     if not outside:
         return None
-    reach = [or_(Ticket.responsible_unit_id.in_(s), _co_operated_by(s)) for s in scope.subtrees]
+    reach = [
+        or_(col(Ticket.responsible_unit_id).in_(s), _co_operated_by(s)) for s in scope.subtrees
+    ]
     conditions = [
         _co_operated_by(sorted(set().union(*scope.subtrees))),
-        Ticket.responsible_unit_id.in_(sorted(outside)),
+        col(Ticket.responsible_unit_id).in_(sorted(outside)),
         *(reach if len(reach) > 1 else []),  # with one subtree, the first condition says it
     ]
     if scope.inspection is not None:
-        conditions.append(Ticket.inspection_id == scope.inspection)
+        conditions.append(col(Ticket.inspection_id) == scope.inspection)
     return conditions
 
 

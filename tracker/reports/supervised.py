@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.org.models import Unit, User
@@ -83,15 +83,15 @@ def supervised_findings(
     """The open findings of `base` (a scoped `select(Ticket)`) under supervision: county level
     first, then the longest supervised; two statements whatever their number."""
     today = local_date(now, tz)
-    condition = Ticket.is_supervised.is_(True) & Ticket.state.in_(open_states(workflow))
+    condition = col(Ticket.is_supervised).is_(True) & col(Ticket.state).in_(open_states(workflow))
     stmt = (
         base.where(condition)
         .join(Unit, Unit.id == Ticket.responsible_unit_id)
         .add_columns(Unit.name)
         .order_by(
-            case((Ticket.supervision_level == "county", 0), else_=1),
-            Ticket.supervised_at.asc(),
-            Ticket.id.asc(),
+            case((col(Ticket.supervision_level) == "county", 0), else_=1),
+            col(Ticket.supervised_at).asc(),
+            col(Ticket.id).asc(),
         )
         .limit(limit + 1)
     )
@@ -143,10 +143,10 @@ def _events(
     stmt = (
         select(TicketEvent)
         .where(
-            TicketEvent.ticket_id.in_(ticket_ids),
-            TicketEvent.transition.in_(began_steps + report_steps),
+            col(TicketEvent.ticket_id).in_(ticket_ids),
+            col(TicketEvent.transition).in_(began_steps + report_steps),
         )
-        .order_by(TicketEvent.ticket_id, TicketEvent.id)
+        .order_by(col(TicketEvent.ticket_id), col(TicketEvent.id))
     )
     for event in session.exec(stmt):
         if event.transition in began_steps:

@@ -13,8 +13,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlmodel import col
 
 from tracker.clock import local_date, utcnow
 from tracker.db import get_session
@@ -40,7 +42,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 @bp.route("/dashboard")
 @login_required
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     flt = current_filter()
     if flt is None:
         return redirect(url_for("reports.dashboard"))
@@ -79,7 +81,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.route("/overdue")
 @login_required
-def overdue():  # type: ignore[no-untyped-def]
+def overdue() -> ResponseReturnValue:
     """Overdue findings in the viewer's charge, grouped by township, most overdue first."""
     session = get_session()
     config, now = current_app.config, utcnow()
@@ -93,7 +95,7 @@ def overdue():  # type: ignore[no-untyped-def]
         config["AMBER_DAYS"],
     ).rows
     tickets = session.exec(
-        stmt.order_by(Ticket.deadline.asc(), Ticket.id.asc()).limit(OVERDUE_LIMIT + 1)
+        stmt.order_by(col(Ticket.deadline).asc(), col(Ticket.id).asc()).limit(OVERDUE_LIMIT + 1)
     ).all()
     truncated = len(tickets) > OVERDUE_LIMIT
     tickets = tickets[:OVERDUE_LIMIT]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
@@ -60,7 +60,7 @@ def bulk_update(
         raise ValidationFailed(message, {"deadline": message})
     changes = validate(TicketUpdate, {"deadline": deadline, "responsible_unit": responsible_unit})
     tickets = session.exec(
-        visible_tickets(session, user).where(Ticket.id.in_(ids)).order_by(Ticket.id)
+        visible_tickets(session, user).where(col(Ticket.id).in_(ids)).order_by(col(Ticket.id))
     ).all()
     if len(tickets) != len(ids):
         raise NotFound(_("some of the selected findings were not found"))

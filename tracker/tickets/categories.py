@@ -9,7 +9,7 @@ of the choices for new findings.
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
@@ -26,7 +26,7 @@ def require_taxonomy_manager(user: User) -> None:
 
 def list_categories(session: Session) -> list[Category]:
     """Every category, parents before their children, each level by position."""
-    rows = session.exec(select(Category).order_by(Category.position, Category.id)).all()
+    rows = session.exec(select(Category).order_by(col(Category.position), col(Category.id))).all()
     children: dict[int | None, list[Category]] = {}
     for row in rows:
         children.setdefault(row.parent_id, []).append(row)
@@ -96,7 +96,7 @@ def create_category(
 def _next_position(session: Session, parent: Category | None) -> int:
     """After the last sibling: top categories in hundreds, children counting from their parent."""
     if parent is None:
-        top = select(func.max(Category.position)).where(Category.parent_id.is_(None))
+        top = select(func.max(col(Category.position))).where(col(Category.parent_id).is_(None))
         return ((session.exec(top).one() or 0) // 100 + 1) * 100
     last = select(func.max(Category.position)).where(Category.parent_id == parent.id)
     return (session.exec(last).one() or parent.position) + 1

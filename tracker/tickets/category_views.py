@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from tracker.db import get_session
@@ -44,13 +45,13 @@ def _render(category_form: CategoryForm, indicator_form: IndicatorForm, status: 
 
 @bp.get("")
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return _render(_category_form(), IndicatorForm(prefix="indicator"))
 
 
 @bp.post("")
 @admin_required
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     form, session = _category_form(), get_session()
     if form.validate_on_submit():
         try:
@@ -69,7 +70,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.post("/<code>/<any(enable, disable):action>")
 @admin_required
-def toggle(code: str, action: str):  # type: ignore[no-untyped-def]
+def toggle(code: str, action: str) -> ResponseReturnValue:
     session = get_session()
     row = categories.set_category_active(session, code, action == "enable")
     session.commit()
@@ -82,7 +83,7 @@ def toggle(code: str, action: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/indicators")
 @admin_required
-def create_indicator():  # type: ignore[no-untyped-def]
+def create_indicator() -> ResponseReturnValue:
     form, session = IndicatorForm(prefix="indicator"), get_session()
     if form.validate_on_submit():
         try:
@@ -101,7 +102,7 @@ def create_indicator():  # type: ignore[no-untyped-def]
 
 @bp.post("/indicators/<int:indicator_id>/<any(enable, disable):action>")
 @admin_required
-def toggle_indicator(indicator_id: int, action: str):  # type: ignore[no-untyped-def]
+def toggle_indicator(indicator_id: int, action: str) -> ResponseReturnValue:
     session = get_session()
     row: StandardIndicator = categories.set_indicator_active(
         session, indicator_id, action == "enable"

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlmodel import col
 from werkzeug.datastructures import MultiDict
 
 from tracker.calendar.workdays import fallback_warning
@@ -30,7 +31,9 @@ def _user(session, username: str | None) -> User:  # type: ignore[no-untyped-def
             raise click.ClickException(f"unknown user {username!r}")
         return user
     user = session.exec(
-        select(User).where(User.role == Role.ADMIN, User.is_enabled).order_by(User.id)
+        select(User)
+        .where(col(User.role) == Role.ADMIN, col(User.is_enabled))
+        .order_by(col(User.id))
     ).first()
     if user is None:
         raise click.ClickException("no administrator exists: pass --as USERNAME")

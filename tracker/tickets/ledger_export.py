@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
 from tracker.inspections.models import Inspection
@@ -121,7 +121,7 @@ def ledger_title(
     elif user.role == Role.LEADER and user.id:
         names = session.exec(
             select(Unit.name)
-            .join(LeaderCharge, LeaderCharge.unit_id == Unit.id)
+            .join(LeaderCharge, col(LeaderCharge.unit_id) == col(Unit.id))
             .where(LeaderCharge.user_id == user.id)
             .order_by(Unit.path)
         ).all()
@@ -215,7 +215,7 @@ def write_ledger(
     number = 0
     for start in range(0, len(ids), _CHUNK):
         chunk_ids = ids[start : start + _CHUNK]
-        by_id = {t.id: t for t in session.exec(select(Ticket).where(Ticket.id.in_(chunk_ids)))}
+        by_id = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(chunk_ids)))}
         tickets = [by_id[i] for i in chunk_ids if i in by_id]
         related = load_related(session, tickets)
         facts = _Facts(

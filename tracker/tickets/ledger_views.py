@@ -16,13 +16,14 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import select
+from sqlmodel import col, select
 from wtforms import BooleanField
 
 from tracker.calendar.messages import fallback_message
@@ -73,7 +74,7 @@ class ImportForm(FlaskForm):
 
 @bp.route("/tickets/import", methods=["GET", "POST"])
 @login_required
-def import_page():  # type: ignore[no-untyped-def]
+def import_page() -> ResponseReturnValue:
     if not offers(current_user, Permission.FILE_FINDINGS):
         abort(403)
     form = ImportForm()
@@ -122,7 +123,7 @@ def _imported_notices(codes: list[str]):  # type: ignore[no-untyped-def]
     """The 督办通知单 of the findings just imported, one per unit; if the importer may not
     issue them, the findings stay imported and the list says why."""
     session = get_session()
-    ids = list(session.exec(select(Ticket.id).where(Ticket.code.in_(codes))))
+    ids = list(session.exec(select(col(Ticket.id)).where(col(Ticket.code).in_(codes))))
     try:
         files = issue_notices(
             session, current_user, ids, active_workflow(), current_app.config, utcnow()
@@ -137,7 +138,7 @@ def _imported_notices(codes: list[str]):  # type: ignore[no-untyped-def]
 
 @bp.route("/tickets/import/template")
 @login_required
-def import_template():  # type: ignore[no-untyped-def]
+def import_template() -> ResponseReturnValue:
     return send_file(
         BytesIO(_ledger().template_workbook()),
         mimetype=XLSX,
@@ -148,7 +149,7 @@ def import_template():  # type: ignore[no-untyped-def]
 
 @bp.route("/tickets/export.xlsx")
 @login_required
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     """The list's current filter (or role queue) as the ledger, scoped like the list."""
     session = get_session()
     config = current_app.config
@@ -200,7 +201,7 @@ def _back_to_list() -> str:
 
 @bp.post("/tickets/bulk")
 @login_required
-def bulk():  # type: ignore[no-untyped-def]
+def bulk() -> ResponseReturnValue:
     session = get_session()
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     deadline_text = request.form.get("deadline", "").strip()

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.clock import as_utc, local_date
 from tracker.errors import ValidationFailed
@@ -27,14 +27,14 @@ from tracker.tickets.search import search_condition
 from tracker.workflow.definition import WorkflowDefinition
 
 SORTS = {
-    "deadline": (Ticket.deadline.asc(), Ticket.id.asc()),
-    "-deadline": (Ticket.deadline.desc(), Ticket.id.desc()),
-    "created": (Ticket.created_at.asc(), Ticket.id.asc()),
-    "-created": (Ticket.created_at.desc(), Ticket.id.desc()),
-    "updated": (Ticket.updated_at.asc(), Ticket.id.asc()),
-    "-updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
-    "code": (Ticket.code.asc(),),
-    "-code": (Ticket.code.desc(),),
+    "deadline": (col(Ticket.deadline).asc(), col(Ticket.id).asc()),
+    "-deadline": (col(Ticket.deadline).desc(), col(Ticket.id).desc()),
+    "created": (col(Ticket.created_at).asc(), col(Ticket.id).asc()),
+    "-created": (col(Ticket.created_at).desc(), col(Ticket.id).desc()),
+    "updated": (col(Ticket.updated_at).asc(), col(Ticket.id).asc()),
+    "-updated": (col(Ticket.updated_at).desc(), col(Ticket.id).desc()),
+    "code": (col(Ticket.code).asc(),),
+    "-code": (col(Ticket.code).desc(),),
 }
 QUEUES = ("mine", "all")
 RAGS = ("red", "amber", "green")
@@ -206,9 +206,9 @@ def filter_conditions(
     """The WHERE conditions of `flt` on `Ticket` (the user's scope aside)."""
     conditions: list[ColumnElement[bool]] = []
     if open_only and not flt.states:
-        conditions.append(Ticket.state.in_(open_states(workflow)))
+        conditions.append(col(Ticket.state).in_(open_states(workflow)))
     if flt.states:
-        conditions.append(Ticket.state.in_(flt.states))
+        conditions.append(col(Ticket.state).in_(flt.states))
     found = directory(session) if flt.unit or flt.category else None
     if flt.unit and found is not None:
         unit = found.units_by_code.get(flt.unit)
@@ -217,44 +217,46 @@ def filter_conditions(
                 _("unknown unit"), {"unit": _("unknown unit %(code)s", code=repr(flt.unit))}
             )
         units = found.subtree_ids([unit])
-        conditions.append(or_(Ticket.responsible_unit_id.in_(units), co_operating(session, units)))
+        conditions.append(
+            or_(col(Ticket.responsible_unit_id).in_(units), co_operating(session, units))
+        )
     if flt.category and found is not None:
         category = found.categories_by_code.get(flt.category)
         if category is None:
             message = _("unknown category")
             raise ValidationFailed(message, {"category": message})
         ids = [category.id, *found.child_category_ids(category.id)]
-        conditions.append(Ticket.category_id.in_(ids))
+        conditions.append(col(Ticket.category_id).in_(ids))
     if flt.source:
-        conditions.append(Ticket.source == flt.source)
+        conditions.append(col(Ticket.source) == flt.source)
     if flt.inspection is not None:
-        conditions.append(Ticket.inspection_id == flt.inspection)
+        conditions.append(col(Ticket.inspection_id) == flt.inspection)
     if flt.awaiting:
-        conditions.append(Ticket.is_awaiting_verification)
+        conditions.append(col(Ticket.is_awaiting_verification))
     today = local_date(now, tz)
     if flt.followup:
-        conditions.append(Ticket.followup_due_on <= today)
+        conditions.append(col(Ticket.followup_due_on) <= today)
     running = (
-        Ticket.state.in_(clock_states(workflow)),
+        col(Ticket.state).in_(clock_states(workflow)),
         ~Ticket.is_awaiting_verification,
-        Ticket.return_requested_at.is_(None),
+        col(Ticket.return_requested_at).is_(None),
     )
     if flt.supervised:
-        conditions.append(Ticket.is_supervised)
+        conditions.append(col(Ticket.is_supervised))
     if flt.overdue or flt.rag == "red":
         conditions.append(overdue_condition(workflow, today))
     elif flt.rag == "amber":
         conditions += [
             *running,
-            Ticket.deadline >= today,
-            Ticket.deadline <= today + timedelta(amber_days),
+            col(Ticket.deadline) >= today,
+            col(Ticket.deadline) <= today + timedelta(amber_days),
         ]
     elif flt.rag == "green":
-        conditions += [*running, Ticket.deadline > today + timedelta(amber_days)]
+        conditions += [*running, col(Ticket.deadline) > today + timedelta(amber_days)]
     if flt.due_before:
-        conditions.append(Ticket.deadline <= flt.due_before)
+        conditions.append(col(Ticket.deadline) <= flt.due_before)
     if flt.due_after:
-        conditions.append(Ticket.deadline >= flt.due_after)
+        conditions.append(col(Ticket.deadline) >= flt.due_after)
     if flt.q:
         conditions.append(search_condition(flt.q, session.get_bind().dialect.name))
     return conditions

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, func, or_, true
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.org.models import User
 from tracker.tickets.models import Resolution, Ticket
@@ -25,17 +25,17 @@ from tracker.workflow.queues import Queue, queues_for_role
 # The engine's guards (tracker.workflow.facts.GUARDS on service.facts_of) in SQL, on the local
 # date `today` (the return window closes with the days).
 GUARD_SQL: dict[str, Callable[[date], ColumnElement[bool]]] = {
-    "awaiting_verification": lambda today: Ticket.is_awaiting_verification.is_(True),
-    "not_awaiting_verification": lambda today: Ticket.is_awaiting_verification.is_(False),
-    "extension_pending": lambda today: Ticket.requested_deadline.is_not(None),
-    "no_extension_pending": lambda today: Ticket.requested_deadline.is_(None),
-    "followup_pending": lambda today: Ticket.followup_due_on.is_not(None),
-    "resolved_done": lambda today: Ticket.resolution == Resolution.DONE,
-    "supervised": lambda today: Ticket.is_supervised.is_(True),
-    "not_supervised": lambda today: Ticket.is_supervised.is_(False),
-    "return_window_open": lambda today: Ticket.return_by >= today,
-    "return_pending": lambda today: Ticket.return_requested_at.is_not(None),
-    "no_return_pending": lambda today: Ticket.return_requested_at.is_(None),
+    "awaiting_verification": lambda today: col(Ticket.is_awaiting_verification).is_(True),
+    "not_awaiting_verification": lambda today: col(Ticket.is_awaiting_verification).is_(False),
+    "extension_pending": lambda today: col(Ticket.requested_deadline).is_not(None),
+    "no_extension_pending": lambda today: col(Ticket.requested_deadline).is_(None),
+    "followup_pending": lambda today: col(Ticket.followup_due_on).is_not(None),
+    "resolved_done": lambda today: col(Ticket.resolution) == Resolution.DONE,
+    "supervised": lambda today: col(Ticket.is_supervised).is_(True),
+    "not_supervised": lambda today: col(Ticket.is_supervised).is_(False),
+    "return_window_open": lambda today: col(Ticket.return_by) >= today,
+    "return_pending": lambda today: col(Ticket.return_requested_at).is_not(None),
+    "no_return_pending": lambda today: col(Ticket.return_requested_at).is_(None),
 }
 
 
@@ -43,10 +43,10 @@ def overdue_condition(workflow: WorkflowDefinition, today: date) -> ColumnElemen
     """Overdue: the clock runs (its state says so, no report awaits checking, no return waits
     for the dispatcher) and the deadline has passed."""
     return and_(
-        Ticket.state.in_([s.key for s in workflow.states.values() if s.clock]),
-        Ticket.is_awaiting_verification.is_(False),
-        Ticket.return_requested_at.is_(None),
-        Ticket.deadline < today,
+        col(Ticket.state).in_([s.key for s in workflow.states.values() if s.clock]),
+        col(Ticket.is_awaiting_verification).is_(False),
+        col(Ticket.return_requested_at).is_(None),
+        col(Ticket.deadline) < today,
     )
 
 
@@ -55,7 +55,7 @@ def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnEle
         "overdue": lambda: overdue_condition(workflow, today),
         "returned": lambda: Ticket.rejection_count > 0,
         "not_returned": lambda: Ticket.rejection_count == 0,
-        "followup_due": lambda: Ticket.followup_due_on <= today,
+        "followup_due": lambda: col(Ticket.followup_due_on) <= today,
     }[name]()
 
 
@@ -64,7 +64,7 @@ def _offers(
 ) -> ColumnElement[bool]:
     """The ticket is in a state and fact set from which `transition` may be taken."""
     return and_(
-        Ticket.state.in_(transition.sources),
+        col(Ticket.state).in_(transition.sources),
         *(GUARD_SQL[guard](today) for guard in transition.guards),
         relation,
     )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Float, Integer, String, bindparam, cast, literal, null, union_all
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.inspections.models import Inspection
 from tracker.org.directory import CategoryRef, PersonRef, UnitRef, directory
@@ -83,7 +83,7 @@ def load_related(
     if inspection_ids and inspections:
         related.inspections = {
             i.id: i
-            for i in session.exec(select(Inspection).where(Inspection.id.in_(inspection_ids)))
+            for i in session.exec(select(Inspection).where(col(Inspection.id).in_(inspection_ids)))
         }
     return related
 
@@ -94,8 +94,8 @@ def _co_units_and_indicators(details: bool):  # type: ignore[no-untyped-def]
     Built once: building it costs more than running it."""
     ids = bindparam("ids", expanding=True)
     co = select(
-        TicketCoUnit.ticket_id,
-        TicketCoUnit.unit_id,
+        col(TicketCoUnit.ticket_id),
+        col(TicketCoUnit.unit_id),
         cast(null(), Integer).label("indicator_id"),
         cast(null(), String).label("name"),
         cast(null(), String).label("unit"),
@@ -103,20 +103,20 @@ def _co_units_and_indicators(details: bool):  # type: ignore[no-untyped-def]
         cast(null(), Float).label("achieved"),
         cast(null(), Integer).label("position"),
         literal(0).label("part"),
-    ).where(TicketCoUnit.ticket_id.in_(ids))
+    ).where(col(TicketCoUnit.ticket_id).in_(ids))
     if not details:
         return co
     figures = select(
-        Indicator.ticket_id,
+        col(Indicator.ticket_id),
         cast(null(), Integer),
-        Indicator.id,
-        Indicator.name,
-        Indicator.unit,
-        Indicator.target,
-        Indicator.achieved,
-        Indicator.position,
+        col(Indicator.id),
+        col(Indicator.name),
+        col(Indicator.unit),
+        col(Indicator.target),
+        col(Indicator.achieved),
+        col(Indicator.position),
         literal(1),
-    ).where(Indicator.ticket_id.in_(ids))
+    ).where(col(Indicator.ticket_id).in_(ids))
     both = union_all(co, figures).subquery()
     return select(*both.c).order_by(both.c.part, both.c.position, both.c.indicator_id)
 

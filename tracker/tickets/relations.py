@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, true
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.db import READ_ONLY_KEY
 from tracker.org.directory import UnitRef, directory
@@ -124,7 +124,7 @@ def relation_condition(session: Session, user: User, relation: str) -> ColumnEle
     if relation == "anyone":
         return true()
     if relation == REPORTER:
-        return Ticket.reporter_id == user.id
+        return col(Ticket.reporter_id) == user.id
     if relation == RESPONSIBLE_UNIT and user.role == Role.CADRE:
         return _responsible_within(session, scope_roots(session, user) or ())
     if relation == INVOLVED_UNIT and user.role == Role.CADRE:
@@ -142,7 +142,7 @@ def _responsible_within(session: Session, roots: Sequence[UnitRef]) -> ColumnEle
     if found.covers_every_unit(roots):
         return true()
     ids = found.subtree_ids(roots)
-    return Ticket.responsible_unit_id.in_(ids) if ids else false()
+    return col(Ticket.responsible_unit_id).in_(ids) if ids else false()
 
 
 # --- recipients ------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def counts_as_leader(user: User) -> bool:
 
 def _leader_condition() -> ColumnElement[bool]:
     """`counts_as_leader` in SQL."""
-    return and_(User.role == Role.LEADER, User.is_enabled)
+    return and_(col(User.role) == Role.LEADER, col(User.is_enabled))
 
 
 def ancestor_ids(unit: Unit) -> list[int]:
@@ -168,10 +168,10 @@ def leaders_in_charge(session: Session, unit: Unit) -> list[User]:
     return list(
         session.exec(
             select(User)
-            .join(LeaderCharge, LeaderCharge.user_id == User.id)
-            .where(LeaderCharge.unit_id.in_(ancestor_ids(unit)), _leader_condition())
+            .join(LeaderCharge, col(LeaderCharge.user_id) == col(User.id))
+            .where(col(LeaderCharge.unit_id).in_(ancestor_ids(unit)), _leader_condition())
             .distinct()
-            .order_by(User.id)
+            .order_by(col(User.id))
         )
     )
 
@@ -183,8 +183,10 @@ def unit_cadres(session: Session, unit_ids: Sequence[int]) -> list[User]:
     return list(
         session.exec(
             select(User)
-            .where(User.unit_id.in_(unit_ids), User.role == Role.CADRE, User.is_enabled)
-            .order_by(User.id)
+            .where(
+                col(User.unit_id).in_(unit_ids), col(User.role) == Role.CADRE, col(User.is_enabled)
+            )
+            .order_by(col(User.id))
         )
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.evidence.models import Attachment
 from tracker.org.models import Role, User
@@ -50,12 +50,18 @@ def unit_reports(session: Session, ids: list[int]) -> dict[int, str]:
         return {}
     latest = (
         select(func.max(TicketEvent.id))
-        .join(User, User.id == TicketEvent.actor_id)
-        .where(TicketEvent.ticket_id.in_(ids), TicketEvent.comment != "", User.role == Role.CADRE)
-        .group_by(TicketEvent.ticket_id)
+        .join(User, col(User.id) == col(TicketEvent.actor_id))
+        .where(
+            col(TicketEvent.ticket_id).in_(ids),
+            col(TicketEvent.comment) != "",
+            col(User.role) == Role.CADRE,
+        )
+        .group_by(col(TicketEvent.ticket_id))
     )
     rows = session.exec(
-        select(TicketEvent.ticket_id, TicketEvent.comment).where(TicketEvent.id.in_(latest))
+        select(col(TicketEvent.ticket_id), col(TicketEvent.comment)).where(
+            col(TicketEvent.id).in_(latest)
+        )
     )
     return dict(rows.all())
 
@@ -70,13 +76,13 @@ def last_steps(
         return {}
     latest = (
         select(func.max(TicketEvent.id))
-        .where(TicketEvent.ticket_id.in_(ids), TicketEvent.transition.in_(names))
-        .group_by(TicketEvent.ticket_id)
+        .where(col(TicketEvent.ticket_id).in_(ids), col(TicketEvent.transition).in_(names))
+        .group_by(col(TicketEvent.ticket_id))
     )
     rows = session.exec(
         select(TicketEvent, User)
-        .join(User, User.id == TicketEvent.actor_id, isouter=True)
-        .where(TicketEvent.id.in_(latest))
+        .join(User, col(User.id) == col(TicketEvent.actor_id), isouter=True)
+        .where(col(TicketEvent.id).in_(latest))
     )
     steps = {}
     for event, actor in rows.all():
@@ -92,7 +98,7 @@ def evidence_counts(session: Session, ids: list[int]) -> dict[int, int]:
         return {}
     rows = session.exec(
         select(Attachment.ticket_id, func.count())
-        .where(Attachment.ticket_id.in_(ids))
-        .group_by(Attachment.ticket_id)
+        .where(col(Attachment.ticket_id).in_(ids))
+        .group_by(col(Attachment.ticket_id))
     )
     return dict(rows.all())

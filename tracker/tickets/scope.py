@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, false, func, or_, true
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
@@ -61,10 +61,12 @@ def co_operating(session: Session, units: Sequence[int]) -> ColumnElement[bool]:
     On PostgreSQL `id = ANY(ARRAY(SELECT ticket_id ...))`, evaluated once, so that beside a
     condition on the responsible unit both sides are index scans joined by a BitmapOr instead of
     a filter over every row of the state (EXPLAIN in bench/RESULTS.md)."""
-    co_tickets = select(TicketCoUnit.ticket_id).where(TicketCoUnit.unit_id.in_(units))
+    co_tickets = select(col(TicketCoUnit.ticket_id)).where(col(TicketCoUnit.unit_id).in_(units))
     if session.get_bind().dialect.name == "postgresql":
-        return Ticket.id == any_(func.array(co_tickets.scalar_subquery(), type_=ARRAY(Integer)))
-    return Ticket.id.in_(co_tickets)
+        return col(Ticket.id) == any_(
+            func.array(co_tickets.scalar_subquery(), type_=ARRAY(Integer))
+        )
+    return col(Ticket.id).in_(co_tickets)
 
 
 def visibility(session: Session, user: User) -> Visibility:
@@ -82,10 +84,10 @@ def visibility(session: Session, user: User) -> Visibility:
     if not units:
         return Visibility(false(), (false(),))
     co_side = co_operating(session, units)
-    responsible = Ticket.responsible_unit_id.in_(units)
+    responsible = col(Ticket.responsible_unit_id).in_(units)
     return Visibility(
         or_(responsible, co_side),
-        (responsible, and_(co_side, Ticket.responsible_unit_id.not_in(units))),
+        (responsible, and_(co_side, col(Ticket.responsible_unit_id).not_in(units))),
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
@@ -558,7 +558,7 @@ def _handover(
 
 def touch(session: Session, ticket: Ticket, now: datetime) -> None:
     """Record activity without bumping the version (a comment must not make forms stale)."""
-    session.exec(update(Ticket).where(Ticket.id == ticket.id).values(last_activity_at=now))
+    session.exec(update(Ticket).where(col(Ticket.id) == ticket.id).values(last_activity_at=now))
 
 
 def add_comment(

@@ -6,7 +6,7 @@ and the tests (which build the schema from the models) load them with `ensure_ta
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker.tickets.models import Category, StandardIndicator
 
@@ -119,7 +119,8 @@ def ensure_categories(session: Session) -> int:
             added += 1
     session.flush()
     parents = {
-        c.code: c.id for c in session.exec(select(Category).where(Category.parent_id.is_(None)))
+        c.code: c.id
+        for c in session.exec(select(Category).where(col(Category.parent_id).is_(None)))
     }
     for index, (code, _zh, _en, children) in enumerate(TAXONOMY, start=1):
         for offset, (child, czh, cen) in enumerate(children, start=1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tracker.tickets.models import TicketEvent
 
@@ -30,9 +30,9 @@ def events_page(
     continuing past event id `after` in that order."""
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
     if after is not None:
-        beyond = TicketEvent.id > after if order == "asc" else TicketEvent.id < after
+        beyond = col(TicketEvent.id) > after if order == "asc" else col(TicketEvent.id) < after
         stmt = stmt.where(beyond)
-    key = TicketEvent.id.asc() if order == "asc" else TicketEvent.id.desc()
+    key = col(TicketEvent.id).asc() if order == "asc" else col(TicketEvent.id).desc()
     rows = list(session.exec(stmt.order_by(key).limit(limit + 1)).all())
     return EventPage(rows[:limit], len(rows) > limit)
 
@@ -49,6 +49,6 @@ def latest_events(
     earlier = session.exec(
         select(func.count())
         .select_from(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.id < items[0].id)
+        .where(TicketEvent.ticket_id == ticket_id, col(TicketEvent.id) < items[0].id)
     ).one()
     return items, int(earlier)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, g, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from tracker.workflow.contrast import text_colour
@@ -17,7 +18,7 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 
 @bp.route("/workflow")
 @login_required
-def show():  # type: ignore[no-untyped-def]
+def show() -> ResponseReturnValue:
     from tracker.workflow.diagram import render_svg
 
     workflow = active_workflow()
