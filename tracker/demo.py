@@ -20,6 +20,7 @@ from tracker import migrate
 from tracker.clock import local_date, utcnow
 from tracker.db import session_scope
 from tracker.inspections.service import create_inspection, update_next_steps
+from tracker.modelbase import table_of
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
 from tracker.tickets import service
@@ -577,9 +578,9 @@ def bulk_demo(
             indicator_id += 1
             ticket_id += 1
             next_number += 1
-        connection.execute(insert(Ticket.__table__), ticket_rows)  # type: ignore[attr-defined]
-        connection.execute(insert(TicketEvent.__table__), event_rows)  # type: ignore[attr-defined]
-        connection.execute(insert(Indicator.__table__), indicator_rows)  # type: ignore[attr-defined]
+        connection.execute(insert(table_of(Ticket)), ticket_rows)
+        connection.execute(insert(table_of(TicketEvent)), event_rows)
+        connection.execute(insert(table_of(Indicator)), indicator_rows)
         session.commit()
         connection = session.connection()
         done += batch

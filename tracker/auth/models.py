@@ -14,7 +14,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     user_id: int = Field(foreign_key="user_account.id", index=True)
     name: str = Field(default="", max_length=100)
     token_hash: str = Field(max_length=64, unique=True)
@@ -41,7 +41,7 @@ class UserSession(SQLModel, table=True):
 
     __tablename__ = "user_session"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     user_id: int = Field(foreign_key="user_account.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     user_agent: str = Field(default="", max_length=200)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.auth.models import LoginThrottle
 from tracker.clock import as_utc
+from tracker.modelbase import table_of
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class DatabaseStore:
         return any(r.blocked_until and as_utc(r.blocked_until) > now for r in rows)
 
     def fail(self, keys: list[str], now: datetime, policy: ThrottlePolicy) -> None:
-        table = LoginThrottle.__table__  # type: ignore[attr-defined]
+        table = table_of(LoginThrottle)
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         cutoff = now - timedelta(seconds=policy.window_seconds)

@@ -18,6 +18,7 @@ from tracker.clock import as_utc
 from tracker.db import SQLITE_BUSY_TIMEOUT_MS
 from tracker.errors import NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
+from tracker.modelbase import table_of
 from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
 from tracker.org.service import charge_ids_column, note_charge_ids
@@ -94,7 +95,7 @@ def record_use(engine: Engine, token_id: int, now: datetime) -> None:
 
     The UPDATE is conditional, so several workers recording the same token at once write it once.
     """
-    table = ApiToken.__table__  # type: ignore[attr-defined]
+    table = table_of(ApiToken)
     due_before = now - LAST_USED_RESOLUTION
     statement = (
         update(table)

@@ -17,7 +17,7 @@ class IssuedDocument(SQLModel, table=True):
     __tablename__ = "issued_document"
     __table_args__ = (UniqueConstraint("year", "serial"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     key: str = Field(max_length=200, unique=True)
     year: int
     serial: int

@@ -26,7 +26,7 @@ class Attachment(SQLModel, table=True):
 
     __tablename__ = "attachment"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     # The transition event that cited this file as evidence (None until one does).
     event_id: int | None = Field(default=None, foreign_key="ticket_event.id", index=True)
@@ -77,7 +77,7 @@ class AttachmentMatch(SQLModel, table=True):
     __tablename__ = "attachment_match"
     __table_args__ = (UniqueConstraint("attachment_id", "other_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     attachment_id: int = Field(foreign_key="attachment.id")
     other_id: int = Field(foreign_key="attachment.id", index=True)
     kind: str = Field(max_length=8)
@@ -95,7 +95,7 @@ class PhotoHashBlock(SQLModel, table=True):
 
     __tablename__ = "photo_hash_block"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     count: int = 0
     data: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
 

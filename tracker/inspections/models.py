@@ -20,7 +20,7 @@ class InspectionKind(StrEnum):
 class Inspection(SQLModel, table=True):
     __tablename__ = "inspection"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     title: str = Field(max_length=200)
     kind: str = Field(default=InspectionKind.ROUTINE, max_length=16)
     started_on: date

@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 
 from tracker.evidence import storage
 from tracker.evidence.models import Attachment
+from tracker.modelbase import table_of
 from tracker.tickets.chain import (
     AuditKeys,
     current_keys,
@@ -34,7 +35,7 @@ from tracker.tickets.chain import (
 )
 from tracker.tickets.models import Ticket, TicketEvent
 
-_TICKET = Ticket.__table__  # type: ignore[attr-defined]
+_TICKET = table_of(Ticket)
 
 
 class BreakKind(StrEnum):

@@ -38,7 +38,7 @@ class Unit(SQLModel, table=True):
         Index("ix_unit_path_pattern", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=100)
     kind: str = Field(max_length=16)
@@ -66,7 +66,7 @@ class User(UserMixin, SQLModel, table=True):
 
     __tablename__ = "user_account"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     username: str = Field(max_length=64, unique=True)
     display_name: str = Field(default="", max_length=100)
     email: str | None = Field(default=None, max_length=254)

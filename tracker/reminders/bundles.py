@@ -26,6 +26,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from tracker.clock import as_utc, local_date
+from tracker.modelbase import table_of
 from tracker.reminders.channels import ChannelSettings
 from tracker.reminders.fanout import Message, fan_out
 from tracker.reminders.models import (
@@ -40,7 +41,7 @@ from tracker.reminders.models import (
 from tracker.reminders.outbox import OutboxWriter
 from tracker.reminders.policy import Policy
 
-OUTBOX = OutboxMessage.__table__
+OUTBOX = table_of(OutboxMessage)
 LOCK_ID = 1_700_017  # pg_advisory_xact_lock key of the gatherer
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tracker.clock import as_utc
+from tracker.modelbase import table_of
 from tracker.org.models import User
 from tracker.reminders.channels import (
     SMS,
@@ -38,7 +39,7 @@ from tracker.reminders.marks import DispatchResult, mark, mark_failed
 from tracker.reminders.models import OutboxMessage, OutboxStatus
 from tracker.reminders.policy import Policy
 
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+OUTBOX = table_of(OutboxMessage)
 MINUTE = timedelta(minutes=1)
 
 

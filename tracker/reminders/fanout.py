@@ -22,13 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from tracker.modelbase import table_of
 from tracker.org.models import Role, User
 from tracker.reminders.channels import ROBOT_PREFIX, SMS, ChannelSettings
 from tracker.reminders.models import BUNDLE_RULES, Robot, Rule
 from tracker.reminders.outbox import OutboxWriter
 
-USERS = User.__table__  # type: ignore[attr-defined]
-ROBOTS = Robot.__table__  # type: ignore[attr-defined]
+USERS = table_of(User)
+ROBOTS = table_of(Robot)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ class OutboxMessage(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     key: str = Field(max_length=200, unique=True)
     rule: str = Field(max_length=32)
     # How it goes out: "email", "sms", "webhook" or "robot:<id>" (see reminders/channels.py);
@@ -146,7 +146,7 @@ class Robot(SQLModel, table=True):
 
     __tablename__ = "robot"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     unit_id: int = Field(foreign_key="unit.id", index=True)
     kind: str = Field(max_length=16)  # channels.RobotKind
     name: str = Field(max_length=100)

@@ -10,15 +10,20 @@ No foreign keys: only the triggers write the rows, `tracker reports check-rollup
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import DDL, BigInteger, Column, Index, Table, Text, event
 from sqlmodel import Field, SQLModel
 
+from tracker.modelbase import table_of
 from tracker.reports import rollup_ddl
 from tracker.reports.rollup_ddl import FIGURES, FLOW, Rollup
 from tracker.tickets.models import Ticket
 
-_KEY = {"primary_key": True, "sa_column_kwargs": {"autoincrement": False}}
+
+def _key(max_length: int | None = None) -> Any:
+    """A column of the composite primary key: never autoincremented."""
+    return Field(primary_key=True, max_length=max_length, sa_column_kwargs={"autoincrement": False})
 
 
 class TicketRollup(SQLModel, table=True):
@@ -26,12 +31,12 @@ class TicketRollup(SQLModel, table=True):
 
     __tablename__ = FIGURES.table
 
-    responsible_unit_id: int = Field(**_KEY)
-    inspection_id: int = Field(**_KEY)  # 0: no inspection round
-    state: str = Field(max_length=32, **_KEY)
-    is_awaiting_verification: bool = Field(**_KEY)
-    resolution: str = Field(max_length=32, **_KEY)  # '': none
-    deadline: date = Field(**_KEY)  # rollup_ddl.NO_DEADLINE once the ticket is closed
+    responsible_unit_id: int = _key()
+    inspection_id: int = _key()  # 0: no inspection round
+    state: str = _key(max_length=32)
+    is_awaiting_verification: bool = _key()
+    resolution: str = _key(max_length=32)  # '': none
+    deadline: date = _key()  # rollup_ddl.NO_DEADLINE once the ticket is closed
     tickets: int = 0
     on_time_original: int = 0
     on_time_extended: int = 0
@@ -48,9 +53,9 @@ class TicketFlowRollup(SQLModel, table=True):
 
     __tablename__ = FLOW.table
 
-    slot: int = Field(**_KEY)  # seconds since 1970 (UTC) // rollup_ddl.SLOT_SECONDS
-    responsible_unit_id: int = Field(**_KEY)
-    inspection_id: int = Field(**_KEY)  # 0: no inspection round
+    slot: int = _key()  # seconds since 1970 (UTC) // rollup_ddl.SLOT_SECONDS
+    responsible_unit_id: int = _key()
+    inspection_id: int = _key()  # 0: no inspection round
     opened: int = 0
     closed: int = 0
 
@@ -66,7 +71,7 @@ class BulletinText(SQLModel, table=True):
     __tablename__ = "bulletin_text"
     __table_args__ = (Index("ix_bulletin_text_round", "inspection_id", "section", "unit_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     inspection_id: int = Field(foreign_key="inspection.id")
     section: str = Field(max_length=16)
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
@@ -86,7 +91,7 @@ def _attach_ddl(table: Table, rollup: Rollup) -> None:
     The table is made after `ticket`, which its triggers and functions refer to. DDL() formats
     its text with `%`: a literal one is doubled.
     """
-    table.add_is_dependent_on(Ticket.__table__)  # type: ignore[attr-defined]
+    table.add_is_dependent_on(table_of(Ticket))
     for dialect in ("postgresql", "sqlite"):
         for statement in rollup_ddl.install(rollup, dialect):
             ddl = DDL(statement.replace("%", "%%")).execute_if(dialect=dialect)
@@ -95,5 +100,5 @@ def _attach_ddl(table: Table, rollup: Rollup) -> None:
             event.listen(table, "before_drop", DDL(statement).execute_if(dialect=dialect))
 
 
-_attach_ddl(TicketRollup.__table__, FIGURES)  # type: ignore[attr-defined]
-_attach_ddl(TicketFlowRollup.__table__, FLOW)  # type: ignore[attr-defined]
+_attach_ddl(table_of(TicketRollup), FIGURES)
+_attach_ddl(table_of(TicketFlowRollup), FLOW)

@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from tracker.modelbase import table_of
 from tracker.org.models import User
 from tracker.tickets import events
 from tracker.tickets.history import open_histories
@@ -45,7 +46,7 @@ def reserve_codes(session: Session, prefix: str, year: int, count: int) -> list[
     write holds the database's only write lock until commit. So two transactions never get
     overlapping ranges, and a rolled-back one hands its range out again.
     """
-    counter = TicketCodeCounter.__table__  # type: ignore[attr-defined]
+    counter = table_of(TicketCodeCounter)
     dialect = session.get_bind().dialect.name
     upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(counter)
     statement = (
@@ -90,14 +91,14 @@ def write_tickets(
             for unit_id in item.co_unit_ids
         ]
         if co_units:
-            session.execute(insert(TicketCoUnit.__table__), co_units)  # type: ignore[attr-defined]
+            session.execute(insert(table_of(TicketCoUnit)), co_units)
         indicators = [
             {**indicator, "ticket_id": ticket.id, "position": position}
             for ticket, item in pairs
             for position, indicator in enumerate(item.indicators)
         ]
         if indicators:
-            session.execute(insert(Indicator.__table__), indicators)  # type: ignore[attr-defined]
+            session.execute(insert(table_of(Indicator)), indicators)
         event_ids = open_histories(
             session,
             tickets,

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
+from tracker.modelbase import table_of
 from tracker.tickets.chain import current_keys, event_fields, event_mac, head_seal
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
 
-_TICKET = Ticket.__table__  # type: ignore[attr-defined]
+_TICKET = table_of(Ticket)
 
 
 def append_event(
@@ -122,7 +123,7 @@ def open_histories(
         rows.append(row)
     if not rows:
         return []
-    table = TicketEvent.__table__  # type: ignore[attr-defined]
+    table = table_of(TicketEvent)
     # Matched by ticket (one event each) rather than `sort_by_parameter_order`, which SQLite
     # can only honour one row per statement.
     statement = insert(table).returning(table.c.ticket_id, table.c.id)

@@ -49,7 +49,7 @@ class Category(SQLModel, table=True):
 
     __tablename__ = "category"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     code: str = Field(max_length=32, unique=True)
     name_zh: str = Field(max_length=100)
     name_en: str = Field(max_length=100)
@@ -104,7 +104,7 @@ class Ticket(SQLModel, table=True):
     )
     __mapper_args__ = {"version_id_col": _ticket_version}
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     code: str = Field(max_length=32, unique=True)
     title: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -190,7 +190,7 @@ class Indicator(SQLModel, table=True):
 
     __tablename__ = "indicator"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     name: str = Field(max_length=100)
     unit: str = Field(default="", max_length=16)
@@ -221,7 +221,7 @@ class TicketEvent(SQLModel, table=True):
     __tablename__ = "ticket_event"
     __table_args__ = (Index("ix_ticket_event_ticket_id_id", "ticket_id", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     ticket_id: int = Field(foreign_key="ticket.id")
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     kind: str = Field(max_length=16)
@@ -257,7 +257,7 @@ class StandardIndicator(SQLModel, table=True):
     __tablename__ = "standard_indicator"
     __table_args__ = (UniqueConstraint("name", "unit"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush
     group_name: str = Field(default="", max_length=50)
     name: str = Field(max_length=100)
     unit: str = Field(default="", max_length=16)

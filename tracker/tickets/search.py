@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import DDL, ColumnElement, event, literal_column, or_
 
+from tracker.modelbase import table_of
 from tracker.tickets.models import Ticket
 
 SEARCH_COLUMNS = ("title", "description", "code", "tags", "requirement", "person_in_charge")
@@ -55,7 +56,7 @@ def search_condition(q: str, dialect: str) -> ColumnElement[bool]:
 
 for _statement in INDEX_DDL:
     event.listen(
-        Ticket.__table__,  # type: ignore[attr-defined]
+        table_of(Ticket),
         "after_create",
         DDL(_statement).execute_if(dialect="postgresql"),
     )
