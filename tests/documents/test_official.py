@@ -12,8 +12,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from helpers import NOW, pdf_info, pdf_text
 
+from tracker.documents.letterhead import Letterhead
 from tracker.documents.numbering import issue_number
-from tracker.documents.official import Letterhead, OfficialDocument
+from tracker.documents.official import OfficialDocument
 from tracker.documents.settings import DocumentSettings
 
 SETTINGS = DocumentSettings(

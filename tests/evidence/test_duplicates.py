@@ -189,7 +189,7 @@ def test_full_hash_blocks_are_read_once_and_a_changed_database_afresh(
     finally:
         event.remove(get_engine(app), "before_cursor_execute", watch)
     blobs = db.exec(select(PhotoHashBlock.data).order_by(PhotoHashBlock.id)).all()
-    direct = np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=duplicates._ENTRIES)
+    direct = np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=duplicates.entries_dtype())
     assert sorted(first["id"]) == sorted(second["id"]) == sorted(direct["id"])
     assert sorted(first["id"]) == sorted(a.id for a in stored)
     assert len(duplicates._FULL_BLOCKS) == 2  # blocks of 2, 2 and 1 photos
@@ -200,4 +200,6 @@ def test_full_hash_blocks_are_read_once_and_a_changed_database_afresh(
     db.exec(update(PhotoHashBlock).where(PhotoHashBlock.id == 2).values(data=swapped))
     db.commit()
     again = duplicates.stored_hashes(db)
-    assert list(again["id"][2:4]) == list(np.frombuffer(swapped, dtype=duplicates._ENTRIES)["id"])
+    assert list(again["id"][2:4]) == list(
+        np.frombuffer(swapped, dtype=duplicates.entries_dtype())["id"]
+    )

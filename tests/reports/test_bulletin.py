@@ -10,7 +10,7 @@ import docx
 from helpers import NOW
 from sqlmodel import select
 
-from tracker.documents.official import Letterhead
+from tracker.documents.letterhead import Letterhead
 from tracker.documents.settings import DocumentSettings
 from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin, fmt_number
 from tracker.reports.bulletin_docx import to_docx

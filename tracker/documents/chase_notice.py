@@ -16,8 +16,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
+from tracker.documents.letterhead import Letterhead, cn_date
 from tracker.documents.numbering import issue_number
-from tracker.documents.official import Letterhead, OfficialDocument, cn_date
 from tracker.documents.settings import DocumentSettings
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.i18n import service_gettext as _
@@ -173,6 +173,8 @@ def notice_content(
 
 def notice_docx(content: NoticeContent) -> bytes:
     """The notice as an official .docx (GB/T 9704 layout)."""
+    from tracker.documents.official import OfficialDocument  # python-docx: on first use
+
     document = OfficialDocument(content.letterhead)
     document.paragraph(content.intro)
     for finding in content.findings:

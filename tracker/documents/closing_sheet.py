@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
-from tracker.documents.official import Letterhead, OfficialDocument, TableRow, cn_date
+from tracker.documents.letterhead import Letterhead, TableRow, cn_date
 from tracker.documents.settings import DocumentSettings
 from tracker.errors import Conflict
 from tracker.evidence.models import Attachment, Purpose
@@ -133,6 +133,8 @@ def closing_sheet_docx(
         ),
     ]
     today = local_date(ticket.closed_at or ticket.verified_at or ticket.updated_at, tz)
+    from tracker.documents.official import OfficialDocument  # python-docx: on first use
+
     document = OfficialDocument(Letterhead(TITLE, "", today, settings))
     document.table(rows)
     return document.to_bytes(signed=False, colophon=False)

@@ -6,14 +6,15 @@ of 22 lines × 28 characters in 三号 (16 pt) 仿宋. Title in 二号 小标宋
 (odd pages right, even pages left, one character in). Fonts are set as East Asian fonts
 (`w:eastAsia`); the font table names a substitute (`w:altName`) and the GB2312 character set for
 each, so a machine without the official fonts still shows Chinese in a like face.
+
+python-docx (with lxml, ~8 MB a worker) is loaded with this module: callers import it in the
+function that writes a document, and take what describes one from tracker/documents/letterhead.py.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -24,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
-from tracker.documents.settings import DocumentSettings
+from tracker.documents.letterhead import Letterhead, TableRow, cn_date
 from tracker.safe_text import xml_text
 
 BODY_PT = 16  # 三号
@@ -55,30 +56,6 @@ FALLBACKS = {
     "楷体": "KaiTi",
     "宋体": "SimSun",
 }
-
-
-def cn_date(day: date) -> str:
-    """2026-06-05 → "2026年6月5日" (成文日期 in Arabic numerals, GB/T 9704 7.3.5)."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-@dataclass(frozen=True)
-class TableRow:
-    """A row of a form: its label, its text (lines split at "\\n"), pictures after it."""
-
-    label: str
-    text: str = ""
-    pictures: tuple[bytes, ...] = ()
-
-
-@dataclass(frozen=True)
-class Letterhead:
-    """What this one document prints besides its body: 文号, title, date, and the settings."""
-
-    title: str
-    number: str  # 文号; empty: none
-    issued_on: date
-    settings: DocumentSettings
 
 
 def _set_fonts(rpr, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -25,6 +26,9 @@ from tracker.org.models import User
 from tracker.tickets.models import Ticket
 from tracker.tickets.scope import visibility_condition
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -34,6 +38,8 @@ class Candidate:
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     return np.bitwise_count(values.view(np.uint64))
 
 
@@ -41,6 +47,8 @@ def near_copies(
     ids: np.ndarray, phashes: np.ndarray, dhashes: np.ndarray, phash: int, dhash: int
 ) -> list[tuple[int, int]]:
     """(id, phash distance) of every stored pair within both thresholds of (phash, dhash)."""
+    import numpy as np
+
     p_distance = _popcount(phashes ^ np.int64(phash))
     d_distance = _popcount(dhashes ^ np.int64(dhash))
     hits = np.nonzero((p_distance <= PHASH_MAX_DISTANCE) & (d_distance <= DHASH_MAX_DISTANCE))[0]
@@ -50,7 +58,15 @@ def near_copies(
 # Photos per PhotoHashBlock row (24 bytes each: a 96 KB blob when full).
 BLOCK_SIZE = 4096
 _ENTRY = struct.Struct("<qqq")
-_ENTRIES = np.dtype([("id", "<i8"), ("phash", "<i8"), ("dhash", "<i8")])
+
+
+@cache
+def entries_dtype() -> np.dtype:
+    """The numpy layout of `_ENTRY`. numpy is imported here, on the first upload or look-up, not
+    with the module: it costs each worker ~11 MB, and a worker serving pages never needs it."""
+    import numpy as np
+
+    return np.dtype([("id", "<i8"), ("phash", "<i8"), ("dhash", "<i8")])
 
 
 def pack_hashes(session: Session, attachment: Attachment) -> None:
@@ -80,6 +96,8 @@ _EDGE = _ENTRY.size
 
 def stored_hashes(session: Session) -> np.ndarray:
     """Every packed (id, phash, dhash) of the deployment, as one structured array."""
+    import numpy as np
+
     database = str(session.get_bind().url)
     size = func.length(PhotoHashBlock.data)
     heads = session.exec(
@@ -103,12 +121,12 @@ def stored_hashes(session: Session) -> np.ndarray:
             )
         )
         for block_id, count, data in rows:
-            fetched[block_id] = np.frombuffer(bytes(data), dtype=_ENTRIES)
+            fetched[block_id] = np.frombuffer(bytes(data), dtype=entries_dtype())
             if count >= BLOCK_SIZE:
                 _FULL_BLOCKS[keys[block_id]] = fetched[block_id]
     parts = [fetched.get(block_id, _FULL_BLOCKS.get(key)) for block_id, key in keys.items()]
     present = [part for part in parts if part is not None]
-    return np.concatenate(present) if present else np.empty(0, dtype=_ENTRIES)
+    return np.concatenate(present) if present else np.empty(0, dtype=entries_dtype())
 
 
 def _near_candidates(session: Session, attachment: Attachment) -> list[tuple[int, int]]:

@@ -10,8 +10,12 @@ from a step aside, does not (tests/evidence/test_duplicates.py).
 
 from __future__ import annotations
 
-import imagehash
+from typing import TYPE_CHECKING
+
 from PIL import Image, ImageStat
+
+if TYPE_CHECKING:
+    import imagehash
 
 # Pixels on the longer side (at least) of the reduced copy the hashes are computed from;
 # imagehash itself then scales to 32×32 (phash) and 9×8 (dhash).
@@ -39,6 +43,8 @@ def _as_int(image_hash: imagehash.ImageHash) -> int:
 def perceptual(upright: Image.Image) -> tuple[int, int] | None:
     """(phash, dhash) of a picture as it is shown (upright; best reduced to about
     HASH_SOURCE_SIDE first: images.reduced_upright); None for a featureless picture."""
+    import imagehash  # with numpy ~11 MB: only a worker that takes photos loads it
+
     gray = upright.convert("L")
     if ImageStat.Stat(gray).stddev[0] < _MIN_CONTRAST:
         return None

@@ -11,16 +11,14 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import cache
 
-import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tracker.evidence.exif import PhotoFacts, read_facts
 from tracker.evidence.fingerprint import HASH_SOURCE_SIDE, perceptual
 from tracker.evidence.sniff import FileType
 from tracker.i18n import service_gettext as _
-
-pillow_heif.register_heif_opener()
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heif": "HEIF"}
 # Decompression bombs under the pixel limit: a picture of more than BOMB_FLOOR_PIXELS must bring
@@ -58,7 +56,17 @@ class ProcessedImage:
     display: bytes | None = None  # a JPEG rendition, for types browsers cannot show (HEIC)
 
 
+@cache
+def _open_heif_too() -> None:
+    """Teach Pillow HEIC/HEIF, on the first image opened: pillow-heif costs a worker that only
+    serves pages ~4 MB (bench/RESULTS.md, round 5)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def _open(data: bytes, kind: FileType, max_pixels: int) -> Image.Image:
+    _open_heif_too()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.documents.official import cn_date
+from tracker.documents.letterhead import cn_date
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
 from tracker.reports.bulletin_problems import ProblemGroup, draft, problem_groups

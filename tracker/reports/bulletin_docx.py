@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from tracker.clock import local_date
+from tracker.documents.letterhead import Letterhead
 from tracker.documents.numbering import issue_number
-from tracker.documents.official import Letterhead, OfficialDocument
 from tracker.documents.settings import DocumentSettings
 from tracker.org.models import User
 from tracker.reports.bulletin import Bulletin
@@ -51,6 +51,8 @@ def _date(text: str | None) -> date | None:
 
 
 def to_docx(bulletin: Bulletin, letterhead: Letterhead) -> bytes:
+    from tracker.documents.official import OfficialDocument  # python-docx: on first use
+
     document = OfficialDocument(letterhead)
     for block in bulletin.blocks():
         if block.kind == "heading":

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from flask_babel import force_locale
 from sqlmodel import Session
 
-from tracker.documents.official import cn_date
+from tracker.documents.letterhead import cn_date
 from tracker.org.models import User
 from tracker.reminders.supervision import SupervisionPolicy
 from tracker.reports.bulletin import EXTRA_SECTIONS, Block, Bulletin, ExtraSection, fmt_number
