@@ -43,7 +43,8 @@ class Permission(StrEnum):
 
 ANY: Final = "any"
 
-RULES: Final[Mapping[Permission, Mapping[Role, str]]] = {
+# Keyed by role names: a Role is a str, and callers hold a user's role as a str.
+RULES: Final[Mapping[Permission, Mapping[str, str]]] = {
     # A leader files for the units in their charge: they could not see a finding filed elsewhere.
     Permission.FILE_FINDINGS: {Role.INSPECTOR: ANY, Role.ADMIN: ANY, Role.LEADER: LEADER_IN_CHARGE},
     Permission.IMPORT_HISTORY: {Role.INSPECTOR: ANY, Role.ADMIN: ANY},

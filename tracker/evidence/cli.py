@@ -71,7 +71,7 @@ def backfill_command(limit: int | None) -> None:
     before-photo. Idempotent and resumable: only attachments not yet examined are read, each
     recorded in its own short transaction. Unreadable files are listed at the end and stay
     pending (exit status 1); the rest are done."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     settings = UploadSettings.from_config(app.config)
     with session_scope(app, write=False) as session:
         total = backfill.count_pending(session)

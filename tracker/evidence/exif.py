@@ -74,7 +74,7 @@ def parse_taken_at(stamp: object, offset: object, zone: tzinfo) -> datetime | No
 
 def _degrees(value: object, ref: object, negative: str) -> float | None:
     try:
-        degrees, minutes, seconds = (float(part) for part in value)  # type: ignore[union-attr]
+        degrees, minutes, seconds = (float(part) for part in value)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     result = degrees + minutes / 60 + seconds / 3600

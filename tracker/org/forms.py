@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
@@ -17,7 +19,7 @@ UNIT_KIND_LABELS = {
     UnitKind.ASSISTANCE: _l("Assistance unit"),
     UnitKind.TEAM: _l("Village work team"),
 }
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, Any] = {  # role name → lazy label
     Role.ADMIN: _l("Administrator"),
     Role.INSPECTOR: _l("Inspector"),
     Role.CADRE: _l("Cadre"),

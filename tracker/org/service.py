@@ -230,7 +230,7 @@ def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
         .select_from(Unit)
         .where(
             Unit.parent_id.is_(None),  # type: ignore[union-attr]
-            Unit.id.not_in(tops),  # type: ignore[union-attr]
+            Unit.id.not_in(tops),
         )
     )
     return session.exec(others).one() == 0

@@ -20,10 +20,12 @@ item into two messages.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from tracker.clock import as_utc, local_date
 from tracker.modelbase import table_of
@@ -114,7 +116,13 @@ def _gather(conn: Connection, now: datetime, policy: Policy, channels: ChannelSe
     return made
 
 
-def _bundle(conn: Connection, writer: OutboxWriter, held, now: datetime, policy: Policy):  # type: ignore[no-untyped-def]
+def _bundle(
+    conn: Connection,
+    writer: OutboxWriter,
+    held: Sequence[Row[*tuple[Any, ...]]],
+    now: datetime,
+    policy: Policy,
+) -> list[Message]:
     """The daily and notices messages that are ready, their items marked bundled."""
     today = local_date(now, policy.timezone).isoformat()
     scheduled: dict[int, list[int]] = defaultdict(list)
@@ -134,6 +142,7 @@ def _bundle(conn: Connection, writer: OutboxWriter, held, now: datetime, policy:
     had_daily = set(writer.existing(list(daily_keys.values()))) if daily_keys else set()
     notice_ready = now - timedelta(minutes=policy.notice_window_minutes)
     bundles: dict[str, tuple[str, int, list[int]]] = {}
+    rule: str
     rows = []
     for uid in sorted(set(scheduled) | set(notices)):
         if uid in scheduled and daily_keys[uid] not in had_daily:
@@ -160,5 +169,5 @@ def _bundle(conn: Connection, writer: OutboxWriter, held, now: datetime, policy:
     return made
 
 
-def _ids(conn: Connection, keys: list[str]):  # type: ignore[no-untyped-def]
+def _ids(conn: Connection, keys: list[str]) -> Sequence[Row[Any, Any]]:
     return conn.execute(select(OUTBOX.c.key, OUTBOX.c.id).where(OUTBOX.c.key.in_(keys))).all()

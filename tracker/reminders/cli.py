@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from tracker.clock import as_utc
@@ -39,7 +40,7 @@ def reminders_group() -> None:
 @with_appcontext
 def sweep_command(now_text: str | None) -> None:
     """Plan due reminders into the outbox and send them, once, then exit."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     result = jobs.sweep(app, _parse_now(now_text))
     d = result.dispatch
     click.echo(
@@ -49,7 +50,7 @@ def sweep_command(now_text: str | None) -> None:
     )
 
 
-def build_scheduler(app, scheduler_class=None):  # type: ignore[no-untyped-def]
+def build_scheduler(app: Flask, scheduler_class: type | None = None) -> tuple[Any, int]:
     """A scheduler with the sweep job: coalesced, with a misfire grace time, explicit id."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -82,7 +83,7 @@ def scheduler_command() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     scheduler, minutes = build_scheduler(app)
     log.info("scheduler started: sweep every %d minutes; Ctrl+C to stop", minutes)
     click.echo(f"Reminder scheduler: sweeping every {minutes} minutes (Ctrl+C to stop).")

@@ -122,7 +122,7 @@ def _wait(engine: Engine, row: OutboxMessage, until: datetime, status: str, erro
     """Put the row back until `until` without counting the attempt."""
     mark(
         engine,
-        [row.id],  # type: ignore[list-item]
+        [row.id],
         status=status,
         next_attempt_at=until,
         attempts=max(row.attempts - 1, 0),
@@ -157,7 +157,7 @@ def send(
     if answer.outcome == Outcome.SENT:
         mark(
             engine,
-            [row.id],  # type: ignore[list-item]
+            [row.id],
             status=OutboxStatus.SENT,
             sent_at=now,
             subject=message.subject[:300],
@@ -171,7 +171,7 @@ def send(
         _wait(engine, row, pacer.paused[row.channel], OutboxStatus.FAILED, error)
         result.failed += 1
     elif answer.outcome == Outcome.PERMANENT:
-        mark(engine, [row.id], status=OutboxStatus.GIVEN_UP, last_error=error[:1000])  # type: ignore[list-item]
+        mark(engine, [row.id], status=OutboxStatus.GIVEN_UP, last_error=error[:1000])
         result.given_up += 1
     else:
         mark_failed(engine, [row], error, now, policy, result)

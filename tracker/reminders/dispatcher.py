@@ -17,15 +17,19 @@ import smtplib
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, cast
 
 from flask import current_app
-from flask_mail import Connection, Message
+from flask_mail import Connection, Mail, Message
+from sqlalchemy import select as sa_select
 from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.calendar.workdays import WorkdayCalendar
 from tracker.org.models import Role, Unit, User
@@ -61,22 +65,22 @@ from tracker.workflow.definition import WorkflowDefinition
 log = logging.getLogger(__name__)
 
 TICKET_COLUMNS = (
-    Ticket.id,
-    Ticket.code,
-    Ticket.title,
-    Ticket.responsible_unit_id,
-    Ticket.deadline,
-    Ticket.version,
-    Ticket.state,
-    Ticket.is_awaiting_verification,
-    Ticket.return_requested_at,  # a return (退单) stops the clock (tickets/status.py)
+    col(Ticket.id),
+    col(Ticket.code),
+    col(Ticket.title),
+    col(Ticket.responsible_unit_id),
+    col(Ticket.deadline),
+    col(Ticket.version),
+    col(Ticket.state),
+    col(Ticket.is_awaiting_verification),
+    col(Ticket.return_requested_at),  # a return (退单) stops the clock (tickets/status.py)
 )
 
 
 class TimeoutConnection(Connection):
     """Flask-Mail's connection with a socket timeout: a silent server cannot hang the sender."""
 
-    def __init__(self, mail, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, mail: Mail, timeout: float) -> None:
         super().__init__(mail)
         self.timeout = timeout
 
@@ -91,13 +95,18 @@ class TimeoutConnection(Connection):
             host.login(mail.username, mail.password)
         return host
 
-    def __exit__(self, exc_type, exc_value, tb) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         # The server may have gone away after the batch: nothing left to say to it.
         with contextlib.suppress(smtplib.SMTPException, OSError):
-            super().__exit__(exc_type, exc_value, tb)
+            super().__exit__(exc_type, exc_value, tb)  # type: ignore[arg-type]  # Flask-Mail: never None, but is
 
 
-def claimable(now: datetime, limit: int):  # type: ignore[no-untyped-def]
+def claimable(now: datetime, limit: int) -> SelectOfScalar[int]:
     """The ids of the earliest `limit` sendable rows due at `now`, locked, skipping rows another
     dispatcher holds (PostgreSQL; SQLite takes the whole database with BEGIN IMMEDIATE)."""
     return (
@@ -151,7 +160,7 @@ def _bundle_of(row: OutboxMessage) -> int | None:
 def _reaches(row: OutboxMessage, user: User, targets: dict[int, deliver.Target | None]) -> bool:
     if row.channel == EMAIL:
         return bool(user.email)
-    return targets.get(row.id) is not None  # type: ignore[arg-type]
+    return targets.get(row.id) is not None
 
 
 def _targets(
@@ -181,7 +190,8 @@ def _targets(
             )
             .order_by(col(User.id))
         ):
-            mobiles[unit_id].append(mobile)  # type: ignore[index]
+            if unit_id is not None and mobile is not None:
+                mobiles[unit_id].append(mobile)
     found: dict[int, deliver.Target | None] = {}
     for row in rows:
         user = users.get(row.recipient_id)
@@ -198,7 +208,7 @@ def _targets(
                 target = deliver.Target(
                     robot.kind, user, robot.webhook_url, robot.secret, tuple(mobiles[robot.unit_id])
                 )
-        found[row.id] = target  # type: ignore[index]
+        found[row.id] = target
     return found
 
 
@@ -226,7 +236,7 @@ def _prepare(
     channels: ChannelSettings,
 ) -> _Batch:
     rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(list(ids)))).all()
-    items: dict[int, list[OutboxMessage]] = defaultdict(list)
+    items: dict[int | None, list[OutboxMessage]] = defaultdict(list)
     bundle_ids = [b for b in (_bundle_of(row) for row in rows) if b is not None]
     if bundle_ids:
         for item in session.exec(
@@ -234,17 +244,20 @@ def _prepare(
             .where(col(OutboxMessage.bundle_id).in_(bundle_ids))
             .order_by(col(OutboxMessage.id))
         ):
-            items[item.bundle_id].append(item)  # type: ignore[index]
+            items[item.bundle_id].append(item)
     ticket_ids: set[int] = set()
     for row in [*rows, *(item for group in items.values() for item in group)]:
         if row.ticket_id:
             ticket_ids.add(row.ticket_id)
         ticket_ids.update(row.payload.get("ticket_ids", ()))
     # Only the columns a mail and the re-check need (rows read like tickets), not ORM objects.
+    # The rows have the columns `view` and `_still_due` read of a Ticket: typed as one.
     tickets = (
         {
-            t.id: t
-            for t in session.exec(select(*TICKET_COLUMNS).where(col(Ticket.id).in_(ticket_ids)))
+            t.id: cast(Ticket, t)
+            for t in session.execute(
+                sa_select(*TICKET_COLUMNS).where(col(Ticket.id).in_(ticket_ids))
+            )
         }
         if ticket_ids
         else {}
@@ -303,7 +316,9 @@ def _prepare(
             batch.cancelled.append((row.id, f"recipient cannot be reached by {row.channel}"))
             continue
         if row.channel != EMAIL:
-            batch.targets[row.id] = targets[row.id]  # type: ignore[index,assignment]
+            target = targets[row.id]
+            assert target is not None  # _reaches
+            batch.targets[row.id] = target
         if row.rule not in BUNDLE_RULES:
             found = views(row, user, row.channel)
             if isinstance(found, str):
@@ -313,7 +328,7 @@ def _prepare(
             continue
         digest = Digest()
         kept: list[tuple[OutboxMessage, list[TicketView]]] = []
-        for item in items.get(_bundle_of(row), ()):  # type: ignore[arg-type]
+        for item in items.get(_bundle_of(row), ()):
             found = views(item, user, row.channel)
             if isinstance(found, str):
                 if row.channel == EMAIL:  # the items are the e-mail row's: a later plan may revive
@@ -417,7 +432,7 @@ def dispatch_batch(
                 remaining.pop(0)  # another dispatcher owns it now
                 continue
             if row.channel != EMAIL:
-                target = batch.targets[row.id]  # type: ignore[index]
+                target = batch.targets[row.id]
                 deliver.send(engine, row, message, target, channels, policy, clock(), pacer, result)
                 remaining.pop(0)
                 continue
@@ -496,7 +511,7 @@ def _refused(
 def dispatch(
     engine: Engine,
     now: datetime,
-    config,  # type: ignore[no-untyped-def]
+    config: Mapping[str, Any],
     workflow: WorkflowDefinition,
     calendar: WorkdayCalendar | None = None,
     max_batches: int = 1000,

@@ -112,7 +112,7 @@ def _notice(
     if transition:
         payload["action"] = transition.label(locale)
     return Notice(
-        id=row.id,  # type: ignore[arg-type]
+        id=row.id,
         rule=row.rule,
         text=str(subject_for(row.rule, payload, view, count)),
         created_at=row.created_at,
@@ -137,7 +137,7 @@ def mark_read(session: Session, user: User, ids: Sequence[int] | None, now: date
         if not ids:
             return 0
         stmt = stmt.where(col(OutboxMessage.id).in_(list(ids)))
-    return session.exec(stmt).rowcount  # type: ignore[call-overload]
+    return session.exec(stmt).rowcount
 
 
 def ticket_of(session: Session, user: User, notice_id: int) -> int | None:

@@ -30,7 +30,7 @@ class DispatchResult:
         self.paced += other.paced
 
 
-def mark(engine: Engine, ids: Sequence[int], **values) -> None:  # type: ignore[no-untyped-def]
+def mark(engine: Engine, ids: Sequence[int], **values: object) -> None:
     if not ids:
         return
     with engine.begin() as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import make_msgid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -21,7 +21,7 @@ from tracker.workflow.definition import WorkflowDefinition
 if TYPE_CHECKING:
     from tracker.reminders.digest import Digest
 
-LEVEL_RULES = {Rule.ESCALATE: "yellow", Rule.RED: "red"}
+LEVEL_RULES: dict[str, str] = {Rule.ESCALATE: "yellow", Rule.RED: "red"}
 
 
 @dataclass
@@ -131,7 +131,7 @@ def build_digest_message(
     message_id, headers = mail_headers(config.get("BASE_URL", ""), None, True)
     message = Message(
         subject=subject,
-        recipients=[recipient.email],
+        recipients=[cast(str, recipient.email)],
         body=text,
         html=html,
         sender=config.get("MAIL_DEFAULT_SENDER"),
@@ -185,7 +185,7 @@ def build_message(
     )
     message = Message(
         subject=subject,
-        recipients=[recipient.email],
+        recipients=[cast(str, recipient.email)],
         body=text,
         html=html,
         sender=config.get("MAIL_DEFAULT_SENDER"),

@@ -102,9 +102,9 @@ def notify_filed(
     """New tickets: tell each one's responsible unit (its cadres and the assignee) and its
     co-operating units, as `recipients_for` would, with one query for the cadres of them all."""
     units = {f.ticket.responsible_unit_id for f in filed}.union(*(f.co_unit_ids for f in filed))
-    cadres: dict[int, list[User]] = defaultdict(list)
+    cadres: dict[int | None, list[User]] = defaultdict(list)
     for cadre in unit_cadres(session, sorted(units)):
-        cadres[cadre.unit_id].append(cadre)  # type: ignore[index]
+        cadres[cadre.unit_id].append(cadre)
     assignee_ids = {f.ticket.assignee_id for f in filed} - {None}
     assignees: dict[int, User] = {}
     if assignee_ids:

@@ -165,7 +165,7 @@ class OutboxWriter:
 
     def insert(self, rows: Iterable[tuple]) -> int:
         """Insert `Row`s, each optionally followed by its channel."""
-        params = []
+        params: list[tuple[Any, ...] | dict[str, Any]] = []
         for row in rows:
             key, rule, recipient, ticket, version, deadline, payload, send_at = row[:8]
             channel = row[8] if len(row) > 8 else "email"
@@ -198,9 +198,9 @@ class OutboxWriter:
         return max(result.rowcount, 0)
 
     def revive(self, rows: Sequence[Row]) -> int:
-        groups: dict[tuple[int, datetime], list[str]] = defaultdict(list)
+        groups: dict[tuple[int | None, datetime], list[str]] = defaultdict(list)
         for row in rows:
-            groups[(row[4], row[7])].append(row[0])  # type: ignore[index]
+            groups[(row[4], row[7])].append(row[0])
         revived = 0
         for (version, send_at), keys in groups.items():
             result = self.conn.execute(

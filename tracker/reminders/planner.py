@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from tracker.calendar.service import load_calendar
 from tracker.clock import as_utc, local_date
@@ -98,11 +99,11 @@ def candidate_tickets(
     """
     clock_states = [s.key for s in workflow.states.values() if s.clock]
     horizon = due_horizon(counter, max((*policy.before_days, 0)))
-    window = [Ticket.deadline <= horizon]
+    window = [col(Ticket.deadline) <= horizon]
     if policy.stale_after_days > 0:
-        window.append(Ticket.last_activity_at < stale_cutoff(policy, counter.today))
-    rows = session.exec(
-        select(
+        window.append(col(Ticket.last_activity_at) < stale_cutoff(policy, counter.today))
+    rows = session.execute(
+        sa_select(
             col(Ticket.id),
             col(Ticket.version),
             col(Ticket.deadline),
@@ -112,11 +113,11 @@ def candidate_tickets(
         )
         .where(
             col(Ticket.state).in_(clock_states),
-            Ticket.is_awaiting_verification == False,  # noqa: E712
+            col(Ticket.is_awaiting_verification) == False,  # noqa: E712
             col(Ticket.return_requested_at).is_(None),  # a return (退单) waits for the dispatcher
             or_(*window),
         )
-        .order_by(Ticket.id)
+        .order_by(col(Ticket.id))
     ).all()
     return [OpenTicket(*row) for row in rows]
 
@@ -147,7 +148,9 @@ def plan(
     append = rows.append
     cover = covered.add
 
-    def remind(prefix: str, rule: Rule, people: Iterable[int], ticket, payload: dict) -> None:  # type: ignore[no-untyped-def]
+    def remind(
+        prefix: str, rule: Rule, people: Iterable[int], ticket: OpenTicket, payload: dict
+    ) -> None:
         """One row per recipient: key `prefix:user`, tied to the ticket's version and deadline."""
         for user_id in people:
             cover(ticket.id)

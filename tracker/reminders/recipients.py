@@ -22,11 +22,11 @@ class Directory:
         self.units: dict[int, Unit] = {u.id: u for u in session.exec(select(Unit))}
         users = session.exec(select(User).where(User.is_enabled)).all()
         self.users: dict[int, User] = {u.id: u for u in users}
-        self.cadres_by_unit: dict[int, list[User]] = defaultdict(list)
+        self.cadres_by_unit: dict[int | None, list[User]] = defaultdict(list)
         self.inspectors: list[User] = []
         for user in users:
             if counts_as_cadre(user):
-                self.cadres_by_unit[user.unit_id].append(user)  # type: ignore[index]
+                self.cadres_by_unit[user.unit_id].append(user)
             elif user.role == Role.INSPECTOR:
                 self.inspectors.append(user)
         self.leaders_by_unit: dict[int, list[User]] = defaultdict(list)

@@ -14,7 +14,7 @@ from tracker.reminders.channels import RobotKind, mask
 from tracker.reminders.models import Robot
 
 # The query parameter that carries each kind's key in its webhook URL.
-KEY_PARAMETER = {RobotKind.WECOM: "key", RobotKind.DINGTALK: "access_token"}
+KEY_PARAMETER: dict[str, str] = {RobotKind.WECOM: "key", RobotKind.DINGTALK: "access_token"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def check(kind: str, name: str, url: str) -> dict[str, str]:
     if not name.strip() or len(name) > 100:
         errors["name"] = _("a name of 1 to 100 characters")
     parts = urlsplit(url)
-    key = KEY_PARAMETER.get(kind)  # type: ignore[call-overload]
+    key = KEY_PARAMETER.get(kind)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         errors["url"] = _("the robot's webhook address, starting with https://")
     elif key and not parse_qs(parts.query).get(key):
@@ -93,7 +93,7 @@ def list_robots(session: Session) -> list[RobotView]:
     ).all()
     return [
         RobotView(
-            id=robot.id,  # type: ignore[arg-type]
+            id=robot.id,
             unit=unit_name,
             kind=robot.kind,
             name=robot.name,

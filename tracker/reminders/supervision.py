@@ -40,7 +40,9 @@ class SupervisionPolicy:
     @staticmethod
     def report_since(ticket: Ticket, tz: str) -> date:
         """The local day the report count starts from: the last report, or supervision's start."""
-        return local_date(ticket.progress_reported_at or ticket.supervised_at, tz)
+        since = ticket.progress_reported_at or ticket.supervised_at
+        assert since is not None  # asked of supervised findings only
+        return local_date(since, tz)
 
     def report_due(self, waited: int) -> bool:
         """Whether a progress report is due (overdue) after `waited` days without one."""

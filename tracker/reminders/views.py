@@ -213,7 +213,7 @@ def notifications() -> ResponseReturnValue:
         if mobile and not MOBILE.fullmatch(mobile):
             errors["mobile"] = _("a mobile number of 11 digits, or nothing")
         else:
-            user = session.get(User, current_user.id)
+            user = session.get_one(User, current_user.id)
             user.is_mail_opted_out = request.form.get("reminders") != "on"
             user.mobile = mobile or None
             user.notify_channels = [c for c in offered if c in request.form.getlist("channels")]
@@ -221,7 +221,7 @@ def notifications() -> ResponseReturnValue:
             session.commit()
             flash(_("Your mail settings were saved."), "success")
             return redirect(url_for("reminders.notifications"))
-    user = session.get(User, current_user.id)
+    user = session.get_one(User, current_user.id)
     page = render_template(
         "reminders/notifications.html",
         is_leader=current_user.role == Role.LEADER,

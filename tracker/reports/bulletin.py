@@ -189,7 +189,7 @@ def selection_condition(selection: Selection, tz: str):  # type: ignore[no-untyp
 
 def _measures_by_group(
     session: Session, condition, units: Mapping[int, Unit]
-) -> dict[int, list[Figure]]:  # type: ignore[no-untyped-def]
+) -> dict[int, list[Figure]]:
     """Achieved figures of the tickets `condition` selects, summed per township and indicator."""
     stmt = (
         select(

@@ -78,7 +78,7 @@ def _bulletin_page(
     form: NextStepsForm | None = None,
     problems_form: BulletinTextForm | None = None,
     status: int = 200,
-):  # type: ignore[no-untyped-def]
+):
     """The preview of `selection`'s bulletin; a refused form comes back with its text."""
     session = get_session()
     document = None

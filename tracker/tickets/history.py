@@ -85,7 +85,7 @@ def append_event(
 
 def _forget_head(session: Session, ticket_id: int) -> None:
     """Expire the head columns of a loaded ticket: the UPDATE above went around the ORM."""
-    ticket = session.identity_map.get((Ticket, (ticket_id,), None))  # type: ignore[arg-type]
+    ticket = session.identity_map.get((Ticket, (ticket_id,), None))
     if ticket is not None:
         session.expire(ticket, ["history_count", "history_head", "history_seal"])
 
@@ -145,5 +145,5 @@ def open_histories(
         heads,
     )
     for ticket in tickets:
-        _forget_head(session, ticket.id)  # type: ignore[arg-type]
+        _forget_head(session, ticket.id)
     return [ids[ticket.id] for ticket in tickets]

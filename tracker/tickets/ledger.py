@@ -34,7 +34,7 @@ from tracker.workflow.definition import WorkflowDefinition
 
 # --- the spreadsheet's vocabulary --------------------------------------------------------------
 
-SOURCE_NAMES = {
+SOURCE_NAMES: dict[str, str] = {
     Source.INSPECTION: "督查检查",
     Source.UNANNOUNCED: "督查暗访",
     Source.CENTRAL_INSPECTION: "中央巡视反馈",
@@ -42,8 +42,16 @@ SOURCE_NAMES = {
     Source.CITIZEN: "群众反映",
     Source.OTHER: "其他",
 }
-SEVERITY_NAMES = {Severity.LOW: "轻微", Severity.NORMAL: "一般", Severity.HIGH: "严重"}
-_SEVERITY_ALIASES = {"较轻": Severity.LOW, "普通": Severity.NORMAL, "较重": Severity.HIGH}
+SEVERITY_NAMES: dict[str, str] = {
+    Severity.LOW: "轻微",
+    Severity.NORMAL: "一般",
+    Severity.HIGH: "严重",
+}
+_SEVERITY_ALIASES: dict[str, str] = {
+    "较轻": Severity.LOW,
+    "普通": Severity.NORMAL,
+    "较重": Severity.HIGH,
+}
 
 # Import columns: header → field. 标题 may be left out: the description's first line is used.
 IMPORT_HEADERS: dict[str, str] = {

@@ -189,7 +189,7 @@ def _title_rows(sheet: Any, title: LedgerTitle, count: int) -> None:
 
 def write_ledger(
     session: Session,
-    stmt,  # type: ignore[no-untyped-def]
+    stmt,
     sort: str,
     workflow: WorkflowDefinition,
     now: datetime,

@@ -139,7 +139,7 @@ def role_queue(user: User) -> TicketFilter:
 
 def filter_from_request(
     args, user: User, workflow: WorkflowDefinition
-) -> tuple[TicketFilter, bool]:  # type: ignore[no-untyped-def]
+) -> tuple[TicketFilter, bool]:
     """The list's filter from a query string, or the role's queue when none is given.
 
     Returns the filter and whether it is the role queue (which shows open items only).
