@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from tracker import create_app, migrate
 from tracker.config import ConfigError
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app() -> Flask:
     """The app, or a one-line "Error: KEY: problem" (not a traceback) when settings are wrong."""
     try:
         return create_app()

@@ -56,6 +56,8 @@ def current_revision(app: Flask) -> str | None:
 DDL_MANAGED_INDEXES = frozenset({search.INDEX_NAME})
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Alembic's `include_object` hook: leave the DDL-managed objects out of comparisons."""
     return not (type_ == "index" and name in DDL_MANAGED_INDEXES)

@@ -98,7 +98,9 @@ def megabytes(size: int) -> str:
     return quantity(round(size / 1024 / 1024, 1))
 
 
-def register_nav(app: Flask, endpoint: str, label, permission: Permission | None = None) -> None:  # type: ignore[no-untyped-def]
+def register_nav(
+    app: Flask, endpoint: str, label: object, permission: Permission | None = None
+) -> None:
     """Add a link to the main menu (for the roles holding `permission`, or everyone signed in)."""
     app.extensions.setdefault("nav_links", []).append((endpoint, label, permission))
 

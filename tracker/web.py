@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, jsonify, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker.db import get_session
 from tracker.errors import NotFound as ServiceNotFound
 from tracker.extensions import login_manager
+
+if TYPE_CHECKING:
+    from tracker.org.models import User
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +35,7 @@ log = logging.getLogger(__name__)
 UPLOAD_SCRIPT_HEADER = "X-Upload-Progress"
 
 
-def go_to(url: str) -> Response:
+def go_to(url: str) -> WerkzeugResponse:
     """Where a form sends the browser next: a redirect, or, to the upload script, the address as
     JSON (a redirect would be followed inside the script and eat the flashed messages, which
     must wait for the page the script then opens)."""
@@ -28,7 +44,7 @@ def go_to(url: str) -> Response:
     return redirect(url)
 
 
-def _blueprints():  # type: ignore[no-untyped-def]
+def _blueprints() -> list[Blueprint]:
     from tracker.api.views import bp as api_bp
     from tracker.auth.account_views import bp as account_bp
     from tracker.auth.token_views import bp as tokens_bp
@@ -67,7 +83,7 @@ def _blueprints():  # type: ignore[no-untyped-def]
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+def _load_user(user_id: str) -> User | None:
     from tracker.auth.guard import load_signed_in_user
 
     return load_signed_in_user(user_id)
@@ -98,12 +114,12 @@ def _is_private(response: Response) -> bool:
     return request.path.startswith("/api/") or "_user_id" in session
 
 
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     """200 when the database answers; otherwise the outage answer (503, Retry-After)."""
     from tracker.ops.outage import unavailable_response
 
     try:
-        get_session().exec(text("SELECT 1"))
+        get_session().execute(text("SELECT 1"))
     except Exception:  # any database failure means unhealthy
         log.warning("health check: the database does not answer", exc_info=True)
         return unavailable_response()
@@ -145,7 +161,7 @@ def init_app(app: Flask) -> None:
     evidence.init_app(app)
 
     @app.errorhandler(404)
-    def _not_found(error):  # type: ignore[no-untyped-def]
+    def _not_found(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
             from tracker.api.errors import http_error_response
 
@@ -158,7 +174,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(403)
-    def _forbidden(_error):  # type: ignore[no-untyped-def]
+    def _forbidden(_error: HTTPException) -> ResponseReturnValue:
         return render_template("errors/403.html"), 403
 
     @app.before_request

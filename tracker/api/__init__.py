@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 
 
@@ -13,7 +14,8 @@ def init_app(app: Flask) -> None:
     from tracker.extensions import csrf
     from tracker.template_helpers import register_nav
 
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if isinstance(app.json, DefaultJSONProvider):  # the only provider the app uses
+        app.json.ensure_ascii = False
     csrf.exempt(bp)
     errors.init_app(app)
     register_nav(app, "tokens.index", _l("API tokens"))

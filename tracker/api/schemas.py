@@ -16,7 +16,7 @@ from tracker.tickets.queries import SORTS
 from tracker.tickets.schemas import TicketUpdate, TransitionIn
 
 ID_MAX = 2**31 - 1
-SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]
+SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]  # built from SORTS at import time
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ class TicketQuery(Paging):
     due_before: date | None = None
     due_after: date | None = None
     q: str | None = Field(default=None, max_length=200)
-    sort: SortKey | None = None  # type: ignore[valid-type]
+    sort: SortKey | None = None  # type: ignore[valid-type]  # SortKey: see above
     cursor: str | None = Field(
         default=None,
         max_length=200,

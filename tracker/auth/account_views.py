@@ -19,7 +19,7 @@ from tracker.org import accounts
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _render(form: PasswordChangeForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render(form: PasswordChangeForm, status: int = 200) -> ResponseReturnValue:
     live = sessions.live_sessions(get_session(), current_user)
     current = session.get(SESSION_KEY)
     return render_template(

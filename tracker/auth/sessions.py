@@ -67,7 +67,7 @@ def load_signed_in(
         return None
     row = session.exec(
         select(User, UserSession, charge_ids_column(session), version_column())
-        .join(UserSession, UserSession.user_id == User.id)  # type: ignore[arg-type]
+        .join(UserSession, col(UserSession.user_id) == User.id)
         .where(User.id == int(raw_id), UserSession.token_hash == _hash(plain))
     ).first()
     if row is None:
@@ -112,7 +112,7 @@ def end_sessions(session: Session, user: User, now: datetime, keep: str | None =
     )
     if keep:
         statement = statement.where(col(UserSession.token_hash) != _hash(keep))
-    return session.execute(statement.values(ended_at=now)).rowcount or 0
+    return session.exec(statement.values(ended_at=now)).rowcount or 0
 
 
 def end_session_by_id(session: Session, user: User, session_id: int, now: datetime) -> None:
@@ -129,7 +129,7 @@ def end_session_by_id(session: Session, user: User, session_id: int, now: dateti
 def revoke_tokens(session: Session, user: User, now: datetime) -> int:
     """Revoke every API token of `user`; returns how many."""
     return (
-        session.execute(
+        session.exec(
             update(ApiToken)
             .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
             .values(revoked_at=now)

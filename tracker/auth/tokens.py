@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sqlite3
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
@@ -72,7 +74,7 @@ def authenticate_token(session: Session, plain: str) -> tuple[User, ApiToken] | 
     # round trip of its own (tracker/tickets/directory.py).
     row = session.exec(
         select(ApiToken, User, charge_ids_column(session), version_column())
-        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == ApiToken.user_id)
         .where(ApiToken.token_hash == hash_token(plain))
     ).first()
     if row is None:
@@ -116,7 +118,7 @@ def write_briefly(engine: Engine, statement: Executable, what: str) -> None:
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         if sqlite:  # outside any transaction: pysqlite runs it as is
-            raw.execute(f"PRAGMA busy_timeout={LAST_USED_LOCK_WAIT_MS}")  # type: ignore[union-attr]
+            cast(sqlite3.Connection, raw).execute(f"PRAGMA busy_timeout={LAST_USED_LOCK_WAIT_MS}")
         try:
             with conn.begin():
                 conn.execute(statement)
@@ -124,7 +126,9 @@ def write_briefly(engine: Engine, statement: Executable, what: str) -> None:
             log.info("%s not recorded, the database is busy", what)
         finally:
             if sqlite:
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+                cast(sqlite3.Connection, raw).execute(
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+                )
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

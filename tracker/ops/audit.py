@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, select, update
 from sqlmodel import Session, col
 
 from tracker.evidence import storage
@@ -90,7 +91,7 @@ class AuditResult:
         return not self.breaks
 
 
-def _stream(session: Session, query, batch: int) -> Iterator:  # type: ignore[no-untyped-def]
+def _stream(session: Session, query: Select[Any], batch: int) -> Iterator[Row[Any]]:
     yield from session.execute(query.execution_options(yield_per=batch))
 
 
@@ -176,7 +177,13 @@ def verify_chain(
     return result
 
 
-def _check_ticket(ticket, history, keys, files, result) -> Break | None:  # type: ignore[no-untyped-def]
+def _check_ticket(
+    ticket: Row[Any],
+    history: list[TicketEvent],
+    keys: AuditKeys,
+    files: _FileCheck,
+    result: AuditResult,
+) -> Break | None:
     previous = ""
     state = None
     for event in history:

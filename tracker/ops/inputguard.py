@@ -12,6 +12,7 @@ import logging
 import re
 
 from flask import Flask, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
@@ -50,7 +51,7 @@ def _refuse_control() -> None:
         )
 
 
-def _out_of_range(error: Exception):  # type: ignore[no-untyped-def]
+def _out_of_range(error: Exception) -> ResponseReturnValue:
     """A value the database cannot hold reached a query: 400, not a 500.
 
     Views validate what they read; this is the net under them for what one missed: a number
@@ -70,7 +71,7 @@ def _out_of_range(error: Exception):  # type: ignore[no-untyped-def]
     return render_template("errors/400.html", message=message), 400
 
 
-def _bad_request(error: BadRequest):  # type: ignore[no-untyped-def]
+def _bad_request(error: BadRequest) -> ResponseReturnValue:
     """400 as a translated page (the API keeps its JSON error)."""
     from tracker.api.errors import HTTP_MESSAGES, http_error_response
 

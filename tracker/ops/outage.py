@@ -109,7 +109,7 @@ def unavailable_response(kind: str = UNAVAILABLE) -> Response:
 def _without_user() -> None:
     """Render as nobody: Flask-Login's template context would load the user from the database."""
     if "_login_user" not in g:
-        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]  # set by Flask-Login
 
 
 def server_error_page() -> tuple[str, int]:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlmodel import Session
 
 from tracker.db import session_scope
 from tracker.errors import ServiceError
 from tracker.org import service
-from tracker.org.models import Role, UnitKind
+from tracker.org.models import Role, UnitKind, User
+
+_T = TypeVar("_T")
 
 
 @click.group("unit")
@@ -101,14 +106,14 @@ def user_token(username: str, token_name: str) -> None:
     click.echo(plain)
 
 
-def _account(action):  # type: ignore[no-untyped-def]
+def _account(action: Callable[[Session, User], _T]) -> Callable[[str], _T]:
     """Run `action(session, user)` for USERNAME in one transaction, refusals as CLI errors.
 
     The CLI acts as the server's operator (actor None): it may reset the only administrator's
     forgotten password."""
     from tracker.org import accounts
 
-    def run(username: str):  # type: ignore[no-untyped-def]
+    def run(username: str) -> _T:
         try:
             with session_scope(current_app) as session:
                 return action(session, accounts.get_user(session, username))
@@ -138,7 +143,7 @@ def user_edit(
     from tracker.clock import utcnow
     from tracker.org import accounts
 
-    changes = {
+    changes: dict[str, Any] = {
         key: value
         for key, value in (
             ("role", role),

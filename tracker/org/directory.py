@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ScalarSelect, event, select
+from sqlalchemy import ScalarSelect, Select, event, select
 from sqlmodel import Session, col
 
 from tracker.db import READ_ONLY_KEY
@@ -123,11 +123,13 @@ class Directory:
         return [c.id for c in self.categories.values() if c.parent_id == category_id]
 
 
+def _version() -> Select[int]:
+    return select(col(DirectoryVersion.version)).where(col(DirectoryVersion.id) == 1)
+
+
 def version_column() -> ScalarSelect[int]:
     """The directory's version as a column, to read it in a statement the request makes anyway."""
-    return (
-        select(col(DirectoryVersion.version)).where(col(DirectoryVersion.id) == 1).scalar_subquery()
-    )
+    return _version().scalar_subquery()
 
 
 def note_version(session: Session, version: int | None) -> None:
@@ -145,9 +147,9 @@ def directory(session: Session) -> Directory:
     if VERSION_KEY in session.info:
         version = session.info[VERSION_KEY]
     else:
-        version = session.exec(version_column().element).first()  # type: ignore[call-overload]
+        version = session.execute(_version()).first()
         session.info[VERSION_KEY] = version
-    pool = session.get_bind().pool  # type: ignore[union-attr]
+    pool = session.get_bind().engine.pool
     cached = _CACHE.get(pool)
     if cached is not None and version is not None and cached.version == version:
         return cached
@@ -170,7 +172,7 @@ def _forget_version(session: Session, *_args: object) -> None:
 
 
 def _load(session: Session, version: int | None) -> Directory:
-    units = session.exec(
+    units = session.execute(
         select(
             col(Unit.id),
             col(Unit.code),
@@ -182,7 +184,7 @@ def _load(session: Session, version: int | None) -> Directory:
             col(Unit.is_active),
         )
     ).all()
-    categories = session.exec(
+    categories = session.execute(
         select(
             col(Category.id),
             col(Category.code),
@@ -193,7 +195,7 @@ def _load(session: Session, version: int | None) -> Directory:
             col(Category.is_active),
         )
     ).all()
-    people = session.exec(select(col(User.id), col(User.username), col(User.display_name))).all()
+    people = session.execute(select(col(User.id), col(User.username), col(User.display_name))).all()
     return Directory(
         version=version,
         units={row[0]: UnitRef(*row) for row in units},

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 from werkzeug.security import generate_password_hash
 
 from tracker.errors import NotFound, ValidationFailed
@@ -205,14 +207,16 @@ def scope_units(session: Session, user: User) -> list[Unit] | None:
     return [unit] if unit else []
 
 
-def in_subtrees(path_column: ColumnElement, roots: Sequence[Unit]) -> ColumnElement[bool]:
+def in_subtrees(
+    path_column: ColumnElement[str] | Mapped[str], roots: Sequence[Unit]
+) -> ColumnElement[bool]:
     """SQL condition: a unit path lies in any of the subtrees rooted at `roots`."""
     if not roots:
         return false()
     return or_(*(path_column.startswith(root.path, autoescape=True) for root in roots))
 
 
-def subtree_ids(roots: Sequence[Unit]):
+def subtree_ids(roots: Sequence[Unit]) -> SelectOfScalar[int]:
     """A subquery of the ids of every unit in the subtrees rooted at `roots`."""
     return select(col(Unit.id)).where(in_subtrees(col(Unit.path), roots))
 
@@ -229,8 +233,8 @@ def covers_every_unit(session: Session, roots: Sequence[Unit]) -> bool:
         select(func.count())
         .select_from(Unit)
         .where(
-            Unit.parent_id.is_(None),  # type: ignore[union-attr]
-            Unit.id.not_in(tops),
+            col(Unit.parent_id).is_(None),
+            col(Unit.id).not_in(tops),
         )
     )
     return session.exec(others).one() == 0

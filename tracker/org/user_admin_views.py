@@ -40,7 +40,9 @@ def _form(user: User) -> UserEditForm:
     return form
 
 
-def _render(user: User, form: UserEditForm, status: int = 200, temporary: str | None = None):  # type: ignore[no-untyped-def]
+def _render(
+    user: User, form: UserEditForm, status: int = 200, temporary: str | None = None
+) -> ResponseReturnValue:
     return render_template(
         "org/user_edit.html",
         person=user,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -18,15 +20,18 @@ from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.policy import Permission, offers
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
 
-def admin_required(view):  # type: ignore[no-untyped-def]
+def admin_required(view: Callable[_P, _R]) -> Callable[_P, _R]:
     """Only administrators; everyone else gets 403."""
 
     @wraps(view)
     @login_required
-    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         if not offers(current_user, Permission.ADMINISTER):
             abort(403)
         return view(*args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from typing import Any
 
 import click
 from flask import current_app
@@ -24,7 +25,7 @@ def guarded(command: click.Command) -> click.Command:
         return command
 
     @functools.wraps(original)
-    def callback(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def callback(*args: Any, **kwargs: Any) -> Any:
         app = click.get_current_context().ensure_object(ScriptInfo).load_app()
         try:
             ensure_ticket_states(app)
@@ -47,7 +48,7 @@ def workflow_group() -> None:
 def check_command() -> None:
     """Check that every stored ticket is in a state the active workflow defines (exit 1 if not)."""
     workflow = active_workflow()
-    problems = check_ticket_states(current_app._get_current_object())  # type: ignore[attr-defined]
+    problems = check_ticket_states(current_app._get_current_object())  # type: ignore[attr-defined]  # Flask types the proxy as the app
     click.echo(
         f"workflow {workflow.source}: {len(workflow.states)} states, "
         f"{len(workflow.transitions)} transitions"

@@ -164,7 +164,9 @@ def _names(value: Any, source: str, key: str, allowed: tuple[str, ...] | None = 
     return tuple(value)
 
 
-def _text(entry: dict[str, Any], name: str, source: str, key: str, default: str | None = None):
+def _text(
+    entry: dict[str, Any], name: str, source: str, key: str, default: str | None = None
+) -> str:
     value = entry.get(name, default)
     if not isinstance(value, str) or not value.strip():
         raise WorkflowError(source, f"{key}.{name}", "is required and must be a non-empty string")
@@ -259,7 +261,9 @@ def _parse_who(entry: dict[str, Any], source: str, key: str) -> dict[str, str]:
     return result
 
 
-def _parse_transitions(data: dict[str, Any], source: str, states: dict[str, State]):
+def _parse_transitions(
+    data: dict[str, Any], source: str, states: dict[str, State]
+) -> tuple[Transition, ...]:
     raw = data.get("transitions")
     if not isinstance(raw, list) or not raw:
         raise WorkflowError(source, "transitions", "at least one [[transitions]] entry is required")
@@ -340,8 +344,8 @@ def _check_graph(definition: WorkflowDefinition) -> None:
         raise WorkflowError(source, "states", "no terminal state: tickets could never be closed")
     edges: dict[str, set[str]] = {key: set() for key in definition.states}
     for transition in definition.transitions:
-        for state in transition.sources:
-            edges[state].add(transition.target_from(state))
+        for source_state in transition.sources:
+            edges[source_state].add(transition.target_from(source_state))
     reached = {definition.initial}
     queue = deque([definition.initial])
     while queue:

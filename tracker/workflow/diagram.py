@@ -54,7 +54,9 @@ def _who(transition: Transition, locale: str) -> str:
     return ", ".join(parts)
 
 
-def _text(x: float, y: float, text: str, size: int = 12, anchor: str = "middle", bold=False) -> str:
+def _text(
+    x: float, y: float, text: str, size: int = 12, anchor: str = "middle", bold: bool = False
+) -> str:
     weight = ' font-weight="bold"' if bold else ""
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
