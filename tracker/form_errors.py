@@ -9,12 +9,16 @@ from tracker.errors import ServiceError
 
 
 def show_service_errors(form: FlaskForm, error: ServiceError) -> None:
-    """Put each field error next to its field (keeping what the user typed); flash the rest."""
+    """Put each field error next to its field (keeping what the user typed); flash the rest.
+
+    A field the form itself refused keeps the form's message (the service, checking the same
+    submission in the same round, would only say it again in its words)."""
     placed = False
     for name, message in error.fields.items():
         field = getattr(form, name.split(".")[0], None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or []), message]
+            if not field.errors:
+                field.errors = [message]
             placed = True
     if not placed:
         flash(error.message, "danger")

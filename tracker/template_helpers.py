@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from wtforms import Field
 
 from tracker.clock import utcnow
 from tracker.i18n import input_label
@@ -138,6 +139,21 @@ def page_url(number: int) -> str:
     return with_query(request.endpoint or "tickets.index", {"page": str(number)})
 
 
+def is_required(field: Field) -> bool:
+    """Whether the field must be filled: a DataRequired or InputRequired validator sets the
+    flag (WTForms then renders `required` on the input)."""
+    return bool(getattr(field.flags, "required", False))
+
+
+def first_required(field: Field) -> bool:
+    """Whether `field` is the first required field of its form: the form's "* required"
+    legend goes before it, so every form that marks a field explains the mark once."""
+    form = getattr(field, "_form", None)
+    if form is None or not is_required(field):
+        return False
+    return next((f for f in form if is_required(f)), None) is field
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localdate=local_date_filter, quantity=quantity, filesize=file_size, megabytes=megabytes
@@ -156,6 +172,8 @@ def init_app(app: Flask) -> None:
         relation_label=relation_label,
         input_label=input_label,
         work_badge=work_badge,
+        is_required=is_required,
+        first_required=first_required,
     )
 
     @app.errorhandler(CSRFError)

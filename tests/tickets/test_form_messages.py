@@ -82,3 +82,36 @@ def test_bulk_refusals_read_in_chinese(as_user, county, make_ticket, db, monkeyp
     )
     db.refresh(ticket)
     assert ticket.responsible_unit_id == county.town_a.id
+
+
+def test_every_refusal_of_the_new_finding_form_shows_in_one_round(as_user, county, db):  # type: ignore[no-untyped-def]
+    """The form's own checks (title, unit) and the service's (deadline, co-operating unit)
+    are reported together, each next to its field, with nothing filed."""
+    client = as_user(county.inspector)
+    data = {**FILING, "title": "", "responsible_unit": "", "deadline": "2026-06-01"}
+    page = client.post("/tickets/new", data=data).get_data(as_text=True)
+    assert field_error(page, "title") == "该字段是必填字段。"
+    assert field_error(page, "responsible_unit") == "该字段是必填字段。"
+    assert field_error(page, "deadline") == "不能早于今天"
+    page = client.post(
+        "/tickets/new", data={**FILING, "title": "", "deadline": "", "co_units": ["town-b"]}
+    ).get_data(as_text=True)
+    assert field_error(page, "title") == "该字段是必填字段。"
+    assert field_error(page, "deadline")
+    assert field_error(page, "co_units")
+    assert db.exec(select(Ticket)).first() is None
+
+
+def test_required_fields_are_marked_and_the_mark_explained_once(as_user, county):  # type: ignore[no-untyped-def]
+    page = as_user(county.inspector).get("/tickets/new").get_data(as_text=True)
+    form = page[page.index("<form") :]
+    assert form.count('class="form-text required-legend"') == 1
+    assert "为必填项" in form
+    assert form.index("required-legend") < form.index('for="title"')
+    for name in ("title", "responsible_unit"):
+        label = form[form.index(f'for="{name}"') :]
+        assert label.index('<span class="required-mark" aria-hidden="true">*</span>') < 200
+        tag = re.search(rf'<(input|select)[^>]*id="{name}"[^>]*>', form)
+        assert tag and "required" in tag.group(0) and 'aria-required="true"' in tag.group(0)
+    tag = re.search(r'<textarea[^>]*id="description"[^>]*>', form)
+    assert tag and "required" not in tag.group(0)

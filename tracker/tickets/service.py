@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -38,6 +39,8 @@ from tracker.tickets.relations import Viewpoint, co_unit_ids, relations_of
 from tracker.tickets.schemas import IndicatorIn, TicketCreate, TicketUpdate, TransitionIn
 from tracker.workflow.definition import Transition, WorkflowDefinition
 from tracker.workflow.engine import Actor, Facts, TransitionNotAllowed, available, decide
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,17 @@ def check_may_file_for(session: Session, user: User, unit_code: str) -> None:
         raise ValidationFailed(message, {"responsible_unit": message})
 
 
+def _collecting(errors: dict[str, str], check: Callable[[], T]) -> T | None:
+    """Run one independent check of a finding, adding its field errors to `errors` (the first
+    message per field) instead of stopping there: a form shows every refusal in one round."""
+    try:
+        return check()
+    except ValidationFailed as error:
+        for name, message in (error.fields or {"": error.message}).items():
+            errors.setdefault(name, message)
+        return None
+
+
 def prepare_finding(
     session: Session,
     reporter: User,
@@ -289,11 +303,18 @@ def prepare_finding(
     horizon_days: int,
     return_days: int,
 ) -> filing.NewTicket:
-    """Check one finding's references and its deadline (from `today` on); the ticket it becomes,
+    """Check one finding's references, the reporter's charge and its deadline (from `today`
+    on), all of them (one ValidationFailed with every field's refusal); the ticket it becomes,
     not yet written (`tracker/tickets/filing.py` writes it)."""
-    refs = _resolve_references(session, reporter, data)
-    check_may_file_for(session, reporter, data.responsible_unit)
-    deadline = resolve_deadline(data, today, calendar, notes, horizon_days)
+    errors: dict[str, str] = {}
+    refs = _collecting(errors, lambda: _resolve_references(session, reporter, data)) or {}
+    _collecting(errors, lambda: check_may_file_for(session, reporter, data.responsible_unit))
+    deadline = _collecting(
+        errors, lambda: resolve_deadline(data, today, calendar, notes, horizon_days)
+    )
+    if errors or deadline is None:
+        message = "; ".join(f"{k}: {v}" if k else v for k, v in errors.items())
+        raise ValidationFailed(message, {k: v for k, v in errors.items() if k})
     return_by = return_window_end(calendar, today, return_days)
     columns = {
         "title": data.title,
@@ -326,6 +347,42 @@ def prepare_finding(
     )
 
 
+def prepare_findings(
+    session: Session,
+    reporter: User,
+    items: Sequence[TicketCreate],
+    workflow: WorkflowDefinition,
+    now: datetime,
+    settings: Settings,
+    *,
+    notes: FilingNotes | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> list[filing.NewTicket]:
+    """Check findings as `file_tickets` does, writing nothing: the first bad one raises, with
+    every refusal of that item (a form re-checks what it accepted with it, see tickets.views)."""
+    check_may_file(reporter)
+    today = local_date(now, settings.timezone)
+    if calendar is None and (
+        settings.return_days > 0 or any(d.deadline_working_days is not None for d in items)
+    ):
+        calendar = deadline_calendar(session, today)
+    return [
+        prepare_finding(
+            session,
+            reporter,
+            data,
+            workflow,
+            now,
+            today,
+            calendar,
+            notes,
+            settings.deadline_horizon_days,
+            settings.return_days,
+        )
+        for data in items
+    ]
+
+
 def file_tickets(
     session: Session,
     reporter: User,
@@ -346,29 +403,12 @@ def file_tickets(
     `notes` collects warnings (a deadline counted Monday–Friday); pass `calendar` if already
     loaded; `progress(n)` is told as each chunk of n tickets is written.
     """
-    check_may_file(reporter)
-    today = local_date(now, settings.timezone)
-    if calendar is None and (
-        settings.return_days > 0 or any(d.deadline_working_days is not None for d in items)
-    ):
-        calendar = deadline_calendar(session, today)
-    new = [
-        prepare_finding(
-            session,
-            reporter,
-            data,
-            workflow,
-            now,
-            today,
-            calendar,
-            notes,
-            settings.deadline_horizon_days,
-            settings.return_days,
-        )
-        for data in items
-    ]
+    new = prepare_findings(
+        session, reporter, items, workflow, now, settings, notes=notes, calendar=calendar
+    )
     if not new:
         return []
+    today = local_date(now, settings.timezone)
     codes = filing.reserve_codes(session, settings.code_prefix, today.year, len(new))
     return filing.write_tickets(session, reporter, new, codes, now, progress)
 

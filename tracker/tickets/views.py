@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from flask import (
     Blueprint,
@@ -176,6 +176,44 @@ def _fill_choices(form: TicketForm) -> None:
     form.inspection_id.choices = [("", "—")] + [(str(i.id), i.title) for i in inspections]
 
 
+class FormRefused(Exception):
+    """The form refused some fields; the model and the service found nothing more."""
+
+
+def _finding_data(form: TicketForm) -> dict:
+    """What the new-finding form asks TicketCreate to file."""
+    return {
+        "title": form.title.data,
+        "description": form.description.data or "",
+        "category": form.category.data or None,
+        "source": form.source.data,
+        "inspection_id": int(form.inspection_id.data) if form.inspection_id.data else None,
+        "responsible_unit": form.responsible_unit.data,
+        "location_unit": form.location_unit.data or None,
+        "person_in_charge": form.person_in_charge.data or "",
+        "requirement": form.requirement.data or "",
+        "severity": form.severity.data,
+        "deadline": form.deadline.data,
+        "deadline_working_days": form.deadline_working_days.data,
+        "tags": (form.tags.data or "").split(","),
+        "co_units": form.co_units.data or [],
+        "indicators": form.indicator_data(),
+    }
+
+
+def _with_stand_ins(data: dict, refused: Mapping[str, object]) -> dict:
+    """`data` with each field the form refused replaced by the model's default, or by a
+    stand-in a required text passes with (its refusal is already shown; show_service_errors
+    keeps the form's message on such a field)."""
+    fields = TicketCreate.model_fields
+
+    def stand_in(name: str) -> object:
+        field = fields[name]
+        return "-" if field.is_required() else field.get_default(call_default_factory=True)
+
+    return {name: stand_in(name) if name in refused else value for name, value in data.items()}
+
+
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
@@ -185,35 +223,27 @@ def new() -> ResponseReturnValue:
     _fill_choices(form)
     if request.method == "GET" and request.args.get("inspection"):
         form.inspection_id.data = request.args["inspection"]
-    if form.validate_on_submit():
+    if form.is_submitted():
+        accepted = form.validate()
+        data = _finding_data(form)
         session = get_session()
-        data = {
-            "title": form.title.data,
-            "description": form.description.data or "",
-            "category": form.category.data or None,
-            "source": form.source.data,
-            "inspection_id": int(form.inspection_id.data) if form.inspection_id.data else None,
-            "responsible_unit": form.responsible_unit.data,
-            "location_unit": form.location_unit.data or None,
-            "person_in_charge": form.person_in_charge.data or "",
-            "requirement": form.requirement.data or "",
-            "severity": form.severity.data,
-            "deadline": form.deadline.data,
-            "deadline_working_days": form.deadline_working_days.data,
-            "tags": (form.tags.data or "").split(","),
-            "co_units": form.co_units.data or [],
-            "indicators": form.indicator_data(),
-        }
         notes, now, workflow = service.FilingNotes(), utcnow(), active_workflow()
         config = current_app.config
+        settings = service.Settings.from_config(config)
         try:
+            if not accepted:
+                # Every refusal in one round: what the form accepted is checked by the model
+                # and the service too (nothing written); the refused fields get stand-ins.
+                probe = validate(TicketCreate, _with_stand_ins(data, form.errors))
+                service.prepare_findings(session, current_user, [probe], workflow, now, settings)
+                raise FormRefused()
             ticket = service.file_ticket(
                 session,
                 current_user,
                 validate(TicketCreate, data),
                 workflow,
                 now,
-                service.Settings.from_config(config),
+                settings,
                 notes=notes,
             )
             # Photos taken on the spot are filed with the finding, as before-photos.
@@ -224,6 +254,8 @@ def new() -> ResponseReturnValue:
             if uploads.added:
                 evidence.record_uploads(session, ticket, current_user, uploads.added, now)
             session.commit()
+        except FormRefused:
+            session.rollback()
         except ServiceError as error:
             session.rollback()  # also deletes the photos staged by this request
             if "file" in error.fields:  # a refused photo: its reason goes next to the photo field
