@@ -9,6 +9,15 @@ Run by hand (never in the test suite), in process, on the database named by the 
 
 The photos are generated (a 4000×3000 scene with EXIF: time, offset, GPS), so every run measures
 the same bytes.
+
+`--draft` measures JPEG draft decoding instead (issue 14): `process_image` per 12 MP JPEG on its
+three paths, with libjpeg's scaled decoding and without it (`JpegImageFile.draft` made a no-op,
+as before the change), wall and CPU time in process and the peak memory of each (a fresh
+interpreter per figure, its peak RSS growth over what it held before the call); and the Hamming
+distances between the fingerprints of a draft and a full decode of the same files:
+
+    TRACKER_ENV=development TRACKER_DATABASE_URL=sqlite:////tmp/evidence.db \\
+        .venv/bin/python bench/evidence_bench.py --draft --repeat 11
 """
 
 from __future__ import annotations
@@ -21,14 +30,17 @@ import random
 import shlex
 import statistics
 import struct
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import piexif
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, JpegImagePlugin
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
@@ -37,8 +49,8 @@ from tracker.clock import utcnow
 from tracker.db import get_engine
 from tracker.evidence import duplicates
 from tracker.evidence.exif import read_facts
-from tracker.evidence.fingerprint import HASH_SOURCE_SIDE, perceptual
-from tracker.evidence.images import process_image, reduced_upright
+from tracker.evidence.fingerprint import HASH_SOURCE_SIDE, distance, perceptual
+from tracker.evidence.images import decode, process_image, reduced_upright
 from tracker.evidence.models import Attachment, PhotoHashBlock
 from tracker.evidence.sniff import detect
 from tracker.org.models import Unit
@@ -48,9 +60,11 @@ from tracker.tickets.models import Ticket
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def photo(fmt: str, size: tuple[int, int] = (4000, 3000)) -> bytes:
+def photo(
+    fmt: str, size: tuple[int, int] = (4000, 3000), seed: int = 7, exif: bool = True
+) -> bytes:
     """A 12 MP scene with a phone's EXIF, as JPEG (quality 90) or HEIC (quality 80)."""
-    rnd = random.Random(7)
+    rnd = random.Random(seed)
     image = Image.new("RGB", size, (120, 140, 160))
     draw = ImageDraw.Draw(image)
     for _ in range(400):
@@ -77,7 +91,10 @@ def photo(fmt: str, size: tuple[int, int] = (4000, 3000)) -> bytes:
     )
     out = io.BytesIO()
     image.save(
-        out, "JPEG" if fmt == "jpeg" else "HEIF", quality=90 if fmt == "jpeg" else 80, exif=tags
+        out,
+        "JPEG" if fmt == "jpeg" else "HEIF",
+        quality=90 if fmt == "jpeg" else 80,
+        exif=tags if exif else b"",
     )
     return out.getvalue()
 
@@ -160,6 +177,130 @@ def per_photo(fmt: str, repeat: int) -> list[tuple[str, str]]:
     ]
 
 
+# The three paths a JPEG takes through process_image: an upload carrying EXIF (re-encoded
+# without it, so decoded in full), an upload without metadata (as messaging apps forward photos)
+# and the backfill of a stored photo (kept as it is).
+DRAFT_PATHS = {
+    "upload with EXIF (re-encoded)": (True, True),
+    "upload without metadata": (False, True),
+    "backfill (stored file kept)": (True, False),
+}
+
+
+@contextmanager
+def full_decode(enabled: bool) -> Iterator[None]:
+    """While enabled, libjpeg is never asked to scale: every JPEG decodes in full, as before
+    draft mode was used."""
+    original = JpegImagePlugin.JpegImageFile.draft
+    if enabled:
+        JpegImagePlugin.JpegImageFile.draft = lambda self, mode, size: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        JpegImagePlugin.JpegImageFile.draft = original  # type: ignore[method-assign]
+
+
+def check(data: bytes, strip: bool) -> None:
+    process_image(
+        data,
+        detect(data),
+        max_pixels=40_000_000,
+        thumbnail_box=320,
+        strip_metadata=strip,
+        zone=ZONE,
+    )
+
+
+def timed_cpu(work: Callable[[], object], repeat: int) -> str:
+    """Wall and CPU (this process) milliseconds, median [min–max] each."""
+    work()  # warm-up
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return " / ".join(
+        f"{statistics.median(r):.0f} [{min(r):.0f}–{max(r):.0f}]" for r in (walls, cpus)
+    )
+
+
+def peak_growth(path: str, strip: bool, full: bool) -> str:
+    """Peak RSS growth in MB of one process_image call, in a fresh interpreter."""
+    command = [sys.executable, __file__, "--peak-of", path]
+    flags = (["--strip"] if strip else []) + (["--full-decode"] if full else [])
+    answer = subprocess.run([*command, *flags], capture_output=True, text=True)
+    if answer.returncode:
+        sys.exit(answer.stderr)
+    return answer.stdout.strip()
+
+
+def _high_water_kb() -> int:
+    """This process's peak RSS (VmHWM: ru_maxrss would carry the forking parent's peak)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1])
+
+
+def report_peak(path: str, strip: bool, full: bool) -> None:
+    """The child's side of peak_growth: what it holds before the call is its baseline."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    before = _high_water_kb()
+    with full_decode(full):
+        check(data, strip)
+    print(f"{(_high_water_kb() - before) / 1024:.0f}")
+
+
+def draft_hash_distances() -> list[tuple[str, str]]:
+    """Largest Hamming distances between the fingerprints of a full and a draft decode of the
+    same JPEG: 4000×3000, 3000×4000, 2000×1500 and 1600×1200, quality 85, seven seeds."""
+    worst: dict[str, list[int]] = {}
+    for seed in range(1, 8):
+        for size in ((4000, 3000), (3000, 4000), (2000, 1500), (1600, 1200)):
+            data = photo("jpeg", size, seed, exif=False)
+            kind = detect(data)
+            pair = []
+            for side in (None, HASH_SOURCE_SIDE):
+                image = Image.open(io.BytesIO(data))
+                decode(image, kind, side)
+                pair.append(perceptual(reduced_upright(image, HASH_SOURCE_SIDE, 1)))
+            full, draft = pair
+            assert full is not None and draft is not None
+            name = f"{size[0]}×{size[1]}"
+            worst.setdefault(name, []).extend(
+                [distance(full[0], draft[0]), distance(full[1], draft[1])]
+            )
+    return [
+        (
+            f"draft vs full decode, {name}: largest phash / dhash distance of 7 photos",
+            f"{max(d[0::2])} / {max(d[1::2])} bits",
+        )
+        for name, d in worst.items()
+    ]
+
+
+def per_jpeg_draft(repeat: int) -> list[tuple[str, str]]:
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, (exif, strip) in DRAFT_PATHS.items():
+            data = photo("jpeg", exif=exif)
+            path = os.path.join(folder, "photo.jpg")
+            with open(path, "wb") as handle:
+                handle.write(data)
+            for full in (True, False):
+                label = "full decode (before)" if full else "draft decode (after)"
+                with full_decode(full):
+                    figure = timed_cpu(lambda data=data, strip=strip: check(data, strip), repeat)
+                results.append(
+                    (
+                        f"12 MP JPEG, {name}, {label}: wall / CPU ms; peak RSS growth",
+                        f"{figure}; {peak_growth(path, strip, full)} MB",
+                    )
+                )
+    return results + draft_hash_distances()
+
+
 def fill(session: Session, stored: int) -> Ticket:
     """One finding holding `stored` photo fingerprints (random hashes, as unrelated photos),
     packed into hash blocks as uploads pack them."""
@@ -240,7 +381,14 @@ def main() -> None:
     parser.add_argument("--stored", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--skip-photos", action="store_true")
+    parser.add_argument("--draft", action="store_true", help="JPEG draft decoding (issue 14)")
+    parser.add_argument("--peak-of", help=argparse.SUPPRESS)
+    parser.add_argument("--strip", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--full-decode", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peak_of:
+        report_peak(args.peak_of, args.strip, args.full_decode)
+        return
     app = create_app()
     migrate.upgrade(app)
     url = get_engine(app).url.render_as_string(hide_password=True)
@@ -254,9 +402,12 @@ def main() -> None:
     print("database:", url)
     print("load average at start (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     results = floor(args.repeat)
-    if not args.skip_photos:
-        results += per_photo("jpeg", args.repeat) + per_photo("heif", args.repeat)
-    results += lookup(app, args.stored, args.repeat)
+    if args.draft:
+        results += per_jpeg_draft(args.repeat)
+    else:
+        if not args.skip_photos:
+            results += per_photo("jpeg", args.repeat) + per_photo("heif", args.repeat)
+        results += lookup(app, args.stored, args.repeat)
     results += floor(args.repeat)
     print("load average at end (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print("\n| measure | ms, median [min–max] |\n|---|---|")

@@ -69,6 +69,19 @@ def test_a_changed_copy_on_another_finding_is_flagged(
     assert _seen_by(db, app, county.inspector, first, original) == (["reused"], [again.id])
 
 
+def test_a_copy_forwarded_without_metadata_is_flagged(app, db, county, make_ticket, photos) -> None:  # type: ignore[no-untyped-def]
+    # The original carries EXIF, so it is re-encoded and decoded in full; the copy, forwarded by
+    # a messaging app without metadata, is kept as sent and decoded at half scale (draft mode):
+    # both fingerprints still match.
+    first, second = make_ticket(), make_ticket(location_unit="village-a")
+    original = _store(db, app, first, county.cadre_a, photos.encode(_original(photos), taken=TAKEN))
+    again = _store(db, app, second, county.cadre_a, photos.encode(_original(photos), quality=80))
+    assert _seen_by(db, app, county.inspector, second, again) == (
+        ["no_capture_time", "reused"],
+        [original.id],
+    )
+
+
 def test_an_exact_copy_is_found_by_its_bytes(app, db, county, make_ticket, photos) -> None:  # type: ignore[no-untyped-def]
     data = photos.encode(_original(photos), taken=TAKEN)
     first = _store(db, app, make_ticket(), county.cadre_a, data)

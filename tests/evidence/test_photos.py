@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pytest
 from helpers import NOW
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from tracker.evidence import service, storage
+from tracker.evidence import images, service, storage
+from tracker.evidence.fingerprint import SAME_SHOT_MAX_DISTANCE, distance
+from tracker.evidence.sniff import detect
 
 
 def _store(db, app, ticket, user, data, name="photo.jpg", purpose="after"):  # type: ignore[no-untyped-def]
@@ -118,3 +121,49 @@ def test_the_api_answers_time_position_flags_and_similar(
         f"/api/v1/tickets/{ticket.id}/attachments", headers={"Authorization": f"Bearer {token}"}
     ).json["items"]
     assert [a["flags"] for a in listed] == [[], ["no_capture_time"]]
+
+
+def _check(data: bytes, strip_metadata: bool) -> images.ProcessedImage:
+    return images.process_image(
+        data,
+        detect(data),  # type: ignore[arg-type]
+        max_pixels=40_000_000,
+        thumbnail_box=320,
+        strip_metadata=strip_metadata,
+        zone=UTC,
+    )
+
+
+def test_a_large_jpeg_kept_as_it_is_is_decoded_at_a_quarter_scale(photos, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # 2048×1536 pixels tagged "rotate 90°". Kept as it is (a backfill), only its fingerprints
+    # and thumbnail need pixels: libjpeg decodes it at 512×384 (draft mode), issue 14.
+    data = photos.encode(photos.scene(7, (2048, 1536)), taken="2026:06:16 09:30:00", orientation=6)
+    reduced = []
+    reduce = images.reduced_upright
+
+    def spy(image, side, orientation):  # type: ignore[no-untyped-def]
+        reduced.append(image.size)
+        return reduce(image, side, orientation)
+
+    monkeypatch.setattr(images, "reduced_upright", spy)
+    kept = _check(data, strip_metadata=False)
+    assert reduced and set(reduced) == {(512, 384)}
+    assert (kept.width, kept.height) == (2048, 1536)  # as declared, not as decoded
+    assert kept.data == data and kept.facts.orientation == 6
+    assert Image.open(io.BytesIO(kept.thumbnail)).size == (240, 320)  # upright
+
+    # Re-encoded without its EXIF, it needs every pixel; the fingerprints of both decodes agree
+    # closely enough that the same photo stored either way is known as the same shot.
+    reduced.clear()
+    stripped = _check(data, strip_metadata=True)
+    assert set(reduced) == {(2048, 1536)}
+    assert Image.open(io.BytesIO(stripped.data)).size == (1536, 2048)
+    assert kept.hashes is not None and stripped.hashes is not None
+    for draft, full in zip(kept.hashes, stripped.hashes, strict=True):
+        assert distance(draft, full) <= SAME_SHOT_MAX_DISTANCE
+
+
+def test_a_truncated_jpeg_is_refused_when_decoded_at_a_reduced_scale(photos) -> None:  # type: ignore[no-untyped-def]
+    data = photos.encode(photos.scene(8, (2048, 1536)))
+    with pytest.raises(images.BadImage):
+        _check(data[: len(data) // 2], strip_metadata=False)

@@ -136,6 +136,22 @@ def reduced_upright(image: Image.Image, side: int, orientation: int) -> Image.Im
     return small.transpose(turn) if turn is not None else small
 
 
+def decode(image: Image.Image, kind: FileType, side: int | None) -> None:
+    """Decode the pixels, every one when `side` is None. A JPEG needed only with about `side`
+    pixels on its longer side (hashes, thumbnail) is decoded by libjpeg at 1/2, 1/4 or 1/8 scale
+    (`Image.draft`), the largest reduction that keeps the longer side at `side` or more: a 12 MP
+    photo decodes at 1000×750 in a fraction of the time and memory (bench/RESULTS.md, issue 14).
+    The whole file is still read and entropy-decoded, so a damaged one fails as before; the EXIF
+    block and `image.info` are kept. Other types decode in full (none can be scaled while
+    decoding)."""
+    if side is not None and kind.key == "jpeg":
+        width, height = image.size
+        longer = max(width, height)
+        if longer > side:
+            image.draft("RGB", (max(1, width * side // longer), max(1, height * side // longer)))
+    image.load()
+
+
 def _jpeg(small: Image.Image, box: int, quality: int) -> bytes:
     """A JPEG of an upright copy, no larger than `box`, with no metadata (Pillow writes none
     unless told)."""
@@ -168,23 +184,26 @@ def process_image(
     try:
         _open(data, kind, max_pixels).verify()  # structure and checksums; leaves it unusable
         image = _open(data, kind, max_pixels)
+        width, height = image.size  # as declared: a draft decode is smaller
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
             is_animated = getattr(image, "n_frames", 1) > 1
+            # Only a re-encoding needs every pixel; the rest needs HASH_SOURCE_SIDE at most.
+            reencode = (
+                kind.key != "heif" and strip_metadata and not is_animated and _has_metadata(image)
+            )
+            decode(image, kind, None if reencode else max(HASH_SOURCE_SIDE, thumbnail_box))
             facts = read_facts(image, zone)
             turn = facts.orientation
             hashes = perceptual(reduced_upright(image, HASH_SOURCE_SIDE, turn))
-            stored = data
             display = None
             if kind.key == "heif":  # kept as sent; browsers get the rendition
                 display = _jpeg(reduced_upright(image, DISPLAY_SIDE, turn), DISPLAY_SIDE, 85)
-            elif strip_metadata and not is_animated and _has_metadata(image):
-                stored = _strip(image, kind)
             return ProcessedImage(
-                stored,
+                _strip(image, kind) if reencode else data,
                 _jpeg(reduced_upright(image, thumbnail_box, turn), thumbnail_box, 80),
-                *image.size,
+                width,
+                height,
                 facts=facts,
                 hashes=hashes,
                 display=display,
