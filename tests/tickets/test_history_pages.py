@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import NOW
+from helpers import NOW, count_queries
 from sqlalchemy import insert
 from sqlmodel import select
 
@@ -32,6 +32,11 @@ def _comments(db, ticket, author, count: int) -> None:  # type: ignore[no-untype
     ]
     db.execute(insert(TicketEvent), rows)
     db.commit()
+
+
+def _unnamed(statement: str) -> str:
+    """The statement with PostgreSQL's named parameters as SQLite's `?`."""
+    return re.sub(r"%\(\w+\)s", "?", statement)
 
 
 def _entries(html: str) -> list[str]:
@@ -63,6 +68,28 @@ def test_the_ticket_page_shows_the_latest_entries_and_links_to_earlier_ones(  # 
     ).all()[2]
     start = client.get(f"/tickets/{ticket.id}/history?before={third}").get_data(as_text=True)
     assert _entries(start) == ["1"] and 'rel="prev"' not in start  # the beginning
+
+
+def test_the_ticket_page_runs_the_same_statements_for_10_or_10_000_comments(  # type: ignore[no-untyped-def]
+    app, client, db, county, make_ticket, as_user
+):
+    # No statement per entry (N+1): 10,000 comments cost the statements of 51 (one earlier
+    # entry), and those of 10 plus the count of the earlier entries (bench/history_bench.py).
+    pages = {}
+    for count in (10, 51, 10_000):
+        ticket = make_ticket()
+        _comments(db, ticket, county.cadre_a, count)
+        as_user(county.leader)
+        client.get(f"/tickets/{ticket.id}")  # warm-up: caches filled on a first visit
+        with count_queries(app) as statements:
+            assert client.get(f"/tickets/{ticket.id}").status_code == 200
+        # One statement whatever the number of values in its IN list (the people named).
+        pages[count] = [re.sub(r" IN \([^()]*\)", " IN (…)", _unnamed(s)) for s in statements]
+    assert pages[10_000] == pages[51]
+    extra = list(pages[10_000])
+    for statement in pages[10]:
+        extra.remove(statement)
+    assert len(extra) == 1 and "count(" in extra[0].lower()
 
 
 def test_the_history_page_is_scoped_like_the_ticket(client, db, county, make_ticket, as_user):  # type: ignore[no-untyped-def]
