@@ -39,7 +39,7 @@ from tracker.db import get_engine
 from tracker.org.models import Role, User
 from tracker.reminders.dispatcher import dispatch
 from tracker.reminders.models import OutboxMessage, Robot, Rule
-from tracker.reminders.outbox import enqueue_rows
+from tracker.reminders.outbox import OutboxRow, enqueue_rows
 from tracker.tickets.models import Ticket
 
 
@@ -113,7 +113,7 @@ def main() -> None:
                 session.add(robot)
                 session.commit()
                 rows = [
-                    (
+                    OutboxRow(
                         f"chase:bench{i}:{cadre_id}",
                         Rule.CHASE,
                         cadre_id,

@@ -31,6 +31,7 @@ from tracker.clock import as_utc, local_date
 from tracker.modelbase import table_of
 from tracker.reminders.channels import ChannelSettings
 from tracker.reminders.fanout import Message, fan_out
+from tracker.reminders.keys import outbox_key
 from tracker.reminders.models import (
     DIRECT_RULES,
     ESSENTIAL_RULES,
@@ -40,7 +41,7 @@ from tracker.reminders.models import (
     OutboxStatus,
     Rule,
 )
-from tracker.reminders.outbox import OutboxWriter
+from tracker.reminders.outbox import OutboxRow, OutboxWriter
 from tracker.reminders.policy import Policy
 
 OUTBOX = table_of(OutboxMessage)
@@ -138,7 +139,7 @@ def _bundle(
             created = as_utc(row.created_at)
             oldest = oldest_notice.get(row.recipient_id, created)
             oldest_notice[row.recipient_id] = min(created, oldest)
-    daily_keys = {uid: f"daily:{uid}:{today}" for uid in scheduled}
+    daily_keys = {uid: outbox_key(Rule.DAILY, uid, today) for uid in scheduled}
     had_daily = set(writer.existing(list(daily_keys.values()))) if daily_keys else set()
     notice_ready = now - timedelta(minutes=policy.notice_window_minutes)
     bundles: dict[str, tuple[str, int, list[int]]] = {}
@@ -148,11 +149,12 @@ def _bundle(
         if uid in scheduled and daily_keys[uid] not in had_daily:
             key, rule, items = daily_keys[uid], Rule.DAILY, scheduled[uid] + notices[uid]
         elif uid in notices and oldest_notice[uid] <= notice_ready:
-            key, rule, items = f"notices:{uid}:{notices[uid][0]}", Rule.NOTICES, notices[uid]
+            key = outbox_key(Rule.NOTICES, uid, notices[uid][0])
+            rule, items = Rule.NOTICES, notices[uid]
         else:
             continue
         bundles[key] = (rule, uid, items)
-        rows.append((key, rule, uid, None, None, None, {"items": len(items)}, now))
+        rows.append(OutboxRow(key, rule, uid, None, None, None, {"items": len(items)}, now))
     if not rows:
         return []
     writer.insert(rows)

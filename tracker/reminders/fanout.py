@@ -25,8 +25,9 @@ from sqlalchemy.engine import Connection
 from tracker.modelbase import table_of
 from tracker.org.models import Role, User
 from tracker.reminders.channels import ROBOT_PREFIX, SMS, ChannelSettings
+from tracker.reminders.keys import channel_key, event_of, outbox_key
 from tracker.reminders.models import BUNDLE_RULES, Robot, Rule
-from tracker.reminders.outbox import OutboxWriter
+from tracker.reminders.outbox import OutboxRow, OutboxWriter
 
 USERS = table_of(User)
 ROBOTS = table_of(Robot)
@@ -50,12 +51,13 @@ class Message:
 
 def robot_key(robot_id: int, message: Message, today: str, now: datetime) -> str:
     """The one row a robot gets for this kind of message at this moment."""
+    robot = f"{ROBOT_PREFIX}{robot_id}"
     if message.rule == Rule.DAILY:
-        return f"{ROBOT_PREFIX}{robot_id}:daily:{today}"
+        return outbox_key(robot, Rule.DAILY, today)
     if message.rule == Rule.NOTICES:
-        return f"{ROBOT_PREFIX}{robot_id}:notices:{now.isoformat(timespec='minutes')}"
-    event = message.payload.get("event_id") or message.key.rsplit(":", 1)[0]
-    return f"{ROBOT_PREFIX}{robot_id}:{message.rule}:{message.ticket_id}:{event}"
+        return outbox_key(robot, Rule.NOTICES, now.isoformat(timespec="minutes"))
+    event = message.payload.get("event_id") or event_of(message.key)
+    return outbox_key(robot, message.rule, message.ticket_id, event)
 
 
 def fan_out(
@@ -87,7 +89,7 @@ def fan_out(
         ):
             robots[unit_id].append(robot_id)
     enabled = settings.enabled()
-    rows: list[tuple] = []
+    rows: list[OutboxRow] = []
     for message in messages:
         person = people.get(message.recipient_id)
         if person is None:
@@ -100,7 +102,7 @@ def fan_out(
                 continue
             # SMS reaches the person: essential messages go by it, chosen or not
             if channel in chosen or (message.is_essential and channel == SMS):
-                rows.append(_row(message, payload, f"{message.key}@{channel}", channel))
+                rows.append(_row(message, payload, channel_key(message.key, channel), channel))
         if person.role == Role.CADRE:
             for robot_id in robots.get(person.unit_id, ()):
                 key = robot_key(robot_id, message, today, now)
@@ -108,8 +110,8 @@ def fan_out(
     return writer.insert(rows) if rows else 0
 
 
-def _row(message: Message, payload: dict[str, Any], key: str, channel: str) -> tuple:
-    return (
+def _row(message: Message, payload: dict[str, Any], key: str, channel: str) -> OutboxRow:
+    return OutboxRow(
         key,
         message.rule,
         message.recipient_id,

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from tracker.org.models import Role, Unit, User
+from tracker.reminders.keys import outbox_key
 from tracker.reminders.models import Rule
-from tracker.reminders.outbox import Planned, enqueue
+from tracker.reminders.outbox import OutboxRow, enqueue_rows
 from tracker.reminders.policy import Policy
 from tracker.reminders.recipients import reachable
 from tracker.tickets.events import Filed
@@ -60,7 +61,7 @@ def _enqueue_for(
     payload: dict,
 ) -> int:
     rows = _planned(rule, ticket.id, event.id, event.actor_id, people, send_at, payload)
-    return enqueue(session, rows, event.created_at)
+    return enqueue_rows(session, rows, event.created_at)
 
 
 def _planned(
@@ -71,16 +72,18 @@ def _planned(
     people: Iterable[User],
     send_at: datetime,
     payload: dict,
-) -> list[Planned]:
+) -> list[OutboxRow]:
     """One mail per person about an event, keyed by (rule, event, person); never to the actor."""
     return [
-        Planned(
-            key=f"{rule.value}:{event_id}:{user.id}",
+        OutboxRow(
+            key=outbox_key(rule, event_id, user.id),
             rule=rule,
             recipient_id=user.id,
-            next_attempt_at=send_at,
             ticket_id=ticket_id,
+            ticket_version=None,
+            deadline=None,
             payload=payload,
+            next_attempt_at=send_at,
         )
         for user in people
         if user.id != actor_id
@@ -112,7 +115,7 @@ def notify_filed(
             u.id: u for u in session.exec(select(User).where(col(User.id).in_(assignee_ids)))
         }
     send_at = policy.into_window(now)
-    rows: list[Planned] = []
+    rows: list[OutboxRow] = []
     for item in filed:
         ticket = item.ticket
         people = list(cadres[ticket.responsible_unit_id])
@@ -126,7 +129,7 @@ def notify_filed(
         rows += _planned(
             Rule.NOTICE, ticket.id, item.event_id, reporter.id, reachable(people), send_at, payload
         )
-    return enqueue(session, rows, now)
+    return enqueue_rows(session, rows, now)
 
 
 def notify_transition(

@@ -2,18 +2,16 @@
 
 Set-based: the keys already in the outbox are looked up once per chunk (one indexed `IN` query),
 only the new rows are inserted, with one `INSERT ... ON CONFLICT (key) DO NOTHING` executemany per
-chunk (a concurrent planner that inserted the same key first simply wins). Values are converted to
-their database form once per distinct value (every row of a sweep shares its timestamps, and
-payloads and deadlines repeat), not once per row by the ORM.
+chunk (a concurrent planner that inserted the same key first simply wins). Rows are `OutboxRow`s:
+named tuples, as cheap to build in a sweep as plain ones.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,67 +23,27 @@ from tracker.reminders.models import DIRECT_RULES, HELD_RULES, OutboxMessage, Ou
 
 CHUNK = 5000  # rows per INSERT executemany and keys per lookup (under SQLite's variable limit)
 OUTBOX = table_of(OutboxMessage)  # Core table: no ORM objects for bulk rows
-COLUMNS = (
-    "key",
-    "rule",
-    "recipient_id",
-    "ticket_id",
-    "ticket_version",
-    "deadline",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "last_error",
-    "subject",
-    "created_at",
-    "claim_token",
-    "bundle_id",
-    "channel",
-)
 
 
-@dataclass
-class Planned:
-    """One mail to plan; `key` names (recipient, rule, ticket or digest, period)."""
+class OutboxRow(NamedTuple):
+    """One outbox row to write, as the planner, the gatherer and the fan-out build them."""
 
     key: str
     rule: str
     recipient_id: int
+    ticket_id: int | None
+    ticket_version: int | None
+    deadline: date | None
+    payload: dict[str, Any]
     next_attempt_at: datetime
-    ticket_id: int | None = None
-    ticket_version: int | None = None
-    deadline: date | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
+    channel: str = "email"
 
 
-# A planned row in the planner's compact form:
-# (key, rule, recipient_id, ticket_id, ticket_version, deadline, payload, next_attempt_at),
-# optionally followed by its channel (default "email").
-Row = tuple[str, str, int, int | None, int | None, date | None, dict[str, Any], datetime]
 ITEM_RULES = HELD_RULES | DIRECT_RULES
 
 
-def as_row(p: Planned) -> Row:
-    return (
-        p.key,
-        p.rule,
-        p.recipient_id,
-        p.ticket_id,
-        p.ticket_version,
-        p.deadline,
-        p.payload,
-        p.next_attempt_at,
-    )
-
-
-def enqueue(session: Session, planned: Sequence[Planned], now: datetime) -> int:
-    """Insert the rows whose key is new; return how many were added (or revived)."""
-    return enqueue_rows(session, [as_row(p) for p in planned], now)
-
-
-def enqueue_rows(session: Session, rows: Sequence[Row], now: datetime) -> int:
-    """Insert the new rows of `rows` (see `Row`) under their unique key; return how many.
+def enqueue_rows(session: Session, rows: Sequence[OutboxRow], now: datetime) -> int:
+    """Insert the new rows of `rows` (see `OutboxRow`) under their unique key; return how many.
 
     Items (`HELD_RULES`, `DIRECT_RULES`) are written `held`, for `bundles.gather` to bundle
     them or give them their channel rows; messages (bundles, channel rows) are sendable. A row
@@ -99,16 +57,16 @@ def enqueue_rows(session: Session, rows: Sequence[Row], now: datetime) -> int:
     added = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        existing = writer.existing([r[0] for r in chunk])
-        new = [r for r in chunk if r[0] not in existing]
+        existing = writer.existing([r.key for r in chunk])
+        new = [r for r in chunk if r.key not in existing]
         added += writer.insert(new)
         revive = [
             r
             for r in chunk
-            if r[4] is not None
-            and (found := existing.get(r[0])) is not None
+            if r.ticket_version is not None
+            and (found := existing.get(r.key)) is not None
             and found[0] == OutboxStatus.CANCELLED
-            and found[1] != r[4]
+            and found[1] != r.ticket_version
         ]
         added += writer.revive(revive)
     session.flush()
@@ -116,44 +74,16 @@ def enqueue_rows(session: Session, rows: Sequence[Row], now: datetime) -> int:
 
 
 class OutboxWriter:
-    """Dialect-specific statements, compiled once per call, and cached value conversion."""
+    """The outbox's writes for one transaction at `now`: key lookup, insert, revival."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.conn = conn
-        dialect = conn.dialect
-        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-        statement = insert(OUTBOX).inline().on_conflict_do_nothing(index_elements=["key"])
-        compiled = statement.compile(dialect=dialect, column_keys=list(COLUMNS))
-        self.sql = compiled.string
-        self.positional = bool(compiled.positional)
-        order = list(compiled.positiontup or ()) if self.positional else list(COLUMNS)
-        self.order = [COLUMNS.index(name) for name in order]
-        self.reorder = self.order != list(range(len(COLUMNS)))
-        self.convert = {
-            name: _processor(OUTBOX.c[name].type, dialect)
-            for name in ("deadline", "payload", "next_attempt_at", "created_at")
-        }
-        self._cache: dict[tuple[str, Any], Any] = {}
-        self.now = self._value("created_at", now)
-        self.pending = OutboxStatus.PENDING.value
-        self.held = OutboxStatus.HELD.value
-
-    def _value(self, column: str, value: Any, cache_key: Any = None) -> Any:
-        if value is None:
-            return None
-        key = (column, value if cache_key is None else cache_key)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self.convert[column](value)
-        return found
-
-    def _payload(self, payload: dict[str, Any]) -> Any:
-        try:
-            cache_key = tuple(payload.items())
-            hash(cache_key)
-        except TypeError:  # lists inside (digests): few rows, converted each time
-            return self.convert["payload"](payload)
-        return self._value("payload", payload, cache_key)
+        self.now = now
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        # RETURNING counts the rows added: a driver's executemany rowcount may be -1 (psycopg)
+        self.statement = (
+            insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
+        )
 
     def existing(self, keys: list[str]) -> dict[str, tuple[str, int | None]]:
         result = self.conn.execute(
@@ -163,44 +93,42 @@ class OutboxWriter:
         )
         return {key: (status, version) for key, status, version in result}
 
-    def insert(self, rows: Iterable[tuple]) -> int:
-        """Insert `Row`s, each optionally followed by its channel."""
-        params: list[tuple[Any, ...] | dict[str, Any]] = []
-        for row in rows:
-            key, rule, recipient, ticket, version, deadline, payload, send_at = row[:8]
-            channel = row[8] if len(row) > 8 else "email"
-            is_item = rule in ITEM_RULES and channel == "email"
-            values = (
-                key,
-                str(rule),  # a plain str: drivers may adapt enums by name
-                recipient,
-                ticket,
-                version,
-                self._value("deadline", deadline),
-                self._payload(payload),
-                self.held if is_item else self.pending,
-                0,
-                self._value("next_attempt_at", send_at),
-                "",
-                "",
-                self.now,
-                "",
-                None,
-                channel,
-            )
-            if self.positional:
-                params.append(tuple(values[i] for i in self.order) if self.reorder else values)
-            else:
-                params.append(dict(zip(COLUMNS, values, strict=True)))
+    def insert(self, rows: Iterable[OutboxRow]) -> int:
+        """Insert `rows` whose key is not taken yet; return how many were added."""
+        params = [
+            {
+                "key": row.key,
+                "rule": str(row.rule),  # a plain str: drivers may adapt enums by name
+                "recipient_id": row.recipient_id,
+                "ticket_id": row.ticket_id,
+                "ticket_version": row.ticket_version,
+                "deadline": row.deadline,
+                "payload": row.payload,
+                # items wait `held` for a bundle; messages and channel rows are sendable
+                "status": (
+                    OutboxStatus.HELD.value
+                    if row.rule in ITEM_RULES and row.channel == "email"
+                    else OutboxStatus.PENDING.value
+                ),
+                "attempts": 0,
+                "next_attempt_at": row.next_attempt_at,
+                "last_error": "",
+                "subject": "",
+                "created_at": self.now,
+                "claim_token": "",
+                "bundle_id": None,
+                "channel": row.channel,
+            }
+            for row in rows
+        ]
         if not params:
             return 0
-        result = self.conn.exec_driver_sql(self.sql, params)
-        return max(result.rowcount, 0)
+        return len(self.conn.execute(self.statement, params).all())
 
-    def revive(self, rows: Sequence[Row]) -> int:
+    def revive(self, rows: Sequence[OutboxRow]) -> int:
         groups: dict[tuple[int | None, datetime], list[str]] = defaultdict(list)
         for row in rows:
-            groups[(row[4], row[7])].append(row[0])
+            groups[(row.ticket_version, row.next_attempt_at)].append(row.key)
         revived = 0
         for (version, send_at), keys in groups.items():
             result = self.conn.execute(
@@ -216,8 +144,3 @@ class OutboxWriter:
             )
             revived += result.rowcount
         return revived
-
-
-def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any]:
-    process = type_.dialect_impl(dialect).bind_processor(dialect)
-    return process or (lambda value: value)

@@ -6,7 +6,7 @@ ticket reopened with a new deadline is reminded only by the new one.
 
 Set-based: one query selects the candidate tickets (clock running, and due within the largest
 before-window, overdue, or idle long enough to be stale); recipients are resolved once per unit
-for the whole sweep (`Directory`); rows are built in memory as tuples and written by
+for the whole sweep (`Directory`); rows are built in memory as `OutboxRow`s and written by
 `outbox.enqueue_rows` (one key lookup and one `INSERT ... ON CONFLICT DO NOTHING` per chunk).
 """
 
@@ -23,8 +23,9 @@ from sqlmodel import Session, col
 
 from tracker.calendar.service import load_calendar
 from tracker.clock import as_utc, local_date
+from tracker.reminders.keys import outbox_key
 from tracker.reminders.models import Rule
-from tracker.reminders.outbox import Row, enqueue_rows
+from tracker.reminders.outbox import OutboxRow, enqueue_rows
 from tracker.reminders.policy import DayCounter, Policy
 from tracker.reminders.recipients import Directory, reachable
 from tracker.reminders.supervision import supervision_rows
@@ -133,7 +134,7 @@ def plan(
     send_at = policy.into_window(now)
     today = counter.today
     zone = policy.zone
-    rows: list[Row] = []
+    rows: list[OutboxRow] = []
     covered: set[int] = set()
     cadre_digest: dict[int, list[int]] = defaultdict(list)
     overdue_by_unit: dict[int, list[int]] = defaultdict(list)
@@ -149,21 +150,16 @@ def plan(
     cover = covered.add
 
     def remind(
-        prefix: str, rule: Rule, people: Iterable[int], ticket: OpenTicket, payload: dict
+        rule: Rule, about: tuple, people: Iterable[int], ticket: OpenTicket, payload: dict
     ) -> None:
-        """One row per recipient: key `prefix:user`, tied to the ticket's version and deadline."""
+        """One row per recipient, keyed (rule, *about, user), tied to the ticket's version and
+        deadline."""
         for user_id in people:
             cover(ticket.id)
+            key = outbox_key(rule, *about, user_id)
             append(
-                (
-                    f"{prefix}:{user_id}",
-                    rule,
-                    user_id,
-                    ticket.id,
-                    ticket.version,
-                    ticket.deadline,
-                    payload,
-                    send_at,
+                OutboxRow(
+                    key, rule, user_id, ticket.id, ticket.version, ticket.deadline, payload, send_at
                 )
             )
 
@@ -177,42 +173,42 @@ def plan(
             continue  # no reminders on holidays in working-day mode
         tid = ticket.id
         unit_people = directory.unit_people_ids(ticket.responsible_unit_id, ticket.assignee_id)
-        stem = f"{tid}:{ticket.deadline.isoformat()}"
+        stem = (tid, ticket.deadline)
         if digest:
             if left <= due_soon:
                 for user_id in unit_people:
                     cadre_digest[user_id].append(tid)
                     cover(tid)
         elif left > 0 and left in before_days:
-            remind(f"before:{stem}:{left}", Rule.BEFORE, unit_people, ticket, {"days": left})
+            remind(Rule.BEFORE, (*stem, left), unit_people, ticket, {"days": left})
         elif left == 0 and policy.on_the_day:
-            remind(f"due:{stem}", Rule.DUE, unit_people, ticket, {"days": 0})
+            remind(Rule.DUE, stem, unit_people, ticket, {"days": 0})
         elif left < 0 and every > 0 and overdue % every == 0:
-            remind(f"overdue:{stem}:{overdue}", Rule.OVERDUE, unit_people, ticket, {"days": left})
+            remind(Rule.OVERDUE, (*stem, overdue), unit_people, ticket, {"days": left})
         if escalate_after > 0 and overdue >= escalate_after:
             leaders = directory.leaders_in_charge_ids(ticket.responsible_unit_id)
-            remind(f"escalate:{stem}", Rule.ESCALATE, leaders, ticket, {"days": left})
+            remind(Rule.ESCALATE, stem, leaders, ticket, {"days": left})
         if red is not None and overdue >= red:
             payload = {"days": left, "level": "red"}
-            remind(f"red:{stem}", Rule.RED, directory.county_leader_ids(), ticket, payload)
+            remind(Rule.RED, stem, directory.county_leader_ids(), ticket, payload)
         if stale_after > 0 and unit_people:
             active = as_utc(ticket.last_activity_at).astimezone(zone).date()
             idle = (today - active).days
             if idle >= stale_after:
-                prefix = f"stale:{tid}:{active.isoformat()}:{idle // stale_after}"
-                remind(prefix, Rule.STALE, unit_people, ticket, {"days": left, "idle_days": idle})
+                about = (tid, active, idle // stale_after)
+                remind(Rule.STALE, about, unit_people, ticket, {"days": left, "idle_days": idle})
 
     for user_id, ids in cadre_digest.items():
         payload = {"ticket_ids": ids[:DIGEST_LIST_LIMIT], "total": len(ids)}
-        key = f"cadre_digest:{user_id}:{today.isoformat()}"
-        append((key, Rule.CADRE_DIGEST, user_id, None, None, None, payload, send_at))
+        key = outbox_key(Rule.CADRE_DIGEST, user_id, today)
+        append(OutboxRow(key, Rule.CADRE_DIGEST, user_id, None, None, None, payload, send_at))
     if policy.leader_digest_weekday and today.isoweekday() == policy.leader_digest_weekday:
         for row in _leader_digests(directory, overdue_by_unit, today, send_at):
             append(row)
-            covered.update(row[6]["ticket_ids"])
+            covered.update(row.payload["ticket_ids"])
 
     rows += supervision_rows(session, config, workflow, directory, today, working_day, send_at)
-    covered.update(row[3] for row in rows if row[3] is not None)
+    covered.update(row.ticket_id for row in rows if row.ticket_id is not None)
     added = enqueue_rows(session, rows, now)
     return PlanResult(tickets=len(tickets), rows=len(rows), added=added, covered=len(covered))
 
@@ -222,16 +218,18 @@ def _leader_digests(
     overdue_by_unit: Mapping[int, list[int]],
     today: date,
     send_at: datetime,
-) -> list[Row]:
+) -> list[OutboxRow]:
     year, week, _ = today.isocalendar()
     leaders = {u.id: u for units in directory.leaders_by_unit.values() for u in units}
-    rows: list[Row] = []
+    rows: list[OutboxRow] = []
     for leader in reachable(leaders.values()):
         ids: list[int] = []
         for unit_id in sorted(directory.charged_unit_ids(leader)):
             ids.extend(overdue_by_unit.get(unit_id, ()))
         if ids:
             payload = {"ticket_ids": sorted(ids)[:DIGEST_LIST_LIMIT], "total": len(ids)}
-            key = f"leader_digest:{leader.id}:{year}-W{week:02d}"
-            rows.append((key, Rule.LEADER_DIGEST, leader.id, None, None, None, payload, send_at))
+            key = outbox_key(Rule.LEADER_DIGEST, leader.id, f"{year}-W{week:02d}")
+            rows.append(
+                OutboxRow(key, Rule.LEADER_DIGEST, leader.id, None, None, None, payload, send_at)
+            )
     return rows

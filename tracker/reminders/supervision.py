@@ -7,15 +7,16 @@ began or since its last report (the `report_progress` transition), once per such
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from tracker.clock import local_date
+from tracker.reminders.keys import outbox_key
 from tracker.reminders.models import Rule
-from tracker.reminders.outbox import Row
+from tracker.reminders.outbox import OutboxRow
 from tracker.reminders.recipients import Directory
 from tracker.tickets.models import Ticket
 from tracker.tickets.queries import open_states
@@ -57,7 +58,7 @@ def supervision_rows(
     today: date,
     is_working_day: bool,
     send_at: datetime,
-) -> list[Row]:
+) -> list[OutboxRow]:
     """The supervision reminders due today, as outbox rows (keys make them idempotent)."""
     policy = SupervisionPolicy.from_config(config)
     if not is_working_day or not (policy.daily or policy.report_every_days):
@@ -66,29 +67,31 @@ def supervision_rows(
     tickets = session.exec(
         select(Ticket).where(Ticket.is_supervised, col(Ticket.state).in_(open_states(workflow)))
     ).all()
-    rows: list[Row] = []
+    rows: list[OutboxRow] = []
     for ticket in tickets:
         people = directory.unit_people_ids(ticket.responsible_unit_id, ticket.assignee_id)
         payload = {"level": ticket.supervision_level, "supervisor": ticket.supervisor}
         if policy.daily:
-            key = f"supervision:{ticket.id}:{today.isoformat()}"
-            rows += [
-                _row(f"{key}:{u}", Rule.SUPERVISION, u, ticket, payload, send_at) for u in people
-            ]
+            rows += _rows(Rule.SUPERVISION, (ticket.id, today), people, ticket, payload, send_at)
         since = policy.report_since(ticket, tz)
         waited = (today - since).days
         if policy.report_due(waited):
-            every = policy.report_every_days
-            key = f"supervision_report:{ticket.id}:{since.isoformat()}:{waited // every}"
+            about = (ticket.id, since, waited // policy.report_every_days)
             report = {**payload, "days": waited}
-            rows += [
-                _row(f"{key}:{u}", Rule.SUPERVISION_REPORT, u, ticket, report, send_at)
-                for u in people
-            ]
+            rows += _rows(Rule.SUPERVISION_REPORT, about, people, ticket, report, send_at)
     return rows
 
 
-def _row(
-    key: str, rule: Rule, user_id: int, ticket: Ticket, payload: dict, send_at: datetime
-) -> Row:
-    return (key, rule, user_id, ticket.id, None, None, payload, send_at)
+def _rows(
+    rule: Rule,
+    about: tuple,
+    people: Iterable[int],
+    ticket: Ticket,
+    payload: dict,
+    send_at: datetime,
+) -> list[OutboxRow]:
+    """One row per person, keyed (rule, *about, person)."""
+    return [
+        OutboxRow(outbox_key(rule, *about, u), rule, u, ticket.id, None, None, payload, send_at)
+        for u in people
+    ]
