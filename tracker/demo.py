@@ -298,6 +298,7 @@ def _build_rounds(session: Session, people: DemoPeople, now: datetime) -> dict[s
     return {"inspection": routine.id, "unannounced": unannounced.id}
 
 
+# long: the demo county's story in order; demo data only
 def load_demo(
     session: Session,
     tickets: int,
@@ -439,6 +440,7 @@ _BULK_PATHS = [
 ]
 
 
+# long: one chunked generator; its counters (ids, codes, hash chain) run across chunks
 def bulk_demo(
     session: Session,
     tickets: int,

@@ -327,6 +327,7 @@ def _ref(model: type[BaseModel], mode: str, names: dict) -> dict[str, Any]:
     return names[(model, mode)]
 
 
+# long: one OpenAPI operation object, its keys in the spec's order
 def _operation(op: Operation, names: dict) -> dict[str, Any]:
     body: dict[str, Any] = {
         "summary": op.summary,

@@ -65,6 +65,7 @@ def _code(unit: Unit | None) -> str | None:
     return unit.code if unit else None
 
 
+# long: one field of the API's ticket per line
 def ticket_out(
     ticket: Ticket,
     related: Related,

@@ -73,6 +73,7 @@ def _step_text(step: Step | None, tz: str) -> str:
     return f"{step.opinion}\n{step.who}　{cn_date(local_date(step.at, tz))}"
 
 
+# long: the printed form's rows top to bottom, as on paper
 def closing_sheet_docx(
     session: Session,
     ticket: Ticket,

@@ -159,6 +159,7 @@ def _same_file(session: Session, ticket: Ticket, source_sha256: str) -> Attachme
     return session.exec(query).first()
 
 
+# long: checks, image processing, staging and the row: one upload's order of refusal and effect
 def store_upload(
     session: Session,
     ticket: Ticket,

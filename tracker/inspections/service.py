@@ -52,6 +52,7 @@ class InspectionDetail:
 # --- creating ------------------------------------------------------------------------------
 
 
+# long: one check per field, every problem collected as a field error
 def create_inspection(
     session: Session,
     actor: User,

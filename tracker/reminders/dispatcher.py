@@ -227,6 +227,7 @@ def _still_due(
     return None
 
 
+# long: one pass over a claimed batch: each row's send decision, in order
 def _prepare(
     session: Session,
     ids: Sequence[int],
@@ -390,6 +391,7 @@ class _Smtp:
             self.conn = None
 
 
+# long: claim, send, mark within one lease: that order is the delivery guarantee
 def dispatch_batch(
     engine: Engine,
     now: datetime,

@@ -123,6 +123,7 @@ def candidate_tickets(
     return [OpenTicket(*row) for row in rows]
 
 
+# long: the sweep's hot loop, its policy bound to locals once; a branch per rule
 def plan(
     session: Session, now: datetime, config: Mapping, workflow: WorkflowDefinition
 ) -> PlanResult:

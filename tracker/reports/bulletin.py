@@ -237,6 +237,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+# long: the bulletin's sections in the order they are printed
 def build_bulletin(
     session: Session, user: User, selection: Selection, now: datetime, config: Mapping
 ) -> Bulletin:

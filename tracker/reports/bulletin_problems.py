@@ -43,6 +43,7 @@ class ProblemGroup:
         return text
 
 
+# long: counts and typical titles of one grouping read together (two queries, one result)
 def problem_groups(session: Session, condition) -> list[ProblemGroup]:  # type: ignore[no-untyped-def]
     """Findings per top-level category, with per-category counts and a few typical titles."""
     is_open = col(Ticket.state).in_(open_states(active_workflow()))

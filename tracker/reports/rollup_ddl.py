@@ -250,6 +250,7 @@ def _changed(rollup: Rollup) -> str:
     return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in rollup.source_columns)
 
 
+# long: one trigger function's SQL text, read best whole
 def _postgresql_install(rollup: Rollup) -> list[str]:
     """One statement-level trigger function: the statement's changes, summed per group, are
     merged into the rollup in key order, and groups left at 0 are deleted.

@@ -114,49 +114,10 @@ def file_historical(
     """
     check_may_import_history(reporter)
     zone = ZoneInfo(settings.timezone)
-    prepared: list[tuple[int, filing.NewTicket]] = []
-    for data, given in items:
-        record = complete(given, workflow)
-        filed_at = _moment(record.filed_on, zone)
-        assert filed_at is not None
-        new = service.prepare_finding(
-            session,
-            reporter,
-            data,
-            workflow,
-            filed_at,
-            record.filed_on,
-            calendar,
-            None,
-            settings.deadline_horizon_days,
-            0,
-        )
-        terminal = workflow.states[record.state].terminal
-        last = record.closed_on or record.verified_on or record.completed_on or record.filed_on
-        new.columns.update(
-            state=record.state,
-            return_by=None,
-            resolution=Resolution.DONE if terminal else None,
-            is_awaiting_verification=_reached_by(
-                workflow, record.state, "mark_awaiting_verification"
-            ),
-            completed_at=_moment(record.completed_on, zone),
-            completed_on=record.completed_on,
-            verified_at=_moment(record.verified_on, zone),
-            closed_at=_moment(record.closed_on, zone) if terminal else None,
-            closed_on=record.closed_on if terminal else None,
-            updated_at=_moment(last, zone),
-            last_activity_at=_moment(last, zone),
-        )
-        new.event_data["historical"] = {
-            "entered_at": now.isoformat(),
-            "filed_on": record.filed_on.isoformat(),
-            "completed_on": record.completed_on.isoformat() if record.completed_on else None,
-            "verified_on": record.verified_on.isoformat() if record.verified_on else None,
-            "closed_on": record.closed_on.isoformat() if record.closed_on else None,
-            "progress": record.progress,
-        }
-        prepared.append((record.filed_on.year, new))
+    prepared = [
+        _past_finding(session, reporter, data, given, workflow, now, settings, calendar, zone)
+        for data, given in items
+    ]
     tickets: list[Ticket] = []
     prepared.sort(key=lambda pair: pair[0])  # stable: the sheet's order within a year
     for year, group in groupby(prepared, key=lambda pair: pair[0]):
@@ -166,3 +127,56 @@ def file_historical(
             session, reporter, chunk, codes, now, progress, announce=False
         )
     return tickets
+
+
+def _past_finding(
+    session: Session,
+    reporter: User,
+    data: TicketCreate,
+    given: PastRecord,
+    workflow: WorkflowDefinition,
+    now: datetime,
+    settings: service.Settings,
+    calendar: WorkdayCalendar | None,
+    zone: ZoneInfo,
+) -> tuple[int, filing.NewTicket]:
+    """One past finding prepared in its final state, with the year of its code."""
+    record = complete(given, workflow)
+    filed_at = _moment(record.filed_on, zone)
+    assert filed_at is not None
+    new = service.prepare_finding(
+        session,
+        reporter,
+        data,
+        workflow,
+        filed_at,
+        record.filed_on,
+        calendar,
+        None,
+        settings.deadline_horizon_days,
+        0,
+    )
+    terminal = workflow.states[record.state].terminal
+    last = record.closed_on or record.verified_on or record.completed_on or record.filed_on
+    new.columns.update(
+        state=record.state,
+        return_by=None,
+        resolution=Resolution.DONE if terminal else None,
+        is_awaiting_verification=_reached_by(workflow, record.state, "mark_awaiting_verification"),
+        completed_at=_moment(record.completed_on, zone),
+        completed_on=record.completed_on,
+        verified_at=_moment(record.verified_on, zone),
+        closed_at=_moment(record.closed_on, zone) if terminal else None,
+        closed_on=record.closed_on if terminal else None,
+        updated_at=_moment(last, zone),
+        last_activity_at=_moment(last, zone),
+    )
+    new.event_data["historical"] = {
+        "entered_at": now.isoformat(),
+        "filed_on": record.filed_on.isoformat(),
+        "completed_on": record.completed_on.isoformat() if record.completed_on else None,
+        "verified_on": record.verified_on.isoformat() if record.verified_on else None,
+        "closed_on": record.closed_on.isoformat() if record.closed_on else None,
+        "progress": record.progress,
+    }
+    return record.filed_on.year, new

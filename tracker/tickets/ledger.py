@@ -354,6 +354,7 @@ def _only(found: list[Any]) -> Any | None:
     return found[0] if len(found) == 1 else None
 
 
+# long: one block per spreadsheet column, in the sheet's order
 def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str]) -> dict:
     """Map one row's cells to TicketCreate input; names become codes; problems collected."""
     description = _text(record.get("问题描述"))
@@ -489,6 +490,7 @@ def _schema_problems(error: ValidationFailed) -> list[str]:
     ]
 
 
+# long: validate all, then file all: both steps share the sheet's lookups and errors
 def import_findings(
     session: Session,
     reporter: User,

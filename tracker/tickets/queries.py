@@ -194,6 +194,7 @@ def scoped_query(
     )
 
 
+# long: one condition per filter field, in the filter form's order
 def filter_conditions(
     session: Session,
     flt: TicketFilter,

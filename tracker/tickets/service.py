@@ -470,6 +470,7 @@ def _refusal_message(refusal: TransitionNotAllowed, name: str, state: str) -> st
     return refusal.message
 
 
+# long: decide, assemble (no autoflush), flush, event, signal: one order, kept in view
 def apply_transition(
     session: Session,
     ticket: Ticket,
@@ -615,6 +616,7 @@ def add_comment(
     )
 
 
+# long: one block per editable field, each recording its old and new value
 def update_ticket(
     session: Session,
     ticket: Ticket,

@@ -89,6 +89,7 @@ def home() -> ResponseReturnValue:
     )
 
 
+# long: the list page's request parsing, query and rendering; the parts are already services
 @bp.route("/tickets")
 @login_required
 def index() -> ResponseReturnValue:
