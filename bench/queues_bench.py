@@ -41,8 +41,7 @@ from tracker.clock import local_date, utcnow
 from tracker.db import get_engine
 from tracker.org.models import User
 from tracker.tickets.models import Ticket
-from tracker.tickets.queues import count_queues, queue_condition
-from tracker.tickets.scope import visibility
+from tracker.tickets.queues import count_queues, counts_statement
 from tracker.workflow.queues import queues_for_role
 from tracker.workflow.registry import active_workflow
 
@@ -100,14 +99,8 @@ def _plan(session: Session, user: User, config) -> str:  # type: ignore[no-untyp
     """EXPLAIN of the one statement count_queues runs, as it runs it."""
     workflow = active_workflow()
     today = local_date(utcnow(), config["TIMEZONE"])
-    cap = config["QUEUE_COUNT_CAP"]
-    seen = visibility(session, user).condition
-    columns = []
-    for queue in queues_for_role(workflow, workflow.queues, user.role):
-        rows = select(Ticket.id).where(seen, queue_condition(session, user, workflow, queue, today))
-        rows = rows.limit(cap + 1) if cap > 0 else rows
-        columns.append(select(func.count()).select_from(rows.subquery()).scalar_subquery())
-    statement = select(*columns)
+    queues = queues_for_role(workflow, workflow.queues, user.role)
+    statement = counts_statement(session, user, queues, workflow, today, config["QUEUE_COUNT_CAP"])
     bind = session.get_bind()
     sql = str(statement.compile(bind, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if bind.dialect.name == "postgresql" else "EXPLAIN "

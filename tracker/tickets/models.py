@@ -101,6 +101,23 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text("followup_due_on IS NOT NULL"),
             sqlite_where=text("followup_due_on IS NOT NULL"),
         ),
+        # A unit's own queues (to accept, returned, rectifying, reported awaiting check) as
+        # index-only scans that stop at the count cap; the few tickets a unit asked to return.
+        Index(
+            "ix_ticket_responsible_queue",
+            "responsible_unit_id",
+            "state",
+            "is_awaiting_verification",
+            "rejection_count",
+            postgresql_include=["return_requested_at"],
+        ),
+        Index(
+            "ix_ticket_return_pending",
+            "state",
+            "responsible_unit_id",
+            postgresql_where=text("return_requested_at IS NOT NULL"),
+            sqlite_where=text("return_requested_at IS NOT NULL"),
+        ),
     )
     __mapper_args__ = {"version_id_col": _ticket_version}
 
