@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from tracker.clock import as_utc, local_date
@@ -159,13 +159,19 @@ def _bundle(
         return []
     writer.insert(rows)
     ids = {key: row_id for key, row_id in _ids(conn, list(bundles))}
+    # One statement for every item (executemany: pipelined by psycopg), not one per message.
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == bindparam("item"), OUTBOX.c.status == OutboxStatus.HELD.value)
+        .values(status=OutboxStatus.BUNDLED.value, bundle_id=bindparam("bundle")),
+        [
+            {"item": item, "bundle": ids[key]}
+            for key, (_, _, items) in bundles.items()
+            for item in items
+        ],
+    )
     made = []
     for key, (rule, uid, items) in bundles.items():
-        conn.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(items), OUTBOX.c.status == OutboxStatus.HELD.value)
-            .values(status=OutboxStatus.BUNDLED.value, bundle_id=ids[key])
-        )
         essential = any(rules[item] in ESSENTIAL_RULES for item in items)
         made.append(Message(ids[key], key, rule, uid, None, None, None, {}, now, essential))
     return made

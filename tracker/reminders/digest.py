@@ -39,15 +39,17 @@ class Line:
 @dataclass
 class Digest:
     sections: dict[str, list[Line]] = field(default_factory=dict)
+    # (section, ticket id) -> the line's index: adding 200 tickets is not 200 × 200 comparisons
+    _index: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
 
     def add(self, section: str, line: Line) -> None:
         lines = self.sections.setdefault(section, [])
-        for i, existing in enumerate(lines):
-            if existing.ticket.id == line.ticket.id:
-                if LEVEL_RANK.get(line.level or "", 0) > LEVEL_RANK.get(existing.level or "", 0):
-                    lines[i] = line  # the higher escalation level replaces the lower
-                return
-        lines.append(line)
+        at = self._index.get((section, line.ticket.id))
+        if at is None:
+            self._index[section, line.ticket.id] = len(lines)
+            lines.append(line)
+        elif LEVEL_RANK.get(line.level or "", 0) > LEVEL_RANK.get(lines[at].level or "", 0):
+            lines[at] = line  # the higher escalation level replaces the lower
 
     @property
     def count(self) -> int:
