@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import or_, text
 from sqlmodel import Session, col, select
+from werkzeug.datastructures import MultiDict
 
 from tracker.clock import local_date
 from tracker.inspections.models import Inspection
@@ -124,7 +125,7 @@ class Context:
 def make_context(
     session: Session,
     user: User,
-    filters: TicketFilter | Mapping | None,
+    filters: TicketFilter | MultiDict[str, str] | None,
     now: datetime,
     config: Mapping,
 ) -> Context:
@@ -362,7 +363,7 @@ def _scope_codes(session: Session, user: User) -> list[str] | None:
 def dashboard_stats(
     session: Session,
     user: User,
-    filters: TicketFilter | Mapping | None,
+    filters: TicketFilter | MultiDict[str, str] | None,
     now: datetime,
     config: Mapping,
 ) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def create_indicator(
 
 def list_indicators(session: Session) -> list[StandardIndicator]:
     """Every standard indicator, disabled ones too, in catalogue order."""
-    order = (StandardIndicator.position, StandardIndicator.id)
+    order = (col(StandardIndicator.position), col(StandardIndicator.id))
     return list(session.exec(select(StandardIndicator).order_by(*order)))
 
 

@@ -32,7 +32,9 @@ def _category_form() -> CategoryForm:
     return form
 
 
-def _render(category_form: CategoryForm, indicator_form: IndicatorForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _render(
+    category_form: CategoryForm, indicator_form: IndicatorForm, status: int = 200
+) -> ResponseReturnValue:
     session = get_session()
     return render_template(
         "tickets/categories.html",

@@ -23,7 +23,7 @@ class Chip:
 
 def active_chips(
     flt: TicketFilter,
-    names: dict[str, Callable[[str], str]],
+    names: dict[str, Callable[[str], str | None]],
 ) -> list[Chip]:
     """One chip per filter in the query string; `names` turns a code into its label per key
     (state, rag, unit, category, inspection, source); unknown keys show their value."""
@@ -41,11 +41,14 @@ def active_chips(
 
 
 def _label(
-    key: str, values: Sequence[str], flt: TicketFilter, names: dict[str, Callable[[str], str]]
+    key: str,
+    values: Sequence[str],
+    flt: TicketFilter,
+    names: dict[str, Callable[[str], str | None]],
 ) -> str:
     value = values[0]
     if key == "state":
-        return "、".join(names["state"](s) for s in flt.states)
+        return "、".join(names["state"](s) or s for s in flt.states)
     if key == "overdue":
         return _("Overdue only")
     if key == "awaiting":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     DecimalField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -22,7 +25,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from tracker.tickets.models import Severity, Source
 
-SOURCE_LABELS = {
+SOURCE_LABELS: dict[str, Any] = {  # source → lazy label
     Source.INSPECTION: _l("Inspection"),
     Source.UNANNOUNCED: _l("Unannounced visit"),
     Source.CENTRAL_INSPECTION: _l("Central inspection feedback"),
@@ -55,7 +58,7 @@ class IndicatorRowForm(Form):
     unit = StringField(_l("Unit of measure"), validators=[Length(max=16)])
     target = DecimalField(_l("Target"), validators=[Optional(), NumberRange(min=0)])
 
-    def validate_name(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_name(self, field: Field) -> None:
         if not (field.data or "").strip() and (self.unit.data or self.target.data is not None):
             raise ValidationError(_l("Name the indicator, or clear its row."))
 

@@ -107,7 +107,7 @@ def open_histories(
     key = current_keys().current
     rows = []
     for ticket, data in zip(tickets, datas, strict=True):
-        row = {
+        row: dict[str, Any] = {
             "ticket_id": ticket.id,
             "actor_id": actor_id,
             "kind": EventKind.CREATED.value,

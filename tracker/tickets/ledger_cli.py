@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import col
+from sqlmodel import Session, col
 from werkzeug.datastructures import MultiDict
 
 from tracker.calendar.workdays import fallback_warning
@@ -21,7 +22,7 @@ from tracker.tickets.queries import parse_filter, scoped_query
 from tracker.workflow.registry import active_workflow
 
 
-def _user(session, username: str | None) -> User:  # type: ignore[no-untyped-def]
+def _user(session: Session, username: str | None) -> User:
     """The named user, or (for None) the first enabled administrator."""
     from sqlmodel import select
 
@@ -103,10 +104,10 @@ def import_command(path: Path, username: str | None, historical: bool) -> None:
 @click.option("-q", "--query", "q", help="Text search.")
 @click.option("--sort", default="deadline", show_default=True)
 @with_appcontext
-def export_command(path: Path, username: str | None, **filters) -> None:  # type: ignore[no-untyped-def]
+def export_command(path: Path, username: str | None, **filters: Any) -> None:
     """Export findings as the ledger (台账) an office keeps, to an .xlsx file."""
     app = current_app
-    args = MultiDict()
+    args: MultiDict[str, str] = MultiDict()
     for key, value in filters.items():
         if key == "state":
             for state in value:
@@ -119,7 +120,7 @@ def export_command(path: Path, username: str | None, **filters) -> None:  # type
     now = utcnow()
     try:
         with session_scope(app) as session:
-            user = _user(session, username) if username else User(role=Role.ADMIN, username="")
+            user = _user(session, username) if username else User(role=Role.ADMIN, username="")  # type: ignore[call-arg]  # SQLModel types table models as validated
             workflow = active_workflow()
             flt = parse_filter(args, workflow)
             stmt = scoped_query(

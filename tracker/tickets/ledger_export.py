@@ -14,14 +14,16 @@ from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import product
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.clock import local_date
 from tracker.inspections.models import Inspection
@@ -41,6 +43,8 @@ from tracker.tickets.reported import (
 )
 from tracker.tickets.status import ticket_status
 from tracker.workflow.definition import WorkflowDefinition
+
+_T = TypeVar("_T")
 
 # (header, width in Excel characters). 21 columns, ~230 characters: fitted to the width of
 # landscape A4 they print at about 60 %, which keeps 10 pt text readable.
@@ -189,7 +193,7 @@ def _title_rows(sheet: Any, title: LedgerTitle, count: int) -> None:
 
 def write_ledger(
     session: Session,
-    stmt,
+    stmt: SelectOfScalar[Ticket],
     sort: str,
     workflow: WorkflowDefinition,
     now: datetime,
@@ -203,7 +207,7 @@ def write_ledger(
 
     With `base_url`, each row's evidence count links to the finding's page.
     """
-    ids = list(session.exec(stmt.with_only_columns(Ticket.id).order_by(*SORTS[sort])))
+    ids = list(session.exec(_only(stmt, col(Ticket.id)).order_by(*SORTS[sort])))
     title = _round_heading(
         session, stmt, title or LedgerTitle(DEFAULT_HEADING, "全部", local_date(now, tz))
     )
@@ -236,10 +240,18 @@ def write_ledger(
     return number
 
 
-def _round_heading(session: Session, stmt, title: LedgerTitle) -> LedgerTitle:  # type: ignore[no-untyped-def]
+def _only(stmt: SelectOfScalar[Ticket], column: Mapped[_T]) -> SelectOfScalar[_T]:
+    """`stmt` reading one column. It stays a SelectOfScalar (its rows are scalars), which
+    SQLAlchemy's typing of `with_only_columns` cannot say."""
+    return cast(SelectOfScalar[_T], stmt.with_only_columns(column))
+
+
+def _round_heading(
+    session: Session, stmt: SelectOfScalar[Ticket], title: LedgerTitle
+) -> LedgerTitle:
     """ "<round>问题整改台账" when every exported finding belongs to one round (a round is
     named only through findings the user sees)."""
-    rounds = session.exec(stmt.with_only_columns(Ticket.inspection_id).distinct().limit(2)).all()
+    rounds = session.exec(_only(stmt, col(Ticket.inspection_id)).distinct().limit(2)).all()
     if len(rounds) != 1 or rounds[0] is None:
         return title
     inspection = session.get(Inspection, rounds[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
+from types import ModuleType
 
 from flask import (
     Blueprint,
@@ -42,14 +43,14 @@ from tracker.workflow.registry import active_workflow
 bp = Blueprint("ledger", __name__)
 
 
-def _ledger():  # type: ignore[no-untyped-def]
+def _ledger() -> ModuleType:
     """The spreadsheet module, imported on first use: openpyxl costs every worker ~20 MB."""
     from tracker.tickets import ledger
 
     return ledger
 
 
-def _ledger_export():  # type: ignore[no-untyped-def]
+def _ledger_export() -> ModuleType:
     """The export module, imported on first use like `_ledger`."""
     from tracker.tickets import ledger_export
 
@@ -119,7 +120,7 @@ def import_page() -> ResponseReturnValue:
     ), status
 
 
-def _imported_notices(codes: list[str]):  # type: ignore[no-untyped-def]
+def _imported_notices(codes: list[str]) -> ResponseReturnValue:
     """The 督办通知单 of the findings just imported, one per unit; if the importer may not
     issue them, the findings stay imported and the list says why."""
     session = get_session()

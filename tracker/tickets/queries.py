@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, Select, UnaryExpression, func, or_
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+from werkzeug.datastructures import MultiDict
 
 from tracker.clock import as_utc, local_date
 from tracker.errors import ValidationFailed
@@ -26,7 +29,10 @@ from tracker.tickets.scope import co_operating, visibility
 from tracker.tickets.search import search_condition
 from tracker.workflow.definition import WorkflowDefinition
 
-SORTS = {
+_Select = Select[*tuple[Any, ...]]
+_S = TypeVar("_S", bound=_Select)
+
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "deadline": (col(Ticket.deadline).asc(), col(Ticket.id).asc()),
     "-deadline": (col(Ticket.deadline).desc(), col(Ticket.id).desc()),
     "created": (col(Ticket.created_at).asc(), col(Ticket.id).asc()),
@@ -73,7 +79,7 @@ def _parse_date(value: str | None, name: str) -> date | None:
         ) from exc
 
 
-def parse_filter(args, workflow: WorkflowDefinition) -> TicketFilter:  # type: ignore[no-untyped-def]
+def parse_filter(args: MultiDict[str, str], workflow: WorkflowDefinition) -> TicketFilter:
     """Read filters from a query string (a MultiDict); unknown values are field errors."""
     errors: dict[str, str] = {}
     states = [s for raw in args.getlist("state") for s in raw.split(",") if s]
@@ -138,7 +144,7 @@ def role_queue(user: User) -> TicketFilter:
 
 
 def filter_from_request(
-    args, user: User, workflow: WorkflowDefinition
+    args: MultiDict[str, str], user: User, workflow: WorkflowDefinition
 ) -> tuple[TicketFilter, bool]:
     """The list's filter from a query string, or the role's queue when none is given.
 
@@ -203,9 +209,9 @@ def filter_conditions(
     tz: str,
     amber_days: int,
     open_only: bool = False,
-) -> list[ColumnElement[bool]]:
+) -> list[ColumnElement[bool] | Mapped[bool]]:
     """The WHERE conditions of `flt` on `Ticket` (the user's scope aside)."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool] | Mapped[bool]] = []
     if open_only and not flt.states:
         conditions.append(col(Ticket.state).in_(open_states(workflow)))
     if flt.states:
@@ -239,7 +245,7 @@ def filter_conditions(
         conditions.append(col(Ticket.followup_due_on) <= today)
     running = (
         col(Ticket.state).in_(clock_states(workflow)),
-        ~Ticket.is_awaiting_verification,
+        ~col(Ticket.is_awaiting_verification),
         col(Ticket.return_requested_at).is_(None),
     )
     if flt.supervised:
@@ -286,7 +292,8 @@ class Page:
 
 
 # Sort key columns of the keyset (cursor) pagination; every sort ends on a unique column.
-_KEYS = {
+# (Typed Any: each is a column attribute, compared with a key of its own type.)
+_KEYS: dict[str, tuple[Any, bool]] = {
     "deadline": (Ticket.deadline, False),
     "-deadline": (Ticket.deadline, True),
     "created": (Ticket.created_at, False),
@@ -298,7 +305,7 @@ _KEYS = {
 }
 
 
-def capped_count(branches, cap: int):  # type: ignore[no-untyped-def]
+def capped_count(branches: Sequence[_Select], cap: int) -> SelectOfScalar[int]:
     """One statement: the sum of a COUNT per disjoint branch, each reading at most cap + 1
     rows (a cap of 0 counts exactly).
 
@@ -307,14 +314,14 @@ def capped_count(branches, cap: int):  # type: ignore[no-untyped-def]
     """
     counts = []
     for branch in branches:
-        rows = branch.with_only_columns(Ticket.id).order_by(None)
+        rows = branch.with_only_columns(col(Ticket.id)).order_by(None)
         if cap > 0:
             rows = rows.limit(cap + 1)
         counts.append(select(func.count()).select_from(rows.subquery()).scalar_subquery())
     return select(sum(counts[1:], counts[0]))
 
 
-def count_capped(session: Session, branches, cap: int) -> tuple[int, bool]:  # type: ignore[no-untyped-def]
+def count_capped(session: Session, branches: Sequence[_Select], cap: int) -> tuple[int, bool]:
     """(total, is_capped) of the rows of the disjoint statements `branches`; past `cap` the
     total is the cap (see `capped_count`)."""
     return _capped(session.exec(capped_count(branches, cap)).one(), cap)
@@ -326,7 +333,7 @@ def _capped(total: int, cap: int) -> tuple[int, bool]:
     return total, False
 
 
-def _page(stmt, sort: str, offset: int, per_page: int):  # type: ignore[no-untyped-def]
+def _page(stmt: _S, sort: str, offset: int, per_page: int) -> _S:
     """One page of `stmt` in `sort` order, plus one row to tell whether more follow."""
     return stmt.order_by(*SORTS[sort]).offset(offset).limit(per_page + 1)
 
@@ -351,7 +358,7 @@ def encode_cursor(ticket: Ticket, sort: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, sort: str):  # type: ignore[no-untyped-def]
+def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
     """The sort key value and id a cursor points after; a ValidationFailed when it is not ours."""
     problem = ValidationFailed("invalid cursor", {"cursor": "not a cursor of this list"})
     try:
@@ -374,7 +381,7 @@ def _decode_cursor(cursor: str, sort: str):  # type: ignore[no-untyped-def]
     return key, ticket_id
 
 
-def after_cursor(stmt, sort: str, cursor: str):  # type: ignore[no-untyped-def]
+def after_cursor(stmt: _S, sort: str, cursor: str) -> _S:
     """`stmt` limited to the rows after `cursor` in the `sort` order (keyset pagination).
 
     Written as `key >= k AND (key > k OR id > i)` rather than a row-value comparison: both
@@ -385,8 +392,8 @@ def after_cursor(stmt, sort: str, cursor: str):  # type: ignore[no-untyped-def]
     if column is Ticket.code:  # unique: the key alone orders
         return stmt.where(column < key if desc else column > key)
     if desc:
-        return stmt.where(column <= key, or_(column < key, Ticket.id < ticket_id))
-    return stmt.where(column >= key, or_(column > key, Ticket.id > ticket_id))
+        return stmt.where(column <= key, or_(column < key, col(Ticket.id) < ticket_id))
+    return stmt.where(column >= key, or_(column > key, col(Ticket.id) > ticket_id))
 
 
 # Paging by number reaches this many times LIST_COUNT_CAP findings (100,000 by default); past

@@ -55,8 +55,8 @@ def overdue_condition(workflow: WorkflowDefinition, today: date) -> ColumnElemen
 def _when_sql(name: str, workflow: WorkflowDefinition, today: date) -> ColumnElement[bool]:
     return {
         "overdue": lambda: overdue_condition(workflow, today),
-        "returned": lambda: Ticket.rejection_count > 0,
-        "not_returned": lambda: Ticket.rejection_count == 0,
+        "returned": lambda: col(Ticket.rejection_count) > 0,
+        "not_returned": lambda: col(Ticket.rejection_count) == 0,
         "followup_due": lambda: col(Ticket.followup_due_on) <= today,
     }[name]()
 

@@ -10,8 +10,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Float, Integer, String, bindparam, cast, literal, null, union_all
+from sqlalchemy import (
+    BindParameter,
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    null,
+    union_all,
+)
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker.inspections.models import Inspection
@@ -88,12 +101,12 @@ def load_related(
     return related
 
 
-def _co_units_and_indicators(details: bool):  # type: ignore[no-untyped-def]
+def _co_units_and_indicators(details: bool) -> Select[*tuple[Any, ...]]:
     """One statement: (ticket_id, co-unit id, NULL...) rows, then, with `details`, (ticket_id,
     NULL, indicator columns) rows in position order; the tickets' ids are its `ids` parameter.
     Built once: building it costs more than running it."""
-    ids = bindparam("ids", expanding=True)
-    co = select(
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    co = sa_select(
         col(TicketCoUnit.ticket_id),
         col(TicketCoUnit.unit_id),
         cast(null(), Integer).label("indicator_id"),
@@ -106,7 +119,7 @@ def _co_units_and_indicators(details: bool):  # type: ignore[no-untyped-def]
     ).where(col(TicketCoUnit.ticket_id).in_(ids))
     if not details:
         return co
-    figures = select(
+    figures = sa_select(
         col(Indicator.ticket_id),
         cast(null(), Integer),
         col(Indicator.id),
@@ -118,7 +131,7 @@ def _co_units_and_indicators(details: bool):  # type: ignore[no-untyped-def]
         literal(1),
     ).where(col(Indicator.ticket_id).in_(ids))
     both = union_all(co, figures).subquery()
-    return select(*both.c).order_by(both.c.part, both.c.position, both.c.indicator_id)
+    return sa_select(*both.c).order_by(both.c.part, both.c.position, both.c.indicator_id)
 
 
 _CO_UNITS = _co_units_and_indicators(details=False)

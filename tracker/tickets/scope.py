@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, false, func, or_, true
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
@@ -96,7 +97,7 @@ def visibility_condition(session: Session, user: User) -> ColumnElement[bool]:
     return visibility(session, user).condition
 
 
-def visible_tickets(session: Session, user: User):
+def visible_tickets(session: Session, user: User) -> SelectOfScalar[Ticket]:
     """A `select(Ticket)` limited to what `user` may see; add filters and ordering to it."""
     return select(Ticket).where(visibility_condition(session, user))
 

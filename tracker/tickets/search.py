@@ -14,7 +14,9 @@ The index is created by migration 0003 and, for `create_all`, by DDL on the tick
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, ColumnElement, event, literal_column, or_
+from typing import Any
+
+from sqlalchemy import DDL, ColumnClause, ColumnElement, event, literal_column, or_
 
 from tracker.modelbase import table_of
 from tracker.tickets.models import Ticket
@@ -50,7 +52,7 @@ def search_condition(q: str, dialect: str) -> ColumnElement[bool]:
     )
     if dialect != "postgresql":
         return per_column
-    joined = literal_column(_joined("ticket."))
+    joined: ColumnClause[Any] = literal_column(_joined("ticket."))
     return joined.ilike(pattern, escape="\\") & per_column
 
 

@@ -97,14 +97,16 @@ def transitions_for(
 
 # --- filing --------------------------------------------------------------------------------
 
+_Coded = TypeVar("_Coded", Unit, Category)
 
-def _by_code(session: Session, model: type[Unit] | type[Category], code: str):  # type: ignore[no-untyped-def]
+
+def _by_code(session: Session, model: type[_Coded], code: str) -> _Coded | None:
     """Look a unit or category up by code, remembering hits for the session (imports file
     hundreds of tickets naming the same few units)."""
     memo = session.info.setdefault("references_by_code", {})
     key = (model.__name__, code)
     if key not in memo:
-        found = session.exec(select(model).where(model.code == code)).first()
+        found = session.exec(select(model).where(col(model.code) == code)).first()
         if found is None:
             return None
         memo[key] = found
@@ -275,7 +277,7 @@ def check_may_file_for(session: Session, user: User, unit_code: str) -> None:
     viewpoints = session.info.setdefault("filing_viewpoints", {})
     if user.id not in viewpoints:
         viewpoints[user.id] = Viewpoint.load(session, user)
-    if not may(user, Permission.FILE_FINDINGS, viewpoints[user.id].relations(Ticket(), unit, ())):
+    if not may(user, Permission.FILE_FINDINGS, viewpoints[user.id].relations(Ticket(), unit, ())):  # type: ignore[call-arg]  # SQLModel types table models as validated
         message = _("%(unit)s is not in your charge", unit=unit.name)
         raise ValidationFailed(message, {"responsible_unit": message})
 
@@ -635,7 +637,7 @@ def update_ticket(
     refs = _resolve_references(session, user, data)
     changes: dict[str, list] = {}
 
-    def change(field: str, new) -> None:  # type: ignore[no-untyped-def]
+    def change(field: str, new: object) -> None:
         old = getattr(ticket, field)
         if new != old:
             changes[field] = [_plain(old), _plain(new)]
@@ -695,5 +697,5 @@ def update_ticket(
     )
 
 
-def _plain(value):  # type: ignore[no-untyped-def]
+def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value

@@ -6,6 +6,8 @@ and the tests (which build the schema from the models) load them with `ensure_ta
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from tracker.tickets.models import Category, StandardIndicator
@@ -79,9 +81,9 @@ INDICATORS: list[tuple[str, str, str]] = [
 ]
 
 
-def indicator_rows() -> list[dict[str, object]]:
+def indicator_rows() -> list[dict[str, Any]]:
     """INDICATORS as table rows: one per (name, unit), positions in steps of 10."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for group, name, units in INDICATORS:
         paired = "+" in units
         for index, unit in enumerate(units.replace("+", "|").split("|")):

@@ -272,7 +272,13 @@ def new() -> ResponseReturnValue:
     return render_template("tickets/new.html", form=form, measure_units=MEASURE_UNITS), status
 
 
-def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  # type: ignore[no-untyped-def]
+def _render_detail(
+    ticket: Ticket,
+    *,
+    transition_form: TransitionForm | None = None,
+    failed: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     session = get_session()
     workflow = active_workflow()
     related = load_related(session, [ticket])
@@ -292,7 +298,7 @@ def _render_detail(ticket, *, transition_form=None, failed=None, status=200):  #
         session.exec(
             select(Unit)
             .where(or_(col(Unit.id).in_(unit_ids), col(Unit.is_active) if needs_units else false()))
-            .order_by(Unit.path)
+            .order_by(col(Unit.path))
         ).all()
         if unit_ids or needs_units
         else []
@@ -441,7 +447,7 @@ def transition(ticket_id: int) -> ResponseReturnValue:
     return go_to(url_for("tickets.detail", ticket_id=ticket_id))
 
 
-def _failed(ticket_id: int, form: TransitionForm, error: ServiceError):  # type: ignore[no-untyped-def]
+def _failed(ticket_id: int, form: TransitionForm, error: ServiceError) -> ResponseReturnValue:
     ticket = get_visible_ticket(get_session(), current_user, ticket_id)
     if isinstance(error, Conflict):
         flash(

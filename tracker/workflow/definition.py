@@ -89,8 +89,9 @@ class WorkflowDefinition:
     def __post_init__(self) -> None:
         self._by_name.update({t.name: t for t in self.transitions})
 
-    def transition(self, name: str) -> Transition | None:
-        return self._by_name.get(name)
+    def transition(self, name: str | None) -> Transition | None:
+        """The transition called `name`; None for an unknown name (or none: an event of no step)."""
+        return self._by_name.get(name) if name is not None else None
 
     def state(self, key: str) -> State | None:
         return self.states.get(key)
