@@ -75,7 +75,7 @@ def _rollback() -> None:
         get_session().rollback()
 
 
-def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+def _service_error(error: ServiceError) -> ResponseReturnValue:
     _rollback()
     response, status = error_response(error.status, error.code, error.message, error.fields)
     if status == 503:  # storage that cannot be written: an outage, like a database one
@@ -83,7 +83,7 @@ def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
     return response, status
 
 
-def _stale(_error: StaleDataError):  # type: ignore[no-untyped-def]
+def _stale(_error: StaleDataError) -> ResponseReturnValue:
     _rollback()
     return error_response(
         409,

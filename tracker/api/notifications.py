@@ -64,7 +64,7 @@ def notifications() -> ResponseReturnValue:
     )
 
 
-def _marked(ids: list[int] | None):  # type: ignore[no-untyped-def]
+def _marked(ids: list[int] | None) -> ResponseReturnValue:
     session, user = get_session(), api_user()
     marked = inbox.mark_read(session, user, ids, utcnow())
     session.commit()

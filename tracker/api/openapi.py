@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from tracker.api import schemas as s
 from tracker.evidence.sniff import ACCEPTED
@@ -287,7 +287,9 @@ def _components(operations: tuple[Operation, ...]) -> dict[str, Any]:
     inputs = {op.request for op in operations if op.request}
     inputs |= {op.form for op in operations if op.form}
     outputs = {op.response for op in operations if op.response} | {s.ErrorOut}
-    pairs = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in inputs] + [
+        (m, "serialization") for m in outputs
+    ]
     pairs.sort(key=lambda pair: (pair[0].__name__, pair[1]))
     keys, top = models_json_schema(pairs, ref_template=REF)
     return {"schemas": top.get("$defs", {}), "names": keys}

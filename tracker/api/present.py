@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from tracker.api.schemas import EventOut, IndicatorOut, SupervisionOut, TicketOut, TransitionOut
 from tracker.clock import as_utc, local_date
+from tracker.org.directory import UnitRef
 from tracker.org.models import Unit, User
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.related import Related, load_related
@@ -31,6 +33,10 @@ def api_locale() -> str:
     return request.accept_languages.best_match(["zh", "en"]) or "zh"
 
 
+@overload
+def local_moment(moment: datetime, zone: ZoneInfo | None = None) -> datetime: ...
+@overload
+def local_moment(moment: datetime | None, zone: ZoneInfo | None = None) -> datetime | None: ...
 def local_moment(moment: datetime | None, zone: ZoneInfo | None = None) -> datetime | None:
     """An aware datetime in the configured zone (ISO 8601 with its offset, e.g. +08:00)."""
     if moment is None:
@@ -61,7 +67,7 @@ class Context:
         )
 
 
-def _code(unit: Unit | None) -> str | None:
+def _code(unit: Unit | UnitRef | None) -> str | None:
     return unit.code if unit else None
 
 
@@ -112,11 +118,13 @@ def ticket_out(
         return_by=ticket.return_by,
         return_pending=ticket.return_requested_at is not None,
         supervision=(
-            SupervisionOut(
-                level=ticket.supervision_level,
-                supervisor=ticket.supervisor or "",
-                since=local_moment(ticket.supervised_at, ctx.zone),
-                progress_reported_at=local_moment(ticket.progress_reported_at, ctx.zone),
+            SupervisionOut.model_validate(  # the schema checks the level and that `since` is set
+                {
+                    "level": ticket.supervision_level,
+                    "supervisor": ticket.supervisor or "",
+                    "since": local_moment(ticket.supervised_at, ctx.zone),
+                    "progress_reported_at": local_moment(ticket.progress_reported_at, ctx.zone),
+                }
             )
             if ticket.is_supervised
             else None

@@ -52,7 +52,7 @@ def visible_ticket(ticket_id: int) -> Ticket:
     return get_visible_ticket(get_session(), api_user(), ticket_id)
 
 
-def _ticket_response(ticket: Ticket, status: int = 200):  # type: ignore[no-untyped-def]
+def _ticket_response(ticket: Ticket, status: int = 200) -> ResponseReturnValue:
     session = get_session()
     (item,) = tickets_out(session, [ticket], api_user(), active_workflow(), utcnow())
     return respond(item, status, {"ETag": f'"{ticket.version}"'})

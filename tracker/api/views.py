@@ -25,7 +25,7 @@ __all__ = ["bp"]
 
 def _routed() -> frozenset[tuple[str, str]]:
     """(method, OpenAPI path) of every API route the app serves."""
-    pairs = set()
+    pairs: set[tuple[str, str]] = set()
     for rule in current_app.url_map.iter_rules():
         if not rule.rule.startswith(bp.url_prefix or ""):
             continue

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from tracker.clock import days_left
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
+
+Rag = Literal["red", "amber", "green"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +18,7 @@ class TicketStatus:
     is_clock_running: bool
     days_left: int | None  # None while the clock is stopped
     is_overdue: bool
-    rag: str | None  # "red", "amber", "green", or None while the clock is stopped
+    rag: Rag | None  # None while the clock is stopped
 
 
 def clock_running(ticket: Ticket, workflow: WorkflowDefinition) -> bool:
@@ -36,6 +39,7 @@ def ticket_status(
     if not clock_running(ticket, workflow):
         return TicketStatus(False, None, False, None)
     left = days_left(ticket.deadline, now, tz)
+    rag: Rag
     if left < 0:
         rag = "red"
     elif left <= amber_days:

@@ -13,7 +13,7 @@ and the optional steps (withdrawing, asking for more time): the duties, not the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tracker.workflow.definition import (
     WorkflowDefinition,
@@ -42,7 +42,7 @@ class Queue:
     name: str
     label_zh: str
     label_en: str
-    kind: str
+    kind: Literal["todo", "waiting"]
     transitions: tuple[str, ...]
     when: tuple[str, ...] = ()
     who: dict[str, str] | None = None  # waiting queues: whose it is (role -> relation)
