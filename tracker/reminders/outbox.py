@@ -2,14 +2,16 @@
 
 Set-based: the keys already in the outbox are looked up once per chunk (one indexed `IN` query),
 only the new rows are inserted, with one `INSERT ... ON CONFLICT (key) DO NOTHING` executemany per
-chunk (a concurrent planner that inserted the same key first simply wins). Rows are `OutboxRow`s:
-named tuples, as cheap to build in a sweep as plain ones.
+chunk (a concurrent planner that inserted the same key first simply wins). Values are converted to
+their database form once per distinct value (every row of a sweep shares its timestamps, and
+payloads and deadlines repeat), not once per row by the ORM. Rows are `OutboxRow`s: named tuples,
+as cheap to build in a sweep as plain ones.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -23,6 +25,24 @@ from tracker.reminders.models import DIRECT_RULES, HELD_RULES, OutboxMessage, Ou
 
 CHUNK = 5000  # rows per INSERT executemany and keys per lookup (under SQLite's variable limit)
 OUTBOX = table_of(OutboxMessage)  # Core table: no ORM objects for bulk rows
+COLUMNS = (
+    "key",
+    "rule",
+    "recipient_id",
+    "ticket_id",
+    "ticket_version",
+    "deadline",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "subject",
+    "created_at",
+    "claim_token",
+    "bundle_id",
+    "channel",
+)
 
 
 class OutboxRow(NamedTuple):
@@ -74,16 +94,49 @@ def enqueue_rows(session: Session, rows: Sequence[OutboxRow], now: datetime) -> 
 
 
 class OutboxWriter:
-    """The outbox's writes for one transaction at `now`: key lookup, insert, revival."""
+    """Dialect-specific statements, compiled once per call, and cached value conversion.
+
+    Not `conn.execute(insert(OUTBOX), rows)`: tried in issue 13 and measured, SQLAlchemy converts
+    every value of every row (twice the CPU per row on SQLite); with RETURNING its batches of
+    1,000 add statements to a large import, and without it psycopg's executemany rowcount is -1,
+    so the rows added could not be counted."""
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.conn = conn
-        self.now = now
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        # RETURNING counts the rows added: a driver's executemany rowcount may be -1 (psycopg)
-        self.statement = (
-            insert(OUTBOX).on_conflict_do_nothing(index_elements=["key"]).returning(OUTBOX.c.id)
-        )
+        dialect = conn.dialect
+        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        statement = insert(OUTBOX).inline().on_conflict_do_nothing(index_elements=["key"])
+        compiled = statement.compile(dialect=dialect, column_keys=list(COLUMNS))
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        order = list(compiled.positiontup or ()) if self.positional else list(COLUMNS)
+        self.order = [COLUMNS.index(name) for name in order]
+        self.reorder = self.order != list(range(len(COLUMNS)))
+        self.convert = {
+            name: _processor(OUTBOX.c[name].type, dialect)
+            for name in ("deadline", "payload", "next_attempt_at", "created_at")
+        }
+        self._cache: dict[tuple[str, Any], Any] = {}
+        self.now = self._value("created_at", now)
+        self.pending = OutboxStatus.PENDING.value
+        self.held = OutboxStatus.HELD.value
+
+    def _value(self, column: str, value: Any, cache_key: Any = None) -> Any:
+        if value is None:
+            return None
+        key = (column, value if cache_key is None else cache_key)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.convert[column](value)
+        return found
+
+    def _payload(self, payload: dict[str, Any]) -> Any:
+        try:
+            cache_key = tuple(payload.items())
+            hash(cache_key)
+        except TypeError:  # lists inside (digests): few rows, converted each time
+            return self.convert["payload"](payload)
+        return self._value("payload", payload, cache_key)
 
     def existing(self, keys: list[str]) -> dict[str, tuple[str, int | None]]:
         result = self.conn.execute(
@@ -95,35 +148,36 @@ class OutboxWriter:
 
     def insert(self, rows: Iterable[OutboxRow]) -> int:
         """Insert `rows` whose key is not taken yet; return how many were added."""
-        params = [
-            {
-                "key": row.key,
-                "rule": str(row.rule),  # a plain str: drivers may adapt enums by name
-                "recipient_id": row.recipient_id,
-                "ticket_id": row.ticket_id,
-                "ticket_version": row.ticket_version,
-                "deadline": row.deadline,
-                "payload": row.payload,
-                # items wait `held` for a bundle; messages and channel rows are sendable
-                "status": (
-                    OutboxStatus.HELD.value
-                    if row.rule in ITEM_RULES and row.channel == "email"
-                    else OutboxStatus.PENDING.value
-                ),
-                "attempts": 0,
-                "next_attempt_at": row.next_attempt_at,
-                "last_error": "",
-                "subject": "",
-                "created_at": self.now,
-                "claim_token": "",
-                "bundle_id": None,
-                "channel": row.channel,
-            }
-            for row in rows
-        ]
+        params: list[tuple[Any, ...] | dict[str, Any]] = []
+        for row in rows:
+            # items wait `held` for a bundle; messages and channel rows are sendable
+            is_item = row.rule in ITEM_RULES and row.channel == "email"
+            values = (
+                row.key,
+                str(row.rule),  # a plain str: drivers may adapt enums by name
+                row.recipient_id,
+                row.ticket_id,
+                row.ticket_version,
+                self._value("deadline", row.deadline),
+                self._payload(row.payload),
+                self.held if is_item else self.pending,
+                0,
+                self._value("next_attempt_at", row.next_attempt_at),
+                "",
+                "",
+                self.now,
+                "",
+                None,
+                row.channel,
+            )
+            if self.positional:
+                params.append(tuple(values[i] for i in self.order) if self.reorder else values)
+            else:
+                params.append(dict(zip(COLUMNS, values, strict=True)))
         if not params:
             return 0
-        return len(self.conn.execute(self.statement, params).all())
+        result = self.conn.exec_driver_sql(self.sql, params)
+        return max(result.rowcount, 0)
 
     def revive(self, rows: Sequence[OutboxRow]) -> int:
         groups: dict[tuple[int | None, datetime], list[str]] = defaultdict(list)
@@ -144,3 +198,8 @@ class OutboxWriter:
             )
             revived += result.rowcount
         return revived
+
+
+def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any]:
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda value: value)
