@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import flash
 from flask_wtf import FlaskForm
+from sqlmodel import Session
 
 from tracker.errors import ServiceError
+
+_T = TypeVar("_T")
 
 
 def show_service_errors(form: FlaskForm, error: ServiceError) -> None:
@@ -22,3 +28,18 @@ def show_service_errors(form: FlaskForm, error: ServiceError) -> None:
             placed = True
     if not placed:
         flash(error.message, "danger")
+
+
+def commit_form(session: Session, form: FlaskForm, save: Callable[[], _T]) -> _T | None:
+    """Run `save` (a service call) and commit; return what it made.
+
+    On the service's refusal, roll back, show its reasons on `form` and return None: the caller
+    renders the form again with 422."""
+    try:
+        made = save()
+        session.commit()
+    except ServiceError as error:
+        session.rollback()
+        show_service_errors(form, error)
+        return None
+    return made

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ServiceError
-from tracker.form_errors import show_service_errors
+from tracker.form_errors import commit_form
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
 from tracker.org.models import Unit, User
@@ -60,26 +60,21 @@ def new() -> ResponseReturnValue:
     _fill_choices(form)
     if form.validate_on_submit():
         session = get_session()
-        try:
-            inspection = service.create_inspection(
-                session,
-                current_user,
-                {
-                    "title": form.title.data,
-                    "kind": form.kind.data,
-                    "started_on": form.started_on.data,
-                    "ended_on": form.ended_on.data,
-                    "description": form.description.data or "",
-                    "team": form.team.data or [],
-                    "units": form.units.data or [],
-                },
-                utcnow(),
-            )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            show_service_errors(form, error)
-        else:
+        fields = {
+            "title": form.title.data,
+            "kind": form.kind.data,
+            "started_on": form.started_on.data,
+            "ended_on": form.ended_on.data,
+            "description": form.description.data or "",
+            "team": form.team.data or [],
+            "units": form.units.data or [],
+        }
+        inspection = commit_form(
+            session,
+            form,
+            lambda: service.create_inspection(session, current_user, fields, utcnow()),
+        )
+        if inspection is not None:
             flash(_("Inspection round “%(title)s” created.", title=inspection.title), "success")
             return redirect(url_for("inspections.detail", inspection_id=inspection.id))
     status = 422 if form.is_submitted() else 200

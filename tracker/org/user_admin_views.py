@@ -13,7 +13,7 @@ from tracker.auth import tokens
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import ServiceError
-from tracker.form_errors import show_service_errors
+from tracker.form_errors import commit_form
 from tracker.org import accounts
 from tracker.org.forms import ROLE_LABELS, UserEditForm
 from tracker.org.models import Unit, User
@@ -68,12 +68,10 @@ def edit(username: str) -> ResponseReturnValue:
         "unit": form.unit.data or None,
         "charges": form.charges.data or [],
     }
-    try:
-        accounts.edit_user(session, current_user, user, changes, utcnow())
-        session.commit()
-    except ServiceError as error:
-        session.rollback()
-        show_service_errors(form, error)
+    saved = commit_form(
+        session, form, lambda: accounts.edit_user(session, current_user, user, changes, utcnow())
+    )
+    if saved is None:
         return _render(user, form, 422)
     flash(_("User %(name)s saved.", name=user.username), "success")
     return redirect(url_for("user_admin.edit", username=user.username))

@@ -13,8 +13,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from tracker.db import get_session
-from tracker.errors import ServiceError
-from tracker.form_errors import show_service_errors
+from tracker.form_errors import commit_form
 from tracker.org import service
 from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
 from tracker.org.models import LeaderCharge, Unit, User
@@ -50,22 +49,18 @@ def units() -> ResponseReturnValue:
     all_units = list(session.exec(select(Unit).order_by(Unit.path)))
     form = UnitForm()
     form.parent.choices = [("", "—"), *_unit_choices(all_units)]
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            unit = service.create_unit(
+        unit = commit_form(
+            session,
+            form,
+            lambda: service.create_unit(
                 session, form.code.data, form.name.data, form.kind.data, form.parent.data or None
-            )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            show_service_errors(form, error)
-            status = 422
-        else:
+            ),
+        )
+        if unit is not None:
             flash(_("Unit %(name)s added.", name=unit.name), "success")
             return redirect(url_for("org.units"))
-    elif form.is_submitted():
-        status = 422
     return render_template(
         "org/units.html", units=all_units, form=form, kinds=UNIT_KIND_LABELS
     ), status
@@ -79,10 +74,12 @@ def users() -> ResponseReturnValue:
     form = UserForm()
     form.unit.choices = [("", "—"), *_unit_choices(all_units)]
     form.charges.choices = _unit_choices(all_units)
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            user = service.create_user(
+        user = commit_form(
+            session,
+            form,
+            lambda: service.create_user(
                 session,
                 form.username.data,
                 form.role.data,
@@ -91,17 +88,11 @@ def users() -> ResponseReturnValue:
                 email=form.email.data or None,
                 display_name=form.display_name.data or "",
                 charge_codes=form.charges.data or [],
-            )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            show_service_errors(form, error)
-            status = 422
-        else:
+            ),
+        )
+        if user is not None:
             flash(_("User %(name)s added.", name=user.username), "success")
             return redirect(url_for("org.users"))
-    elif form.is_submitted():
-        status = 422
     people = list(session.exec(select(User).order_by(User.role, User.username)))
     units_by_id = {u.id: u for u in all_units}
     charges: dict[int, list[Unit]] = {}

@@ -7,8 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from tracker.db import get_session
-from tracker.errors import ServiceError
-from tracker.form_errors import show_service_errors
+from tracker.form_errors import commit_form
 from tracker.org.views import admin_required
 from tracker.tickets import categories
 from tracker.tickets.category_forms import CategoryForm, IndicatorForm
@@ -56,15 +55,14 @@ def index() -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     form, session = _category_form(), get_session()
     if form.validate_on_submit():
-        try:
-            row = categories.create_category(
+        row = commit_form(
+            session,
+            form,
+            lambda: categories.create_category(
                 session, form.code.data, form.name_zh.data, form.name_en.data, form.parent.data
-            )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            show_service_errors(form, error)
-        else:
+            ),
+        )
+        if row is not None:
             flash(_("Category %(name)s added.", name=row.name_zh), "success")
             return redirect(url_for("categories.index"))
     return _render(form, IndicatorForm(prefix="indicator"), 422)
@@ -88,16 +86,16 @@ def toggle(code: str, action: str) -> ResponseReturnValue:
 def create_indicator() -> ResponseReturnValue:
     form, session = IndicatorForm(prefix="indicator"), get_session()
     if form.validate_on_submit():
-        try:
-            row = categories.create_indicator(
+        indicator = commit_form(
+            session,
+            form,
+            lambda: categories.create_indicator(
                 session, form.name.data, form.unit.data, form.group_name.data or ""
-            )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            show_service_errors(form, error)
-        else:
-            flash(_("Indicator %(name)s added.", name=f"{row.name} ({row.unit})"), "success")
+            ),
+        )
+        if indicator is not None:
+            name = f"{indicator.name} ({indicator.unit})"
+            flash(_("Indicator %(name)s added.", name=name), "success")
             return redirect(url_for("categories.index"))
     return _render(_category_form(), form, 422)
 
