@@ -7,8 +7,8 @@ import re
 from datetime import date
 
 import pytest
-from helpers import NOW, later
-from sqlmodel import select
+from helpers import NOW, count_queries, later
+from sqlmodel import col, select
 
 from tracker.auth.tokens import create_token
 from tracker.reminders import jobs
@@ -176,3 +176,55 @@ def test_the_bell_fits_a_phone(app, db, county, make_ticket, client, as_user):  
     assert 'aria-label="' in html[bell - 200 : bell + 400]
     client.post("/logout")
     assert "bell-count" not in client.get("/login").get_data(as_text=True)
+
+
+def _unread(db, user) -> set[int]:  # type: ignore[no-untyped-def]
+    db.rollback()
+    rows = db.exec(
+        select(OutboxMessage.ticket_id).where(
+            OutboxMessage.recipient_id == user.id, col(OutboxMessage.read_at).is_(None)
+        )
+    )
+    return set(rows)
+
+
+def test_opening_a_finding_reads_its_notices(app, db, county, make_ticket, client, as_user):  # type: ignore[no-untyped-def]
+    """The page that opens a ticket reads the person's notices about it (its bell already
+    counts them no more); other tickets' notices and other people's stay unread, and a ticket
+    with nothing unread is opened without a write."""
+    first, second = (make_ticket(now=NOW, deadline=date(2026, 7, 30)) for _ in range(2))
+    shared = make_ticket(now=NOW, deadline=date(2026, 7, 30), co_units=["town-b"])
+    assert _unread(db, county.cadre_b) == {shared.id}
+    as_user(county.cadre_a)
+    assert _bell(client.get("/tickets").get_data(as_text=True)) == 3
+    page = client.get(f"/tickets/{first.id}")
+    assert page.status_code == 200 and _bell(page.get_data(as_text=True)) == 2
+    assert _unread(db, county.cadre_a) == {second.id, shared.id}
+    client.get(f"/tickets/{shared.id}")
+    assert _unread(db, county.cadre_a) == {second.id}
+    assert _unread(db, county.cadre_b) == {shared.id}  # theirs, not the reader's
+    with count_queries(app) as statements:
+        again = client.get(f"/tickets/{first.id}")
+    assert _bell(again.get_data(as_text=True)) == 1
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE OUTBOX")]
+    assert client.get("/notifications?unread=1").get_data(as_text=True).count(second.code) == 1
+
+
+def test_opening_a_finding_through_the_api_reads_its_notices(app, db, county, make_ticket, client):  # type: ignore[no-untyped-def]
+    first, second = (make_ticket(now=NOW, deadline=date(2026, 7, 30)) for _ in range(2))
+    headers = _api(client, county.cadre_a, db)
+    assert client.get("/api/v1/notifications", headers=headers).json["unread"] == 2
+    assert client.get(f"/api/v1/tickets/{first.id}", headers=headers).status_code == 200
+    page = client.get("/api/v1/notifications", headers=headers).json
+    assert page["unread"] == 1
+    assert {item["ticket"]["id"]: item["is_read"] for item in page["items"]} == {
+        first.id: True,
+        second.id: False,
+    }
+    with count_queries(app) as statements:
+        assert client.get(f"/api/v1/tickets/{first.id}", headers=headers).status_code == 200
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE OUTBOX")]
+    # a ticket out of sight is a 404, and its notices stay as they were
+    other = make_ticket(now=NOW, deadline=date(2026, 7, 30), responsible_unit="town-b")
+    headers_b = _api(client, county.cadre_a, db)
+    assert client.get(f"/api/v1/tickets/{other.id}", headers=headers_b).status_code == 404

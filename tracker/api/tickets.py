@@ -26,6 +26,7 @@ from tracker.db import get_session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.evidence import service as evidence
 from tracker.evidence.models import Purpose
+from tracker.reminders import inbox
 from tracker.tickets import service
 from tracker.tickets.models import Ticket
 from tracker.tickets.queries import (
@@ -45,10 +46,13 @@ def _settings() -> service.Settings:
     return service.Settings.from_config(current_app.config)
 
 
-def visible_ticket(ticket_id: int) -> Ticket:
-    """The caller's ticket, or 404 (also for another unit's ticket and for absurd ids)."""
+def visible_ticket(ticket_id: int, opened: bool = False) -> Ticket:
+    """The caller's ticket, or 404 (also for another unit's ticket and for absurd ids);
+    `opened`: the caller reads it, and their unread notices about it become read."""
     if not 1 <= ticket_id <= ID_MAX:
         raise NotFound(_("ticket not found"))
+    if opened:
+        return inbox.open_ticket(get_session(), api_user(), ticket_id, utcnow())[0]
     return get_visible_ticket(get_session(), api_user(), ticket_id)
 
 
@@ -121,7 +125,8 @@ def create_ticket() -> ResponseReturnValue:
 
 @bp.get("/tickets/<int:ticket_id>")
 def get_ticket(ticket_id: int) -> ResponseReturnValue:
-    return _ticket_response(visible_ticket(ticket_id))
+    """One ticket; the caller's unread notices about it become read, as on its page."""
+    return _ticket_response(visible_ticket(ticket_id, opened=True))
 
 
 @bp.patch("/tickets/<int:ticket_id>")

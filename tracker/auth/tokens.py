@@ -108,11 +108,13 @@ def record_use(engine: Engine, token_id: int, now: datetime) -> None:
     write_briefly(engine, statement, f"token {token_id}: last use")
 
 
-def write_briefly(engine: Engine, statement: Executable, what: str) -> None:
+def write_briefly(engine: Engine, statement: Executable, what: str) -> int:
     """Run one bookkeeping write in its own transaction; give up rather than wait.
 
-    Called after the request's session is closed. On SQLite it waits at most
+    For writes a GET makes beside its read-only session (a token's last use, after the session
+    is closed; notices read when their ticket is opened). On SQLite it waits at most
     `LAST_USED_LOCK_WAIT_MS` for the write lock and skips (logged) when writers are busy.
+    Returns the rows written (0 when skipped).
     """
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
@@ -121,9 +123,10 @@ def write_briefly(engine: Engine, statement: Executable, what: str) -> None:
             cast(sqlite3.Connection, raw).execute(f"PRAGMA busy_timeout={LAST_USED_LOCK_WAIT_MS}")
         try:
             with conn.begin():
-                conn.execute(statement)
+                return conn.execute(statement).rowcount  # type: ignore[attr-defined]
         except OperationalError:
             log.info("%s not recorded, the database is busy", what)
+            return 0
         finally:
             if sqlite:
                 cast(sqlite3.Connection, raw).execute(

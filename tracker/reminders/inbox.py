@@ -12,14 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, text, update
+from sqlalchemy import exists, func, or_, text, update
 from sqlmodel import Session, col, select
 
+from tracker.auth.tokens import write_briefly
+from tracker.db import get_engine
+from tracker.errors import NotFound
+from tracker.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.reminders.messages import TicketView, subject_for
 from tracker.reminders.models import NOTICE_SQL, UNREAD_SQL, OutboxMessage, Rule
 from tracker.tickets.models import Ticket
-from tracker.tickets.scope import visibility_condition
+from tracker.tickets.scope import visibility_condition, visible_tickets
 from tracker.workflow.definition import WorkflowDefinition
 
 MAX_PAGE = 100
@@ -46,13 +50,21 @@ class Notice:
         return self.read_at is not None
 
 
-def unread_count(session: Session, user: User) -> int:
-    """The bell's figure: one count over the partial index `ix_outbox_message_unread`."""
-    return session.exec(
+def unread_count(session: Session, user: User, except_ticket: int | None = None) -> int:
+    """The bell's figure: one count over the partial index `ix_outbox_message_unread`.
+
+    `except_ticket`: the ticket whose notices this request made read, in a transaction of its
+    own that SQLite's snapshot of the request does not see."""
+    stmt = (
         select(func.count())
         .select_from(OutboxMessage)
         .where(OutboxMessage.recipient_id == user.id, text(UNREAD_SQL))
-    ).one()
+    )
+    if except_ticket is not None:
+        stmt = stmt.where(
+            or_(col(OutboxMessage.ticket_id).is_(None), OutboxMessage.ticket_id != except_ticket)
+        )
+    return session.exec(stmt).one()
 
 
 def notices(
@@ -138,6 +150,32 @@ def mark_read(session: Session, user: User, ids: Sequence[int] | None, now: date
             return 0
         stmt = stmt.where(col(OutboxMessage.id).in_(list(ids)))
     return session.exec(stmt).rowcount
+
+
+def open_ticket(session: Session, user: User, ticket_id: int, now: datetime) -> tuple[Ticket, int]:
+    """The ticket `user` opens (NotFound if out of their sight), and how many of their unread
+    notices about it this made read.
+
+    Whether any is unread comes with the ticket, in the same statement, so that opening a
+    ticket with nothing unread costs nothing more. Opening it is a GET, read through the
+    reader's session (on PostgreSQL without a transaction): the marking is a short transaction
+    of its own (`write_briefly`), made only when there is something to mark."""
+    theirs = (col(OutboxMessage.recipient_id) == user.id, text(UNREAD_SQL))
+    unread = exists().where(*theirs, col(OutboxMessage.ticket_id) == Ticket.id)
+    found = session.execute(
+        visible_tickets(session, user).where(Ticket.id == ticket_id).add_columns(unread)
+    ).first()
+    if found is None:
+        raise NotFound(_("ticket not found"))
+    ticket, has_unread = found
+    if not has_unread:
+        return ticket, 0
+    statement = (
+        update(OutboxMessage)
+        .where(*theirs, col(OutboxMessage.ticket_id) == ticket_id)
+        .values(read_at=now)
+    )
+    return ticket, write_briefly(get_engine(), statement, f"notices of ticket {ticket_id}: read")
 
 
 def ticket_of(session: Session, user: User, notice_id: int) -> int | None:

@@ -47,8 +47,17 @@ def unread_notices() -> int:
     if not current_user.is_authenticated:
         return 0
     if "unread_notices" not in g:
-        g.unread_notices = inbox.unread_count(get_session(), current_user)
+        g.unread_notices = inbox.unread_count(get_session(), current_user, g.get("read_ticket_id"))
     return g.unread_notices
+
+
+def open_ticket(ticket_id: int) -> Ticket:
+    """The ticket the signed-in person opens on a page (NotFound if out of their sight): their
+    notices about it become read, and the bell this page draws counts them no more."""
+    ticket, read = inbox.open_ticket(get_session(), current_user, ticket_id, utcnow())
+    if read:
+        g.read_ticket_id = ticket.id
+    return ticket
 
 
 @bp.app_context_processor

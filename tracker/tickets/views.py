@@ -37,6 +37,7 @@ from tracker.org.models import Unit, User
 from tracker.policy import Permission, offers
 from tracker.reminders.escalation import current_escalation
 from tracker.reminders.policy import Policy
+from tracker.reminders.views import open_ticket
 from tracker.template_helpers import rag_label, state_label
 from tracker.tickets import service
 from tracker.tickets.filter_chips import active_chips
@@ -333,8 +334,7 @@ def _render_detail(
 @bp.route("/tickets/<int:ticket_id>")
 @login_required
 def detail(ticket_id: int) -> ResponseReturnValue:
-    ticket = get_visible_ticket(get_session(), current_user, ticket_id)  # 404 if not visible
-    return _render_detail(ticket)
+    return _render_detail(open_ticket(ticket_id))  # 404 if not visible; its notices read
 
 
 @bp.route("/tickets/<int:ticket_id>/history")
