@@ -123,7 +123,7 @@ def write_briefly(engine: Engine, statement: Executable, what: str) -> int:
             cast(sqlite3.Connection, raw).execute(f"PRAGMA busy_timeout={LAST_USED_LOCK_WAIT_MS}")
         try:
             with conn.begin():
-                return conn.execute(statement).rowcount  # type: ignore[attr-defined]
+                return conn.execute(statement).rowcount
         except OperationalError:
             log.info("%s not recorded, the database is busy", what)
             return 0

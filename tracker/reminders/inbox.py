@@ -62,7 +62,10 @@ def unread_count(session: Session, user: User, except_ticket: int | None = None)
     )
     if except_ticket is not None:
         stmt = stmt.where(
-            or_(col(OutboxMessage.ticket_id).is_(None), OutboxMessage.ticket_id != except_ticket)
+            or_(
+                col(OutboxMessage.ticket_id).is_(None),
+                col(OutboxMessage.ticket_id) != except_ticket,
+            )
         )
     return session.exec(stmt).one()
 
