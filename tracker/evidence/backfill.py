@@ -18,12 +18,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
 from tracker.evidence import duplicates, places, storage
-from tracker.evidence.images import BadImage, ProcessedImage, process_image
+from tracker.evidence.images import BadImage, ProcessedImage
 from tracker.evidence.models import Attachment
 from tracker.evidence.service import UploadSettings, record_photo_facts
 from tracker.evidence.sniff import detect
@@ -102,14 +101,8 @@ def examine(item: Pending, settings: UploadSettings) -> Examined:
     if kind is None or not kind.is_image:
         raise Unreadable("the stored file is not an image of an accepted type")
     try:
-        image = process_image(
-            data,
-            kind,
-            max_pixels=settings.max_pixels,
-            thumbnail_box=settings.thumbnail_box,
-            strip_metadata=False,  # what is stored stays as it is (see the module's note)
-            zone=ZoneInfo(settings.timezone),
-        )
+        # what is stored stays as it is (see the module's note)
+        image = settings.process(data, kind, strip_metadata=False)
     except BadImage as error:
         raise Unreadable(f"the image cannot be used: {error}") from error
     storage.write_atomically(

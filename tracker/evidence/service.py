@@ -57,6 +57,18 @@ class UploadSettings:
             timezone=str(config.get("TIMEZONE", cls.timezone)),
         )
 
+    def process(self, data: bytes, kind: FileType, *, strip_metadata: bool) -> ProcessedImage:
+        """A photo processed under these settings (pixel limit, thumbnail, the zone of its
+        capture time); raises `BadImage`."""
+        return process_image(
+            data,
+            kind,
+            max_pixels=self.max_pixels,
+            thumbnail_box=self.thumbnail_box,
+            strip_metadata=strip_metadata,
+            zone=ZoneInfo(self.timezone),
+        )
+
 
 def _settings(config: Mapping[str, Any] | UploadSettings) -> UploadSettings:
     return config if isinstance(config, UploadSettings) else UploadSettings.from_config(config)
@@ -195,14 +207,7 @@ def store_upload(
     image: ProcessedImage | None = None
     if kind.is_image:
         try:
-            image = process_image(
-                data,
-                kind,
-                max_pixels=settings.max_pixels,
-                thumbnail_box=settings.thumbnail_box,
-                strip_metadata=settings.strip_metadata,
-                zone=ZoneInfo(settings.timezone),
-            )
+            image = settings.process(data, kind, strip_metadata=settings.strip_metadata)
         except BadImage as exc:
             raise ValidationFailed(
                 _("The image was refused: %(reason)s.", reason=str(exc)), {"file": str(exc)}
