@@ -12,6 +12,7 @@ from sqlmodel import select
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.inspections import service
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
+from tracker.reports import service as reports_service
 
 TZ = "Asia/Shanghai"
 
@@ -248,7 +249,8 @@ def test_next_steps_by_leaders_and_inspectors(db, county, as_user) -> None:  # t
     saved = db.get(Inspection, inspection.id)
     assert saved.next_steps == text and saved.next_steps_updated_by_id == county.leader.id
     too_long = leader.post(
-        f"/inspections/{inspection.id}/next-steps", data={"next_steps": "长" * 10001}
+        f"/inspections/{inspection.id}/next-steps",
+        data={"next_steps": "长" * (service.MAX_NEXT_STEPS + 1)},
     )
     assert too_long.status_code == 422
     assert (
@@ -265,3 +267,21 @@ def test_next_steps_by_leaders_and_inspectors(db, county, as_user) -> None:  # t
         .status_code
         == 404
     )
+
+
+def test_both_pages_keep_the_next_steps_by_one_rule(db, county) -> None:  # type: ignore[no-untyped-def]
+    """The round's page and the bulletin's wrote the same text under two rules (10,000 or 20,000
+    characters, line ends kept or not); both now go through `update_next_steps`."""
+    inspection = _round(db, county)
+    longest = "长" * (service.MAX_NEXT_STEPS - 4)
+    for save in (
+        lambda text: service.update_next_steps(db, county.leader, inspection, text, NOW),
+        lambda text: reports_service.save_next_steps(db, county.leader, inspection.id, text, NOW),
+    ):
+        assert save(f"一、\r\n{longest}\r\n").next_steps == f"一、\n{longest}"
+        with pytest.raises(ValidationFailed):
+            save("长" * (service.MAX_NEXT_STEPS + 1))
+    with pytest.raises(Forbidden):
+        service.update_next_steps(db, county.cadre_a, inspection, "x", NOW)
+    with pytest.raises(Forbidden):
+        reports_service.save_next_steps(db, county.cadre_a, inspection.id, "x", NOW)

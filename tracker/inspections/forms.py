@@ -8,6 +8,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.inspections.models import InspectionKind
+from tracker.inspections.service import MAX_NEXT_STEPS
 
 KIND_LABELS = {
     InspectionKind.ROUTINE: _l("Routine inspection"),
@@ -31,5 +32,5 @@ class InspectionForm(FlaskForm):
 class NextStepsForm(FlaskForm):
     next_steps = TextAreaField(
         _l("Next steps and suggestions (三、下一步工作措施及建议)"),
-        validators=[Length(max=10000)],
+        validators=[Length(max=MAX_NEXT_STEPS)],
     )

@@ -30,6 +30,7 @@ from tracker.workflow.definition import WorkflowDefinition
 
 MAX_ROUND_DAYS = 366
 MAX_FINDINGS_SHOWN = 500
+MAX_NEXT_STEPS = 20000  # characters of the next steps (三、), on either page that writes them
 
 
 @dataclass
@@ -122,13 +123,16 @@ def create_inspection(
 def update_next_steps(
     session: Session, actor: User, inspection: Inspection, text: str, now: datetime
 ) -> Inspection:
-    """Set 三、下一步工作措施及建议 (the bulletin's next steps); leaders and inspectors."""
+    """Set 三、下一步工作措施及建议 (the bulletin's next steps), and who wrote it when.
+
+    The one rule for the text, whether it is written on the round's page or the bulletin's."""
     if not offers(actor, Permission.EDIT_NEXT_STEPS):
-        raise Forbidden(_("Only leaders and inspectors write the next steps."))
-    text = (text or "").strip()
-    if len(text) > 10000:
+        raise Forbidden(_("only leaders, inspectors and admins edit the bulletin"))
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_NEXT_STEPS:
         raise ValidationFailed(
-            _("The next steps are too long."), {"next_steps": _("At most 10000 characters.")}
+            _("the next steps are too long"),
+            {"next_steps": _("at most %(count)s characters", count=MAX_NEXT_STEPS)},
         )
     inspection.next_steps = text
     inspection.next_steps_updated_at = now

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from tracker.reports.service import MAX_NEXT_STEPS
+from tracker.inspections.service import MAX_NEXT_STEPS
 
 
 class NextStepsForm(FlaskForm):
