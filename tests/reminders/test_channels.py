@@ -14,6 +14,7 @@ from tracker.clock import as_utc
 from tracker.org.models import User
 from tracker.reminders import jobs
 from tracker.reminders.chase import chase_ticket
+from tracker.reminders.cli import DRAIN_JOB, SWEEP_JOB, build_scheduler
 from tracker.reminders.models import OutboxMessage, OutboxStatus, Robot
 from tracker.reminders.robots import add_robot
 
@@ -181,6 +182,56 @@ def test_a_robot_is_paced_to_its_rate(app, db, county, smtp, make_ticket, channe
     assert {r.status for r in _rows(db, f"robot:{robot.id}")} == {OutboxStatus.SENT}
     rules = sorted(m["X-Tracker-Rule"] for m in smtp.messages)
     assert rules == ["chase"] * 5 + ["notices"]  # the chases' e-mails went at once
+
+
+def test_a_robot_backlog_drains_at_its_rate_between_sweeps(
+    app, db, county, smtp, make_ticket, channels, robots_http
+):  # type: ignore[no-untyped-def]
+    """100 messages to a robot of 20 a minute: the sweep sends 20 and says when the robot may
+    take more; the scheduler drains then (here: at the moments it is told, `now` passed), so
+    the backlog is gone within five minutes, never over 20 in any 60 seconds by our clock or
+    by the robot's, which never answers "too fast"."""
+    simulated = [0.0]
+    robots_http.clock = lambda: simulated[0]
+    _chases(app, db, county, make_ticket, 100, NOW)
+    robot = _robot(db, county.town_a, robots_http)
+    result = jobs.sweep(app, NOW)
+    assert len(robots_http.of("/cgi-bin/webhook/send")) == 20
+    drains = []
+    due = result.next_due
+    while due is not None and due < NOW + timedelta(minutes=10):
+        simulated[0] = (due - NOW).total_seconds()
+        drains.append(due)
+        due = jobs.drain(app, due)[1]
+    rows = _rows(db, f"robot:{robot.id}")
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+    assert all(r.attempts == 1 and not r.last_error for r in rows)  # no pace counted a failure
+    assert len(drains) == 4 and drains[-1] < NOW + timedelta(minutes=5)
+    sent = sorted(as_utc(r.sent_at) for r in rows)
+    assert max(sum(t <= u < t + timedelta(minutes=1) for u in sent) for t in sent) == 20
+    assert {p.answer["errcode"] for p in robots_http.of("/cgi-bin/webhook/send")} == {0}
+    assert jobs.drain(app, drains[-1] + timedelta(minutes=1))[1] is None  # nothing waits
+
+
+def test_the_scheduler_drains_before_the_next_sweep(app):  # type: ignore[no-untyped-def]
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler, minutes = build_scheduler(app, BackgroundScheduler)
+    scheduler.start(paused=True)
+    try:
+        sweep = scheduler.get_job(SWEEP_JOB)
+        next_sweep = sweep.next_run_time + timedelta(minutes=minutes)
+        sweep.modify(next_run_time=next_sweep)  # as after the first sweep
+        follow_up = sweep.args[1]
+        follow_up(next_sweep + timedelta(seconds=1))  # the sweep comes first
+        assert scheduler.get_job(DRAIN_JOB) is None
+        soon = next_sweep - timedelta(minutes=minutes) + timedelta(seconds=61)
+        follow_up(soon)
+        drain = scheduler.get_job(DRAIN_JOB)
+        assert drain.next_run_time == soon and drain.args == (app, follow_up)
+        assert drain.func is jobs.drain_job
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def test_a_rate_limit_answer_pauses_the_robot(

@@ -15,6 +15,9 @@ from tracker.reminders import jobs
 
 log = logging.getLogger(__name__)
 
+SWEEP_JOB = "reminders.sweep"
+DRAIN_JOB = "reminders.drain"
+
 
 def _parse_now(value: str | None) -> datetime | None:
     if not value:
@@ -51,7 +54,9 @@ def sweep_command(now_text: str | None) -> None:
 
 
 def build_scheduler(app: Flask, scheduler_class: type | None = None) -> tuple[Any, int]:
-    """A scheduler with the sweep job: coalesced, with a misfire grace time, explicit id."""
+    """A scheduler with the sweep job: coalesced, with a misfire grace time, explicit id; when
+    a sweep leaves a paced backlog (a robot's 20 a minute), a drain job at the minute it may go
+    on, and again after each drain, until the next sweep takes over."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     settings = {str(k).upper(): v for k, v in app.config.get("REMINDERS", {}).items()}
@@ -61,12 +66,29 @@ def build_scheduler(app: Flask, scheduler_class: type | None = None) -> tuple[An
         timezone=app.config["TIMEZONE"],
         job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
     )
+
+    def follow_up(when: datetime) -> None:
+        """Drain at `when` (a paced robot's window frees) if that comes before the next sweep."""
+        sweep = scheduler.get_job(SWEEP_JOB)
+        if sweep is not None and sweep.next_run_time and when >= sweep.next_run_time:
+            return
+        scheduler.add_job(
+            jobs.drain_job,
+            "date",
+            run_date=when,
+            args=[app, follow_up],
+            id=DRAIN_JOB,
+            name="send a paced backlog between sweeps",
+            replace_existing=True,
+            misfire_grace_time=grace,
+        )
+
     scheduler.add_job(
         jobs.sweep_job,
         "interval",
         minutes=minutes,
-        args=[app],
-        id="reminders.sweep",
+        args=[app, follow_up],
+        id=SWEEP_JOB,
         name="plan and send reminders",
         replace_existing=True,
         coalesce=True,

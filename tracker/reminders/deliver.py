@@ -2,7 +2,9 @@
 
 Each target (a robot, the SMS gateway, the webhook) takes at most `per_minute` messages a
 minute, counted from the outbox's own `sent_at` so that several dispatchers share the pace: a row
-over the pace waits for the next free slot (pending, the attempt not counted). A robot's
+over the pace waits (pending, the attempt not counted) until the minute of the last
+`per_minute` sends has passed, and the scheduler dispatches again then (`next_due`,
+`jobs.drain`), so a backlog drains at the target's rate instead of `per_minute` per sweep. A robot's
 rate-limit answer (WeCom 45009, DingTalk 130101, HTTP 429) pauses the target (DingTalk throttles
 for `robot_throttle_minutes`) and the row waits; a permanent refusal (bad key, bad signature,
 another 4xx) gives the row up at once; anything else backs off as a failed mail does.
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from tracker.clock import as_utc
@@ -36,7 +38,7 @@ from tracker.reminders.channels import (
 )
 from tracker.reminders.http_send import post_all
 from tracker.reminders.marks import DispatchResult, mark, mark_failed
-from tracker.reminders.models import OutboxMessage, OutboxStatus
+from tracker.reminders.models import SENDABLE_SQL, OutboxMessage, OutboxStatus
 from tracker.reminders.policy import Policy
 
 OUTBOX = table_of(OutboxMessage)
@@ -99,7 +101,12 @@ def requests_for(
 
 
 def next_slot(engine: Engine, channel: str, per_minute: int, now: datetime) -> datetime | None:
-    """When the target may take its next message, or None if it may now."""
+    """When the target may take messages again, or None if it may now.
+
+    A full minute's window frees at once a minute after its newest send, not one slot a
+    minute after its oldest: the backlog then goes `per_minute` at a time, one dispatch a
+    minute, rather than one message per dispatch, and still never more than `per_minute` in
+    any 60 seconds."""
     if per_minute <= 0:
         return None
     with engine.connect() as conn:
@@ -115,7 +122,19 @@ def next_slot(engine: Engine, channel: str, per_minute: int, now: datetime) -> d
         )
     if len(recent) < per_minute:
         return None
-    return as_utc(recent[-1]) + MINUTE
+    return as_utc(recent[0]) + MINUTE
+
+
+def next_due(engine: Engine, now: datetime) -> datetime | None:
+    """The first moment after `now` a row waits for (a paced target's window, a back-off), if
+    any: when the scheduler should dispatch again (over the partial index of sendable rows)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(func.min(OUTBOX.c.next_attempt_at)).where(
+                text(SENDABLE_SQL), OUTBOX.c.next_attempt_at > now
+            )
+        ).scalar()
+    return as_utc(found) if found is not None else None
 
 
 def _wait(engine: Engine, row: OutboxMessage, until: datetime, status: str, error: str) -> None:
