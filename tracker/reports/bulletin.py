@@ -17,9 +17,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from tracker.documents.letterhead import cn_date
@@ -59,10 +61,17 @@ class Selection:
     def is_period(self) -> bool:
         return self.inspection is not None and self.start is not None and self.end is not None
 
+    @property
+    def dates(self) -> tuple[date, date]:
+        """The first and last day of a period, or of a date range (which always has both)."""
+        assert self.start is not None and self.end is not None
+        return self.start, self.end
+
     def label(self) -> str:
         if self.inspection is not None:
             return self.inspection.title
-        return f"{cn_date(self.start)}至{cn_date(self.end)}"
+        start, end = self.dates
+        return f"{cn_date(start)}至{cn_date(end)}"
 
     def key(self) -> str:
         """What the document is, for its 文号 (the same bulletin keeps its number)."""
@@ -167,7 +176,8 @@ def bulletin_title(selection: Selection) -> str:
             break
     title = f"{stem}督查情况通报"
     if selection.is_period:
-        title += f"（{cn_date(selection.start)}至{cn_date(selection.end)}）"
+        start, end = selection.dates
+        title += f"（{cn_date(start)}至{cn_date(end)}）"
     return title
 
 
@@ -175,20 +185,20 @@ def _local_midnight(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-def _between(column, start: date, end: date, tz: str):  # type: ignore[no-untyped-def]
+def _between(column: Mapped[Any], start: date, end: date, tz: str) -> ColumnElement[bool]:
     """`column` (a UTC timestamp) falls on a local date from `start` to `end` inclusive."""
     low, high = _local_midnight(start, tz), _local_midnight(end + timedelta(days=1), tz)
     return (column >= low) & (column < high)
 
 
-def selection_condition(selection: Selection, tz: str):  # type: ignore[no-untyped-def]
+def selection_condition(selection: Selection, tz: str) -> ColumnElement[bool]:
     if selection.inspection is not None:
-        return Ticket.inspection_id == selection.inspection.id
-    return _between(col(Ticket.created_at), selection.start, selection.end, tz)
+        return col(Ticket.inspection_id) == selection.inspection.id
+    return _between(col(Ticket.created_at), *selection.dates, tz)
 
 
 def _measures_by_group(
-    session: Session, condition, units: Mapping[int, Unit]
+    session: Session, condition: ColumnElement[bool], units: Mapping[int, Unit]
 ) -> dict[int, list[Figure]]:
     """Achieved figures of the tickets `condition` selects, summed per township and indicator."""
     stmt = (
@@ -215,7 +225,7 @@ def _intro(selection: Selection, groups: list[UnitFigures]) -> str:
     overdue = sum(g.counts["overdue"] for g in groups)
     if selection.is_period:
         text = (
-            f"{cn_date(selection.start)}至{cn_date(selection.end)}，督查组对{selection.label()}"
+            f"{cn_date(selection.dates[0])}至{cn_date(selection.dates[1])}，督查组对{selection.label()}"
             f"交办问题的整改情况进行了跟踪督导。该轮共涉及{len(groups)}个乡镇（单位），"
             f"交办问题{total}个，截至目前已整改销号{done}个"
         )
@@ -256,14 +266,15 @@ def build_bulletin(
     )
     units = load_units(session)
     groups = [g for g in unit_figures(session, ctx, units) if g.counted]
-    verified = col(Ticket.verified_at).is_not(None)
+    verified: ColumnElement[bool] = col(Ticket.verified_at).is_not(None)
     reported: dict[int, list[Figure]] = {}
     if selection.is_period:
-        verified = _between(col(Ticket.verified_at), selection.start, selection.end, tz)
+        start, end = selection.dates
+        verified = _between(col(Ticket.verified_at), start, end, tz)
         not_yet = col(Ticket.verified_at).is_(None) | (
-            col(Ticket.verified_at) >= _local_midnight(selection.end + timedelta(days=1), tz)
+            col(Ticket.verified_at) >= _local_midnight(end + timedelta(days=1), tz)
         )
-        in_period = _between(col(Ticket.completed_at), selection.start, selection.end, tz)
+        in_period = _between(col(Ticket.completed_at), start, end, tz)
         reported = _measures_by_group(session, condition & in_period & not_yet, units)
     measures = _measures_by_group(session, condition & verified, units)
     texts = round_texts(session, selection.inspection.id) if selection.inspection else RoundTexts()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, over
+from sqlalchemy import ColumnElement, case, func, over
 from sqlmodel import Session, col, select
 
 from tracker.reports.queries import group_of, load_units
@@ -44,7 +44,7 @@ class ProblemGroup:
 
 
 # long: counts and typical titles of one grouping read together (two queries, one result)
-def problem_groups(session: Session, condition) -> list[ProblemGroup]:  # type: ignore[no-untyped-def]
+def problem_groups(session: Session, condition: ColumnElement[bool]) -> list[ProblemGroup]:
     """Findings per top-level category, with per-category counts and a few typical titles."""
     is_open = col(Ticket.state).in_(open_states(active_workflow()))
     counts = session.exec(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from io import BytesIO
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -26,6 +27,7 @@ from tracker.reports.blueprint import bp
 from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin
 from tracker.reports.bulletin_docx import PER_DOCUMENT, bulletin_letterhead, to_docx
 from tracker.reports.forms import BulletinTextForm, NextStepsForm
+from tracker.reports.models import BulletinText
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_RANGE = timedelta(days=3660)
@@ -78,7 +80,7 @@ def _bulletin_page(
     form: NextStepsForm | None = None,
     problems_form: BulletinTextForm | None = None,
     status: int = 200,
-):
+) -> ResponseReturnValue:
     """The preview of `selection`'s bulletin; a refused form comes back with its text."""
     session = get_session()
     document = None
@@ -140,8 +142,8 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _selection_args(selection: Selection) -> dict[str, str]:
-    args = {}
+def _selection_args(selection: Selection) -> dict[str, Any]:
+    args: dict[str, Any] = {}
     if selection.inspection is not None:
         args["inspection"] = str(selection.inspection.id)
     if selection.start and selection.end:
@@ -149,7 +151,7 @@ def _selection_args(selection: Selection) -> dict[str, str]:
     return args
 
 
-def _back_to(inspection_id: int, anchor: str):  # type: ignore[no-untyped-def]
+def _back_to(inspection_id: int, anchor: str) -> ResponseReturnValue:
     return redirect(url_for("reports.bulletin", inspection=inspection_id) + anchor)
 
 
@@ -260,7 +262,13 @@ def township_account(inspection_id: int) -> ResponseReturnValue:
     return _account_page(inspection, township, form, history, 200)
 
 
-def _account_page(inspection, township, form, history, status):  # type: ignore[no-untyped-def]
+def _account_page(
+    inspection: Inspection,
+    township: Unit,
+    form: BulletinTextForm,
+    history: list[BulletinText],
+    status: int,
+) -> ResponseReturnValue:
     return render_template(
         "reports/account.html",
         inspection=inspection,
@@ -270,7 +278,7 @@ def _account_page(inspection, township, form, history, status):  # type: ignore[
     ), status
 
 
-def _save_account(inspection: Inspection, township: Unit, page: str):  # type: ignore[no-untyped-def]
+def _save_account(inspection: Inspection, township: Unit, page: str) -> ResponseReturnValue:
     session = get_session()
     form = BulletinTextForm()
     if form.validate_on_submit():

@@ -28,7 +28,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlmodel import Session, col
 
 from tracker.tickets.models import TicketEvent
@@ -47,7 +48,14 @@ def install(engine: Engine) -> None:
         event.listen(engine, "after_cursor_execute", _count_writes)
 
 
-def _count_writes(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+def _count_writes(
+    conn: Connection,
+    cursor: object,
+    statement: str,
+    parameters: object,
+    context: DefaultExecutionContext | None,
+    executemany: bool,
+) -> None:
     """Bump the write counter after any statement that may change data."""
     global _writes
     dml = context is not None and (context.isinsert or context.isupdate or context.isdelete)
@@ -62,7 +70,7 @@ def data_version(session: Session) -> tuple[Any, ...]:
         .order_by(col(TicketEvent.id).desc())
         .limit(1)
     ).first()
-    return (str(session.get_bind().url), _writes, tuple(last) if last else None)
+    return (str(session.get_bind().engine.url), _writes, tuple(last) if last else None)
 
 
 def cached_rows(key: tuple | None, ttl: float, compute: Callable[[], list[tuple]]) -> list[tuple]:

@@ -16,7 +16,8 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, null
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
@@ -45,12 +46,12 @@ COUNTERS = (
 Condition = ColumnElement[bool] | None
 
 
-def count_where(condition) -> Any:  # type: ignore[no-untyped-def]
-    """How many rows meet `condition` (0, never NULL)."""
-    return func.count().filter(condition)
+def count_where(condition: Condition) -> Any:
+    """How many rows meet `condition` (0, never NULL); a None condition is met by none."""
+    return func.count().filter(condition if condition is not None else null())
 
 
-def sum_where(column, condition: Condition = None) -> Any:  # type: ignore[no-untyped-def]
+def sum_where(column: Mapped[Any], condition: Condition = None) -> Any:
     """The sum of `column` over the rows meeting `condition` (0, never NULL)."""
     total = func.sum(column)
     return func.coalesce(total if condition is None else total.filter(condition), 0)
@@ -65,11 +66,13 @@ class Source:
     resolution: Any
     deadline: Any
     count: Callable[[Condition], Any]  # tickets meeting the condition (None: all)
-    on_time_original: Callable[[Condition], Any]  # of those, finished by the original deadline
-    on_time_extended: Callable[[Condition], Any]  # ... by the deadline in force
+    on_time_original: Callable[
+        [ColumnElement[bool]], Any
+    ]  # of those, finished by the original deadline
+    on_time_extended: Callable[[ColumnElement[bool]], Any]  # ... by the deadline in force
     rejections: Any
     rebounds: Any
-    days_to_close: Callable[[Condition], Any]  # their days from filing to closing, summed
+    days_to_close: Callable[[ColumnElement[bool]], Any]  # their days from filing to closing, summed
 
 
 def ticket_source(dialect: str) -> Source:
@@ -77,17 +80,17 @@ def ticket_source(dialect: str) -> Source:
     # Local dates stored by the ticket service when the event happened.
     finished = func.coalesce(Ticket.completed_on, Ticket.closed_on)
     return Source(
-        state=Ticket.state,
-        is_awaiting_verification=Ticket.is_awaiting_verification,
-        resolution=Ticket.resolution,
-        deadline=Ticket.deadline,
+        state=col(Ticket.state),
+        is_awaiting_verification=col(Ticket.is_awaiting_verification),
+        resolution=col(Ticket.resolution),
+        deadline=col(Ticket.deadline),
         count=lambda c: func.count(col(Ticket.id)) if c is None else count_where(c),
         on_time_original=lambda c: count_where(and_(c, finished <= col(Ticket.original_deadline))),
         on_time_extended=lambda c: count_where(and_(c, finished <= col(Ticket.deadline))),
-        rejections=sum_where(Ticket.rejection_count),
-        rebounds=sum_where(Ticket.rebound_count),
+        rejections=sum_where(col(Ticket.rejection_count)),
+        rebounds=sum_where(col(Ticket.rebound_count)),
         days_to_close=lambda c: func.coalesce(
-            total_days(Ticket.created_at, Ticket.closed_at, c, dialect), 0
+            total_days(col(Ticket.created_at), col(Ticket.closed_at), c, dialect), 0
         ),
     )
 
@@ -96,17 +99,17 @@ def rollup_source(dialect: str) -> Source:
     """Summing the counters of rollup groups (each row holds `tickets` tickets)."""
     r = TicketRollup
     return Source(
-        state=r.state,
-        is_awaiting_verification=r.is_awaiting_verification,
-        resolution=r.resolution,
-        deadline=r.deadline,
-        count=lambda c: sum_where(r.tickets, c),
-        on_time_original=lambda c: sum_where(r.on_time_original, c),
-        on_time_extended=lambda c: sum_where(r.on_time_extended, c),
-        rejections=sum_where(r.rejections),
-        rebounds=sum_where(r.rebounds),
+        state=col(r.state),
+        is_awaiting_verification=col(r.is_awaiting_verification),
+        resolution=col(r.resolution),
+        deadline=col(r.deadline),
+        count=lambda c: sum_where(col(r.tickets), c),
+        on_time_original=lambda c: sum_where(col(r.on_time_original), c),
+        on_time_extended=lambda c: sum_where(col(r.on_time_extended), c),
+        rejections=sum_where(col(r.rejections)),
+        rebounds=sum_where(col(r.rebounds)),
         days_to_close=lambda c: func.coalesce(
-            days_from_microseconds(func.sum(r.close_us).filter(c), dialect), 0
+            days_from_microseconds(func.sum(col(r.close_us)).filter(c), dialect), 0
         ),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
@@ -14,16 +15,16 @@ from tracker.workflow.registry import active_workflow
 FILTER_KEYS = ("category", "source", "inspection", "unit")
 
 
-def filter_args() -> dict[str, str]:
+def filter_args() -> dict[str, Any]:
     """The page's own filters, carried into every figure's link to the ticket list."""
     return {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
 
 
-def list_link(base: dict[str, str]) -> Callable[..., str]:
+def list_link(base: dict[str, Any]) -> Callable[..., str]:
     """A link maker to the ticket list with `base` and the given filters."""
 
     def link(**extra: object) -> str:
-        args = {"queue": "all", **base}
+        args: dict[str, Any] = {"queue": "all", **base}
         args.update({k: v for k, v in extra.items() if v is not None})
         return url_for("tickets.index", **args)
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import or_, text
+from sqlalchemy import Select, or_, text
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col, select
 from werkzeug.datastructures import MultiDict
 
@@ -164,7 +166,7 @@ def _cached(ctx: Context, name: str, compute: Callable[[], list[tuple]]) -> list
     return cached_rows(key, ctx.cache_seconds, compute)
 
 
-def _execute(session: Session, ctx: Context, stmt) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _execute(session: Session, ctx: Context, stmt: Select[*tuple[Any, ...]]) -> list[tuple]:
     _jit_off(session, ctx)
     return [tuple(row) for row in session.execute(stmt)]
 
@@ -186,7 +188,7 @@ def without_jit(session: Session) -> None:
     session.execute(text("SET LOCAL jit = off"))
 
 
-def _aggregate(ctx: Context, *columns):  # type: ignore[no-untyped-def]
+def _aggregate(ctx: Context, *columns: Any) -> Select[*tuple[Any, ...]]:
     """The scoped statement with its columns replaced by aggregates (same FROM and WHERE)."""
     return ctx.base.with_only_columns(*columns, maintain_column_froms=True)
 
@@ -229,13 +231,13 @@ def figure_rows(session: Session, ctx: Context) -> list[tuple]:
             _jit_off(session, ctx)
             rows = figure_rows_from_rollup(session, ctx, lambda: co_operated(session, ctx)[0])
         if rows is None:
-            unit = Ticket.responsible_unit_id
+            unit: SQLCoreOperations[int] = col(Ticket.responsible_unit_id)
             if ctx.dialect == "sqlite":
                 # `+ 0` keeps SQLite from walking ix_ticket_responsible_state and fetching every
                 # row by rowid in index order; a table scan and a sort is 3x faster
                 # (bench/RESULTS.md).
                 unit = unit + 0
-            keys = (unit, Ticket.inspection_id)
+            keys = (unit, col(Ticket.inspection_id))
             stmt = _aggregate(ctx, *keys, *live_counter_columns(ctx)).group_by(*keys)
             rows = _execute(session, ctx, stmt)
         return sorted(rows, key=lambda row: (row[0], row[1] or 0))
@@ -312,9 +314,9 @@ def co_operated(
         where = co_operated_only(session, ctx.rollup) if ctx.rollup is not None else None
         rows = []
         if where is not None:
-            keys = (Ticket.responsible_unit_id, Ticket.inspection_id)
+            keys = (col(Ticket.responsible_unit_id), col(Ticket.inspection_id))
             figures = live_counter_columns(ctx)
-            stmt = select(*keys, *figures, *flow).where(*where).group_by(*keys)
+            stmt = sa_select(*keys, *figures, *flow).where(*where).group_by(*keys)
             rows = _execute(session, ctx, stmt)
         width = len(rows[0]) - len(flow) if rows else 0
         ctx.memo[key] = (

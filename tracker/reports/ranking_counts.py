@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.org.models import Role, Unit, UnitKind, User
 from tracker.org.service import subtree_ids
@@ -42,7 +45,9 @@ class TownshipCounts:
     cleared_rounds: set[int] = field(default_factory=set)
 
 
-def _days_before(column, days: int, dialect: str):  # type: ignore[no-untyped-def]
+def _days_before(
+    column: SQLCoreOperations[date], days: int, dialect: str
+) -> SQLCoreOperations[date]:
     """The date `days` days before a date column."""
     if not days:
         return column
@@ -57,15 +62,16 @@ def _event_condition(ctx: Context, settings: RankingSettings, kind: str) -> Colu
         return col(TicketEvent.transition).in_(settings.return_events)
     # A chase (催办) no cadre has answered (acted or commented on the finding since), once the
     # unit has had `chase_answer_days` to answer.
-    later = aliased(TicketEvent)
+    # An alias's attributes are columns, which the model's annotations do not say.
+    later: Any = aliased(TicketEvent)
     answered = exists(
         select(later.id)
-        .join(User, User.id == later.actor_id)
+        .join(User, col(User.id) == later.actor_id)
         .where(
             later.ticket_id == TicketEvent.ticket_id,
             later.id > col(TicketEvent.id),
             later.kind != EventKind.CHASE.value,
-            User.role == Role.CADRE.value,
+            col(User.role) == Role.CADRE.value,
         )
     )
     cutoff = ctx.now - timedelta(days=settings.chase_answer_days)
@@ -97,7 +103,9 @@ def ticket_condition(
         return col(Ticket.rebound_count) > 0
     if kind == "closed_early":
         deadline = (
-            Ticket.original_deadline if settings.on_time_against == "original" else Ticket.deadline
+            col(Ticket.original_deadline)
+            if settings.on_time_against == "original"
+            else col(Ticket.deadline)
         )
         finished = func.coalesce(Ticket.completed_on, Ticket.closed_on)
         return and_(
@@ -195,13 +203,15 @@ def township_counts(
     return [t for t in towns.values() if t.unit.kind == UnitKind.TOWNSHIP and t.counted > 0]
 
 
-def findings_behind(ctx: Context, settings: RankingSettings, township: TownshipCounts, kind: str):  # type: ignore[no-untyped-def]
+def findings_behind(
+    ctx: Context, settings: RankingSettings, township: TownshipCounts, kind: str
+) -> SelectOfScalar[Ticket]:
     """The statement listing the township's findings that one item of its score counts."""
     within = subtree_ids([township.unit])
     if kind in EVENT_KINDS:  # the findings of the events counted against the township
         counted = (
             select(col(TicketEvent.ticket_id))
-            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
             .where(_event_condition(ctx, settings, kind), _event_unit().in_(within))
         )
         return ctx.base.where(col(Ticket.id).in_(counted))

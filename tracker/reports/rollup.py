@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tracker.org.models import Unit, User
@@ -27,6 +28,8 @@ from tracker.reports.counters import conditions, counter_columns, rollup_source,
 from tracker.reports.models import TicketFlowRollup, TicketRollup
 from tracker.tickets.models import Ticket, TicketCoUnit
 from tracker.tickets.queries import TicketFilter
+
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
 if TYPE_CHECKING:
     from tracker.reports.queries import Context
@@ -56,7 +59,7 @@ def rollup_scope(session: Session, user: User, flt: TicketFilter) -> RollupScope
     """
     if not replace(flt, unit=None, inspection=None).is_empty():
         return None
-    roots = [scope_units(session, user)]
+    roots: list[Sequence[Unit] | None] = [scope_units(session, user)]
     if flt.unit:
         roots.append(session.exec(select(Unit).where(col(Unit.code) == flt.unit)).all())
     subtrees = tuple(
@@ -100,12 +103,14 @@ def co_operated_only(session: Session, scope: RollupScope) -> list[ColumnElement
     return conditions
 
 
-def _in_scope(stmt, model, scope: RollupScope):  # type: ignore[no-untyped-def]
+def _in_scope(
+    stmt: _S, model: type[TicketRollup] | type[TicketFlowRollup], scope: RollupScope
+) -> _S:
     """`stmt` over a rollup `model` limited to the scope's units and round."""
     if scope.units is not None:
-        stmt = stmt.where(model.responsible_unit_id.in_(scope.units))
+        stmt = stmt.where(col(model.responsible_unit_id).in_(scope.units))
     if scope.inspection is not None:
-        stmt = stmt.where(model.inspection_id == scope.inspection)
+        stmt = stmt.where(col(model.inspection_id) == scope.inspection)
     return stmt
 
 
@@ -124,14 +129,14 @@ def figure_rows_from_rollup(
     r = TicketRollup
     source = rollup_source(ctx.dialect)
     undated = source.count(
-        and_(conditions(source, ctx.workflow).running, r.deadline == rollup_ddl.NO_DEADLINE)
+        and_(conditions(source, ctx.workflow).running, col(r.deadline) == rollup_ddl.NO_DEADLINE)
     )
-    stmt = select(
-        r.responsible_unit_id,
-        func.nullif(r.inspection_id, rollup_ddl.NO_INSPECTION),
+    stmt = sa_select(
+        col(r.responsible_unit_id),
+        func.nullif(col(r.inspection_id), rollup_ddl.NO_INSPECTION),
         *counter_columns(source, ctx.workflow, ctx.today, ctx.amber_days),
         undated,
-    ).group_by(r.responsible_unit_id, r.inspection_id)
+    ).group_by(col(r.responsible_unit_id), col(r.inspection_id))
     rows = [tuple(row) for row in session.execute(_in_scope(stmt, r, ctx.rollup))]
     if any(row[-1] for row in rows):
         return None
@@ -156,9 +161,9 @@ def weekly_row_from_rollup(
     f = TicketFlowRollup
     columns = []
     for low, high in pairwise(slots):
-        in_week = and_(f.slot >= low, f.slot < high)
-        columns += [sum_where(f.opened, in_week), sum_where(f.closed, in_week)]
-    stmt = select(*columns).where(f.slot >= slots[0], f.slot < slots[-1])
+        in_week = and_(col(f.slot) >= low, col(f.slot) < high)
+        columns += [sum_where(col(f.opened), in_week), sum_where(col(f.closed), in_week)]
+    stmt = sa_select(*columns).where(col(f.slot) >= slots[0], col(f.slot) < slots[-1])
     total = session.execute(_in_scope(stmt, f, ctx.rollup)).one()
     return tuple(int(a) + int(b) for a, b in zip(total, co_operated(), strict=True))
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Float, Numeric, cast, func, literal_column
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql import ColumnElement
 
 
-def total_days(start, end, condition, dialect: str) -> ColumnElement:  # type: ignore[no-untyped-def]
+def total_days(
+    start: Mapped[Any], end: Mapped[Any], condition: ColumnElement[bool], dialect: str
+) -> ColumnElement[Any]:
     """The sum of `end - start` in (fractional) days over the rows meeting `condition`.
 
     PostgreSQL sums the intervals and converts the total once (an epoch extraction per row cost
@@ -19,7 +24,7 @@ def total_days(start, end, condition, dialect: str) -> ColumnElement:  # type: i
     return func.sum(func.julianday(end) - func.julianday(start)).filter(condition)
 
 
-def days_from_microseconds(total_us, dialect: str) -> ColumnElement:  # type: ignore[no-untyped-def]
+def days_from_microseconds(total_us: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
     """A sum of microseconds in (fractional) days, as `total_days` gives it.
 
     PostgreSQL: the exact seconds (a numeric, like the epoch of a summed interval) made a float
