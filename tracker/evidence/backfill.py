@@ -19,6 +19,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from tracker.evidence import duplicates, places, storage
@@ -55,7 +56,7 @@ class Examined:
 def pending(session: Session, after_id: int = 0, limit: int | None = None) -> list[Pending]:
     """Attachments not yet examined, in id order from `after_id` on."""
     query = (
-        select(
+        sa_select(
             col(Attachment.id),
             col(Attachment.ticket_id),
             col(Attachment.original_name),
@@ -64,12 +65,12 @@ def pending(session: Session, after_id: int = 0, limit: int | None = None) -> li
             col(Attachment.content_type),
         )
         .where(col(Attachment.source_sha256).is_(None), col(Attachment.id) > after_id)
-        .order_by(Attachment.id)
+        .order_by(col(Attachment.id))
         .limit(limit)
     )
     return [
         Pending(id_, ticket_id, name, stored, sha, content_type.startswith("image/"))
-        for id_, ticket_id, name, stored, sha, content_type in session.exec(query)
+        for id_, ticket_id, name, stored, sha, content_type in session.execute(query)
     ]
 
 

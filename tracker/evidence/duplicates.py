@@ -14,9 +14,10 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -98,7 +99,7 @@ def stored_hashes(session: Session) -> np.ndarray:
     """Every packed (id, phash, dhash) of the deployment, as one structured array."""
     import numpy as np
 
-    database = str(session.get_bind().url)
+    database = str(session.get_bind().engine.url)
     size = func.length(PhotoHashBlock.data)
     heads = session.exec(
         select(
@@ -129,13 +130,13 @@ def stored_hashes(session: Session) -> np.ndarray:
     return np.concatenate(present) if present else np.empty(0, dtype=entries_dtype())
 
 
-def _near_candidates(session: Session, attachment: Attachment) -> list[tuple[int, int]]:
+def _near_candidates(
+    session: Session, attachment_id: int, phash: int, dhash: int
+) -> list[tuple[int, int]]:
     """(id, phash distance) of the other attachments within both thresholds."""
     table = stored_hashes(session)
-    table = table[table["id"] != attachment.id]
-    return near_copies(
-        table["id"], table["phash"], table["dhash"], attachment.phash, attachment.dhash
-    )
+    table = table[table["id"] != attachment_id]
+    return near_copies(table["id"], table["phash"], table["dhash"], phash, dhash)
 
 
 def find_copies(session: Session, attachment: Attachment) -> list[Candidate]:
@@ -150,7 +151,9 @@ def find_copies(session: Session, attachment: Attachment) -> list[Candidate]:
         ):
             found[other_id] = Candidate(other_id, MatchKind.EXACT, 0)
     if attachment.phash is not None and attachment.dhash is not None:
-        for other_id, distance in _near_candidates(session, attachment):
+        for other_id, distance in _near_candidates(
+            session, attachment.id, attachment.phash, attachment.dhash
+        ):
             found.setdefault(other_id, Candidate(other_id, MatchKind.NEAR, distance))
     return sorted(found.values(), key=lambda c: c.other_id)
 
@@ -192,9 +195,10 @@ def visible_similar(
     ids = list(attachment_ids)
     if not ids:
         return {}
-    other = aliased(Attachment)
-    rows = session.exec(
-        select(
+    # An alias's attributes are columns, which the model's annotations do not say.
+    other: Any = aliased(Attachment)
+    rows = session.execute(
+        sa_select(
             col(AttachmentMatch.attachment_id),
             col(AttachmentMatch.other_id),
             col(AttachmentMatch.kind),
@@ -204,9 +208,9 @@ def visible_similar(
             other.purpose,
         )
         .join(other, other.id == AttachmentMatch.other_id)
-        .join(Ticket, Ticket.id == other.ticket_id)
+        .join(Ticket, col(Ticket.id) == other.ticket_id)
         .where(col(AttachmentMatch.attachment_id).in_(ids), visibility_condition(session, user))
-        .order_by(AttachmentMatch.attachment_id, AttachmentMatch.other_id)
+        .order_by(col(AttachmentMatch.attachment_id), col(AttachmentMatch.other_id))
     ).all()
     result: dict[int, list[Similar]] = {}
     for row in rows:

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 from PIL import ExifTags, Image
 
@@ -72,7 +73,7 @@ def parse_taken_at(stamp: object, offset: object, zone: tzinfo) -> datetime | No
     return local.replace(tzinfo=_offset(offset) or zone).astimezone(UTC)
 
 
-def _degrees(value: object, ref: object, negative: str) -> float | None:
+def _degrees(value: Any, ref: object, negative: str) -> float | None:  # any EXIF value
     try:
         degrees, minutes, seconds = (float(part) for part in value)
     except (TypeError, ValueError, ZeroDivisionError):

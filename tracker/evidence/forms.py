@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -9,7 +11,7 @@ from wtforms import SelectField
 
 from tracker.evidence.models import Purpose
 
-PURPOSE_LABELS = {
+PURPOSE_LABELS: dict[str, Any] = {  # purpose → lazy label
     Purpose.BEFORE: _l("Photo before rectification"),
     Purpose.AFTER: _l("Photo after rectification"),
     Purpose.EVIDENCE: _l("Other evidence"),

@@ -83,7 +83,7 @@ def set_position(ticket_id: int) -> ResponseReturnValue:
     return redirect(back)
 
 
-def _entered_position():  # type: ignore[no-untyped-def]
+def _entered_position() -> places.Position | None:
     """The coordinates of a place form, as stored (WGS 84), or None after flashing why not."""
     try:
         return places.parse_position(

@@ -301,7 +301,7 @@ def store_many(
     """Store every non-empty file field (all kept or, when the transaction fails, none)."""
     uploads = Uploads()
     for item in files:
-        if item is not None and getattr(item, "filename", ""):
+        if item is not None and getattr(item, "filename", None):
             upload = store_upload(session, ticket, user, item, purpose, now, config, workflow)
             if not upload.is_repeat:
                 uploads.added.append(upload.attachment)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -16,12 +19,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import NotFound, ServiceError
 from tracker.evidence import service, storage
 from tracker.evidence.forms import UploadForm
+from tracker.evidence.models import Attachment
 from tracker.tickets.scope import get_visible_ticket
 from tracker.web import go_to
 from tracker.workflow.registry import active_workflow
@@ -86,7 +91,7 @@ def tell_uploads(uploads: service.Uploads) -> None:
         )
 
 
-def _visible_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
+def _visible_attachment(attachment_id: int) -> Attachment:
     try:
         attachment, _ticket = service.get_visible_attachment(
             get_session(), current_user, attachment_id
@@ -96,7 +101,7 @@ def _visible_attachment(attachment_id: int):  # type: ignore[no-untyped-def]
     return attachment
 
 
-def _send(path, mimetype: str, *, as_attachment: bool, name: str):  # type: ignore[no-untyped-def]
+def _send(path: Path, mimetype: str, *, as_attachment: bool, name: str) -> Response:
     """A stored file with headers that stop browsers from sniffing, running or framing it."""
     if not path.is_file():
         abort(404)
@@ -114,7 +119,7 @@ def _send(path, mimetype: str, *, as_attachment: bool, name: str):  # type: igno
     return response
 
 
-def attachment_response(attachment, *, download: bool = False):  # type: ignore[no-untyped-def]
+def attachment_response(attachment: Attachment, *, download: bool = False) -> Response:
     """The stored file of an attachment the caller may see (scope checked by the caller, with
     `service.get_visible_attachment`); its checked content type; images inline unless
     `download` (HEIC photos inline as their JPEG rendition), documents always as downloads.
@@ -149,7 +154,7 @@ def thumbnail(attachment_id: int) -> ResponseReturnValue:
     return _send(path, "image/jpeg", as_attachment=False, name=f"thumbnail-{attachment.id}.jpg")
 
 
-def too_large(error):  # type: ignore[no-untyped-def]
+def too_large(error: HTTPException) -> ResponseReturnValue:
     """The one 413 handler (the request exceeded MAX_CONTENT_LENGTH): a readable page, or under
     /api/ the API's JSON error (`payload_too_large`)."""
     if request.path.startswith("/api/"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from tracker.evidence.flags import EvidenceFlags, Flag, FlagRules, flags_for_tickets
@@ -53,7 +53,7 @@ def townships_for(session: Session, user: User) -> list[Unit]:
     return list(session.exec(query.order_by(Unit.path)))
 
 
-def _in_township(session: Session, township: Unit):  # type: ignore[no-untyped-def]
+def _in_township(session: Session, township: Unit) -> ColumnElement[bool]:
     units = list(session.exec(subtree_ids([township])))
     return or_(col(Ticket.responsible_unit_id).in_(units), col(Ticket.location_unit_id).in_(units))
 
