@@ -7,9 +7,10 @@ filed and moved through the real services at past moments, so their history is g
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import click
 from flask import current_app
@@ -24,7 +25,7 @@ from tracker.modelbase import table_of
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
 from tracker.tickets import service
-from tracker.tickets.models import Category, Indicator
+from tracker.tickets.models import Category, Indicator, Severity, Source, Ticket
 from tracker.tickets.schemas import IndicatorIn, TicketCreate, TransitionIn
 from tracker.tickets.taxonomy import ensure_taxonomy
 from tracker.workflow.registry import active_workflow
@@ -175,7 +176,9 @@ def _build_org(session: Session) -> DemoPeople:
     for code, name, kind in DEPARTMENTS:
         create_unit(session, code, name, kind, "county")
 
-    def person(username, role, name, unit=None, charges=()):  # type: ignore[no-untyped-def]
+    def person(
+        username: str, role: str, name: str, unit: str | None = None, charges: Sequence[str] = ()
+    ) -> User:
         return create_user(
             session,
             username,
@@ -207,7 +210,7 @@ def _build_org(session: Session) -> DemoPeople:
 
 def _walk(
     session: Session,
-    ticket,
+    ticket: Ticket,
     people: DemoPeople,
     township: str,
     target: str,
@@ -221,7 +224,7 @@ def _walk(
     inspector = people.inspectors[0]
     leader = people.township_leaders.get(township, people.county_leader)
 
-    def step(user, name, **inputs):  # type: ignore[no-untyped-def]
+    def step(user: User, name: str, **inputs: Any) -> None:
         nonlocal moment
         moment += timedelta(hours=rng.randint(6, 72))
         service.apply_transition(
@@ -241,6 +244,7 @@ def _walk(
     if target == "rectifying":
         return
     indicator = session.exec(select(Indicator).where(Indicator.ticket_id == ticket.id)).first()
+    assert indicator is not None  # every demo finding is filed with one
     achieved = [IndicatorIn(name=indicator.name, unit=indicator.unit, achieved=indicator.target)]
     if target == "rejected":
         step(cadre, "report_completion", comment="已完成整改，请核查。", indicators=achieved)
@@ -348,14 +352,14 @@ def load_demo(
             description=f"督查组在{tname}{villages[village_index]}检查发现："
             + title.format(village=""),
             category=category if category in categories else None,
-            source=source,
+            source=Source(source),
             inspection_id=rounds.get(source),
             location_unit=f"{township}-{village_index + 1}",
             responsible_unit=responsible,
             co_units=[township] if responsible == "agri" else [],
             person_in_charge=f"{tname}分管副乡长",
             requirement=requirement,
-            severity=rng.choice(["low", "normal", "normal", "high"]),
+            severity=Severity(rng.choice(["low", "normal", "normal", "high"])),
             deadline=deadline,
             indicators=[IndicatorIn(name=ind_name, unit=ind_unit, target=rng.randint(low, high))],
         )
@@ -498,7 +502,9 @@ def bulk_demo(
             target = rng.randint(low, high)
             moment = filed_at
             prev_hash = ""
-            history = [("created", None, None, "reported", reporter, "")]
+            history: list[tuple[str, str | None, str | None, str, int | None, str]] = [
+                ("created", None, None, "reported", reporter, "")
+            ]
             for name, source, dest in steps:
                 actor = {
                     "accept": cadres.get(responsible),
@@ -507,15 +513,15 @@ def bulk_demo(
                     "close": leaders.get(township),
                 }[name]
                 history.append(("transition", name, source, dest, actor, f"{name}: 演示数据"))
-            for kind, name, source, dest, actor, comment in history:
+            for kind, step_name, from_state, dest, actor, comment in history:
                 if kind != "created":
                     moment += timedelta(hours=rng.randint(6, 72))
                 event = SimpleNamespace(
                     ticket_id=ticket_id,
                     actor_id=actor,
                     kind=kind,
-                    transition=name,
-                    from_state=source,
+                    transition=step_name,
+                    from_state=from_state,
                     to_state=dest,
                     comment=comment,
                     data={},
@@ -595,7 +601,7 @@ def bulk_demo(
         session.add(counter)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("ticket", "ticket_event", "indicator"):
-            session.exec(  # type: ignore[call-overload]
+            session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
@@ -605,6 +611,6 @@ def bulk_demo(
     if session.get_bind().dialect.name == "postgresql":
         # What autovacuum would do soon after: statistics for the planner and the visibility
         # map for index-only scans (VACUUM cannot run inside a transaction).
-        engine = session.get_bind().execution_options(isolation_level="AUTOCOMMIT")
+        engine = session.get_bind().engine.execution_options(isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text("VACUUM ANALYZE"))

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from tracker.clock import local_date
 from tracker.org.models import User
@@ -83,8 +84,8 @@ def progress_by_inspection(
     )
     overdue = func.sum(case((and_(running, col(Ticket.deadline) < today), 1), else_=0))
     awaiting = func.sum(case((col(Ticket.is_awaiting_verification), 1), else_=0))
-    rows = session.exec(
-        select(
+    rows = session.execute(
+        sa_select(
             col(Ticket.inspection_id),
             col(Ticket.state),
             col(Ticket.resolution),
@@ -93,7 +94,7 @@ def progress_by_inspection(
             awaiting,
         )
         .where(visibility_condition(session, user), col(Ticket.inspection_id).in_(inspection_ids))
-        .group_by(Ticket.inspection_id, Ticket.state, Ticket.resolution)
+        .group_by(col(Ticket.inspection_id), col(Ticket.state), col(Ticket.resolution))
     ).all()
     for inspection_id, state_key, resolution, count, n_overdue, n_awaiting in rows:
         progress = result[inspection_id]

@@ -81,7 +81,9 @@ def new() -> ResponseReturnValue:
     return render_template("inspections/new.html", form=form), status
 
 
-def _render_detail(inspection_id: int, form: NextStepsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_detail(
+    inspection_id: int, form: NextStepsForm | None = None, status: int = 200
+) -> ResponseReturnValue:
     session = get_session()
     try:
         detail = service.get_inspection(

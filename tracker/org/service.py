@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, func, or_
 from sqlalchemy.orm import Mapped
@@ -141,13 +141,13 @@ def forget_charges(session: Session, user: User) -> None:
     session.info.pop(_charge_ids_key(user), None)
 
 
-def charge_ids_column(session: Session):  # type: ignore[no-untyped-def]
+def charge_ids_column(session: Session) -> ColumnElement[Any]:
     """A user's charged unit ids as a column of a statement on `User`, to read them with the
     user (sign-in checks): an array on PostgreSQL, "1,2" on SQLite (see `note_charge_ids`)."""
-    ids = select(LeaderCharge.unit_id).where(LeaderCharge.user_id == User.id)
+    ids = select(col(LeaderCharge.unit_id)).where(col(LeaderCharge.user_id) == User.id)
     if session.get_bind().dialect.name == "postgresql":
         return func.array(ids.scalar_subquery())
-    return ids.with_only_columns(func.group_concat(LeaderCharge.unit_id)).scalar_subquery()
+    return ids.with_only_columns(func.group_concat(col(LeaderCharge.unit_id))).scalar_subquery()
 
 
 def note_charge_ids(session: Session, user: User, value: Sequence[int] | str | None) -> None:
