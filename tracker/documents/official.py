@@ -17,12 +17,17 @@ import io
 from collections.abc import Sequence
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.font import CT_RPr
 from docx.shared import Mm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from tracker.documents.letterhead import Letterhead, TableRow, cn_date
@@ -58,7 +63,7 @@ FALLBACKS = {
 }
 
 
-def _set_fonts(rpr, name: str) -> None:  # type: ignore[no-untyped-def]
+def _set_fonts(rpr: CT_RPr, name: str) -> None:
     """Set every script of a run-properties element to `name`, dropping theme fonts."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -72,7 +77,7 @@ def _set_fonts(rpr, name: str) -> None:  # type: ignore[no-untyped-def]
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _declare_fonts(document, names: set[str]) -> None:  # type: ignore[no-untyped-def]
+def _declare_fonts(document: DocxDocument, names: set[str]) -> None:
     """Add each font to the font table with its substitute and the GB2312 character set.
 
     python-docx keeps the font table as a plain part: parse its bytes, extend, write back.
@@ -92,7 +97,9 @@ def _declare_fonts(document, names: set[str]) -> None:  # type: ignore[no-untype
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _style(document, name: str, font: str, size: float, *, indent: bool, bold: bool = False):  # type: ignore[no-untyped-def]
+def _style(
+    document: DocxDocument, name: str, font: str, size: float, *, indent: bool, bold: bool = False
+) -> ParagraphStyle:
     """Restyle a built-in paragraph style: black, `font` at `size`, exact line pitch."""
     style = document.styles[name]
     rpr = style.element.get_or_add_rPr()
@@ -118,7 +125,7 @@ def _style(document, name: str, font: str, size: float, *, indent: bool, bold: b
     return style
 
 
-def _field(paragraph, instruction: str, placeholder: str) -> None:  # type: ignore[no-untyped-def]
+def _field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
     """A field (e.g. PAGE) inside `paragraph`, showing `placeholder` until updated."""
     for kind, text in (("begin", None), ("instr", instruction), ("separate", None)):
         run = paragraph.add_run()
@@ -137,7 +144,7 @@ def _field(paragraph, instruction: str, placeholder: str) -> None:  # type: igno
     end._r.append(element)
 
 
-def _border(paragraph, side: str, color: str = "000000", size: int = 8) -> None:  # type: ignore[no-untyped-def]
+def _border(paragraph: Paragraph, side: str, color: str = "000000", size: int = 8) -> None:
     """A line above or below `paragraph` (size in eighths of a point)."""
     pPr = paragraph._p.get_or_add_pPr()
     borders = pPr.find(qn("w:pBdr"))
@@ -233,7 +240,15 @@ class OfficialDocument:
 
     # --- 版头 and title -------------------------------------------------------------------
 
-    def _line(self, text: str = "", *, align=None, font: str | None = None, size=None, color=None):  # type: ignore[no-untyped-def]
+    def _line(
+        self,
+        text: str = "",
+        *,
+        align: WD_PARAGRAPH_ALIGNMENT | None = None,
+        font: str | None = None,
+        size: float | None = None,
+        color: RGBColor | None = None,
+    ) -> Paragraph:
         paragraph = self.document.add_paragraph()
         paragraph.paragraph_format.first_line_indent = Pt(0)
         if align is not None:
@@ -312,7 +327,7 @@ class OfficialDocument:
                     paragraph.add_run().add_picture(io.BytesIO(picture), width=Mm(PICTURE_MM))
                     paragraph.add_run(" ")
 
-    def _cell(self, cell, text: str, align=None) -> None:  # type: ignore[no-untyped-def]
+    def _cell(self, cell: _Cell, text: str, align: WD_PARAGRAPH_ALIGNMENT | None = None) -> None:
         for index, line in enumerate(text.split("\n") if text else [""]):
             paragraph = self._cell_paragraph(cell, new=index > 0)
             if align is not None:
@@ -321,7 +336,7 @@ class OfficialDocument:
             run.font.size = Pt(NOTE_PT)
 
     @staticmethod
-    def _cell_paragraph(cell, *, new: bool):  # type: ignore[no-untyped-def]
+    def _cell_paragraph(cell: _Cell, *, new: bool) -> Paragraph:
         """The cell's first paragraph, or a new one after it; unindented, single pitch."""
         paragraph = cell.add_paragraph() if new else cell.paragraphs[0]
         fmt = paragraph.paragraph_format

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -41,7 +43,7 @@ def _back_to_list() -> str:
     return url_for("tickets.index", queue="all")
 
 
-def send_notices(files: list[tuple[str, bytes]]):  # type: ignore[no-untyped-def]
+def send_notices(files: list[tuple[str, bytes]]) -> Response:
     """One .docx for one unit's findings; a .zip of one .docx per unit for several units."""
     if len(files) == 1:
         name, data = files[0]
@@ -68,7 +70,7 @@ def _issued(ids: list[int]) -> list[NoticeContent]:
     return notices
 
 
-def _notices(ids: list[int]):  # type: ignore[no-untyped-def]
+def _notices(ids: list[int]) -> Response:
     return send_notices([notice_file(content) for content in _issued(ids)])
 
 
@@ -80,7 +82,7 @@ def _selected_ids() -> list[int]:
     return [int(i) for i in request.form.getlist("ids") if i.isdigit()]
 
 
-def _one(answer, ticket_id: int):  # type: ignore[no-untyped-def]
+def _one(answer: Callable[[list[int]], ResponseReturnValue], ticket_id: int) -> ResponseReturnValue:
     """`answer` for one finding from its page: a refusal is its status (404, 403)."""
     try:
         return answer([ticket_id])
@@ -89,7 +91,7 @@ def _one(answer, ticket_id: int):  # type: ignore[no-untyped-def]
         abort(error.status)
 
 
-def _selection(answer):  # type: ignore[no-untyped-def]
+def _selection(answer: Callable[[list[int]], ResponseReturnValue]) -> ResponseReturnValue:
     """`answer` for the findings ticked on the list: an empty selection goes back to it."""
     try:
         return answer(_selected_ids())
