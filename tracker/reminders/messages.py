@@ -141,17 +141,7 @@ def build_digest_message(
         }
         text = render_template("mail/bundle.txt", **context)
         html = render_template("mail/bundle.html", **context)
-    message_id, headers = mail_headers(config.get("BASE_URL", ""), None, True)
-    message = Message(
-        subject=subject,
-        recipients=[cast(str, recipient.email)],
-        body=text,
-        html=html,
-        sender=config.get("MAIL_DEFAULT_SENDER"),
-        extra_headers={"Content-Language": locale, "X-Tracker-Rule": str(rule), **headers},
-    )
-    message.msgId = message_id
-    return message
+    return _mail(rule, recipient, locale, subject, text, html, None, optional=True)
 
 
 def _action_label(workflow: WorkflowDefinition, name: str | None, locale: str) -> str:
@@ -193,9 +183,23 @@ def build_message(
         subject = subject_for(rule, payload, item, count)
         text = render_template(f"mail/{template}.txt", subject=subject, **context)
         html = render_template(f"mail/{template}.html", subject=subject, **context)
-    message_id, headers = mail_headers(
-        config.get("BASE_URL", ""), item.id if item else None, rule in OPTIONAL_RULES
-    )
+    ticket_id = item.id if item else None
+    return _mail(rule, recipient, locale, subject, text, html, ticket_id, rule in OPTIONAL_RULES)
+
+
+def _mail(
+    rule: str,
+    recipient: User,
+    locale: str,
+    subject: str,
+    text: str,
+    html: str,
+    ticket_id: int | None,
+    optional: bool,
+) -> Message:
+    """The rendered mail with its sender, language, rule and threading headers."""
+    config = current_app.config
+    message_id, headers = mail_headers(config.get("BASE_URL", ""), ticket_id, optional)
     message = Message(
         subject=subject,
         recipients=[cast(str, recipient.email)],
