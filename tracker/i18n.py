@@ -2,17 +2,65 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 LANGUAGES = ("zh", "en")
+# Where a CLI command that speaks to people keeps its language (click's context meta, shared
+# by the group and its subcommands): see `speaks_language`.
+CLI_LOCALE_KEY = "tracker.locale"
+
+
+def cli_locale() -> str | None:
+    """The language of the running CLI command, if it speaks to people (`speaks_language`)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(CLI_LOCALE_KEY) if ctx is not None else None
+
+
+def speaks_language(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a CLI command (below `with_appcontext`) whose messages are for people: they, and
+    the services' refusals, read in the configured default language (DEFAULT_LOCALE, zh unless
+    set), or in the one `--lang` or the TRACKER_LANG environment variable names."""
+
+    @click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        envvar="TRACKER_LANG",
+        help="Language of the messages (default: the configured DEFAULT_LOCALE).",
+    )
+    @functools.wraps(command)
+    def speaking(*args: Any, lang: str | None, **kwargs: Any) -> Any:
+        chosen = lang or current_app.config.get("DEFAULT_LOCALE", "zh")
+        click.get_current_context().meta[CLI_LOCALE_KEY] = chosen
+        with force_locale(chosen):
+            return command(*args, **kwargs)
+
+    return speaking
+
+
+class CommandError(click.ClickException):
+    """A CLI command's refusal in its language: "错误：…" where click would print "Error: …".
+    The line is translated when raised (click shows it after the command's context closed)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        _ = service_gettext
+        self.line = _("Error: %(message)s", message=message)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.line, file=file, err=file is None)
 
 
 def select_locale() -> str:
     """The language chosen in this session, else the user's setting, else the default."""
-    if not has_request_context():  # CLI commands and jobs: the configured default
-        return current_app.config.get("DEFAULT_LOCALE", "zh")
+    if not has_request_context():  # CLI commands and jobs: the chosen or configured default
+        return cli_locale() or current_app.config.get("DEFAULT_LOCALE", "zh")
     if request.path.startswith("/api/"):
         # API clients have no session: the Accept-Language header, else English.
         return request.accept_languages.best_match(LANGUAGES) or "en"
@@ -26,9 +74,10 @@ def select_locale() -> str:
 
 def service_gettext(text: str, **values: object) -> str:
     """`gettext` for the messages services raise: in the request's language (a page's user, an
-    API client's Accept-Language); plain English outside a request, where CLI commands, jobs
-    and tests calling services read them. Import it as `_` so that Babel finds the msgids."""
-    if has_request_context():
+    API client's Accept-Language) or a CLI command's that speaks to people (`speaks_language`);
+    plain English elsewhere, where jobs and tests calling services read them. Import it as `_`
+    so that Babel finds the msgids."""
+    if has_request_context() or cli_locale():
         return gettext(text, **values)
     return text % values if values else text
 

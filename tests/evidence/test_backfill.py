@@ -46,8 +46,8 @@ def _reload(db) -> None:  # type: ignore[no-untyped-def]
     db.expire_all()
 
 
-def _run(app, *args):  # type: ignore[no-untyped-def]
-    return app.test_cli_runner().invoke(backfill_command, list(args))
+def _run(app, *args, lang="en"):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(backfill_command, [*args, "--lang", lang])
 
 
 def test_old_photos_get_facts_upright_thumbnails_fingerprints_and_a_place(
@@ -129,8 +129,8 @@ def test_a_second_run_changes_nothing_and_a_limited_run_resumes(
     _reload(db)
     before = db.exec(select(AttachmentMatch.id)).all()
     assert len(before) == 6  # three copies of one picture: every ordered pair once
-    again = _run(app)
-    assert again.exit_code == 0 and "examined 0 attachment(s)" in again.output
+    again = _run(app, lang="zh")  # the configured default language
+    assert again.exit_code == 0 and "已检查 0 个附件" in again.output
     assert db.exec(select(AttachmentMatch.id)).all() == before
 
 

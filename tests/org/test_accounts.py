@@ -62,7 +62,8 @@ def test_cli_manages_accounts(app, county, db):  # type: ignore[no-untyped-def]
     listed = run("user", "tokens", "cadre-b")
     token_id = listed.split("\t")[0]
     run("user", "revoke-token", "cadre-b", token_id)
-    assert "revoked" in run("user", "tokens", "cadre-b")
+    assert "已撤销" in run("user", "tokens", "cadre-b")  # the configured default language
+    assert "revoked" in run("user", "tokens", "cadre-b", "--lang", "en")
     run("user", "disable", "cadre-b")
     client = app.test_client()
     assert login(client, "cadre-b").status_code == 401
@@ -71,5 +72,9 @@ def test_cli_manages_accounts(app, county, db):  # type: ignore[no-untyped-def]
     assert login(client, "admin", PASSWORD).status_code == 401
     assert login(client, "admin", temporary).headers["Location"].endswith("/account")
     bad = runner.invoke(cli, ["user", "edit", "nobody", "--role", "admin"])
-    assert bad.exit_code != 0 and "unknown user" in bad.output
+    assert bad.exit_code != 0 and "错误：" in bad.output
+    bad = runner.invoke(
+        cli, ["user", "edit", "nobody", "--role", "admin"], env={"TRACKER_LANG": "en"}
+    )
+    assert bad.exit_code != 0 and "Error: unknown user" in bad.output
     assert db.exec(select(User).where(User.username == "cadre-b")).one().is_enabled

@@ -27,13 +27,14 @@ def fresh_app(request, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def run(app, *args: str) -> str:  # type: ignore[no-untyped-def]
-    result = app.test_cli_runner().invoke(cli, list(args))
+    """Run a command with its messages in English (TRACKER_LANG; the default is Chinese)."""
+    result = app.test_cli_runner().invoke(cli, list(args), env={"TRACKER_LANG": "en"})
     assert result.exit_code == 0, (args, result.output)
     return result.output
 
 
 def fail(app, *args: str) -> str:  # type: ignore[no-untyped-def]
-    result = app.test_cli_runner().invoke(cli, list(args))
+    result = app.test_cli_runner().invoke(cli, list(args), env={"TRACKER_LANG": "en"})
     assert result.exit_code != 0, (args, result.output)
     return result.output
 
@@ -89,9 +90,11 @@ def test_a_county_starts_from_zero_with_the_cli_only(fresh_app, tmp_path):  # ty
     message = fail(
         fresh_app, "import", sheet(tmp_path / "c.xlsx", [finding("straw")]), "--as", "insp"
     )
-    assert "'straw' is disabled" in message
+    assert '"straw" is disabled' in message
     assert "straw" not in run(fresh_app, "category", "list")
     assert "[disabled]" in run(fresh_app, "category", "list", "--all")
+    zh = fresh_app.test_cli_runner().invoke(cli, ["category", "list", "--all"])
+    assert "straw\t秸秆焚烧\t秸秆焚烧  ［已停用］" in zh.output  # the configured default: zh
     with Session(get_engine(fresh_app)) as session:
         straw = session.exec(select(Category).where(Category.code == "straw")).one()
         old = session.exec(select(Ticket).where(Ticket.category_id == straw.id)).all()

@@ -84,7 +84,9 @@ def test_cli_enters_a_past_round_in_its_states_and_sends_nothing(  # type: ignor
         )
     )
     runner = app.test_cli_runner()
-    result = runner.invoke(import_command, [str(path), "--historical", "--as", "inspector"])
+    result = runner.invoke(
+        import_command, [str(path), "--historical", "--as", "inspector", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     assert "imported 3 past findings" in result.output
     db.rollback()
@@ -129,7 +131,7 @@ def test_every_bad_row_is_named_and_none_is_written(app, db, county, tmp_path, p
         )
     )
     result = app.test_cli_runner().invoke(
-        import_command, [str(path), "--historical", "--as", "inspector"]
+        import_command, [str(path), "--historical", "--as", "inspector", "--lang", "en"]
     )
     assert result.exit_code == 1
     for row in range(3, 10):
@@ -143,7 +145,9 @@ def test_every_bad_row_is_named_and_none_is_written(app, db, county, tmp_path, p
 def test_without_the_flag_past_dates_are_refused(app, db, county, tmp_path, pinned):  # type: ignore[no-untyped-def]
     path = tmp_path / "round1.xlsx"
     path.write_bytes(sheet([past(1)]))
-    result = app.test_cli_runner().invoke(import_command, [str(path), "--as", "inspector"])
+    result = app.test_cli_runner().invoke(
+        import_command, [str(path), "--as", "inspector", "--lang", "en"]
+    )
     assert result.exit_code == 1 and "row 2" in result.output
 
 
@@ -151,7 +155,9 @@ def test_only_inspectors_and_admins_enter_history(app, db, county, tmp_path, pin
     path = tmp_path / "round1.xlsx"
     path.write_bytes(sheet([past(1)]))
     runner = app.test_cli_runner()
-    result = runner.invoke(import_command, [str(path), "--historical", "--as", "leader"])
+    result = runner.invoke(
+        import_command, [str(path), "--historical", "--as", "leader", "--lang", "en"]
+    )
     assert result.exit_code != 0 and "inspectors and admins" in result.output
     result = runner.invoke(import_command, [str(path), "--historical", "--as", "admin"])
     assert result.exit_code == 0, result.output

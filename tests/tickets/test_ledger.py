@@ -242,29 +242,47 @@ def test_upload_page_rerenders_bad_rows(app, db, county, as_user, monkeypatch):
 
 
 def test_cli_import_reports_bad_rows_and_export_writes(app, db, county, tmp_path, monkeypatch):
+    """The CLI speaks the configured language (zh) unless --lang or TRACKER_LANG names
+    another; a bad row reads as on the web page, with its row number."""
     monkeypatch.setattr("tracker.tickets.ledger_cli.utcnow", lambda: NOW)
     good = tmp_path / "good.xlsx"
     good.write_bytes(sheet_bytes([finding(i) for i in range(1, 6)]))
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(sheet_bytes([finding(1), finding(2, **{"责任单位": "火星乡"})]))
+    bad.write_bytes(
+        sheet_bytes([finding(1), finding(2, **{"责任单位": "火星乡", "问题类别": "太空垃圾"})])
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(import_command, [str(bad), "--as", "inspector"])
     assert result.exit_code == 1
-    assert "row 3" in result.output and "火星乡" in result.output
+    assert "1 行有问题，未导入任何问题：" in result.output
+    line = "第 3 行，问题类别：未知的问题类别 “太空垃圾”；责任单位：未知的单位 “火星乡”"
+    assert line in result.output
+    result = runner.invoke(import_command, [str(bad), "--as", "inspector", "--lang", "en"])
+    assert "1 bad row; nothing was imported:" in result.output
+    assert 'row 3: 问题类别: unknown category "太空垃圾"; 责任单位: unknown unit "火星乡"' in (
+        result.output
+    )
+    result = runner.invoke(import_command, [str(bad), "--as", "nobody"], env={"TRACKER_LANG": "en"})
+    assert result.exit_code == 1 and 'Error: unknown user "nobody"' not in result.output
+    assert "Error: unknown user 'nobody'" in result.output
+    result = runner.invoke(import_command, [str(bad), "--as", "nobody"])
+    assert "错误：未知的用户 'nobody'" in result.output
     result = runner.invoke(import_command, [str(good)])
     assert result.exit_code == 0, result.output
-    assert "imported 5 findings" in result.output
+    assert "已导入 5 个问题" in result.output
     out = tmp_path / "ledger.xlsx"
-    result = runner.invoke(export_command, [str(out), "--as", "cadre-b"])
+    result = runner.invoke(export_command, [str(out), "--as", "cadre-b", "--lang", "en"])
     assert result.exit_code == 0, result.output
+    assert f"exported 2 findings to {out}" in result.output
     sheet = load_workbook(out).worksheets[0]
     assert sheet.max_row == HEADER_ROW + 2  # town-b has findings 2 and 4
     assert sheet["A2"].value.startswith("范围：河西镇")
     result = runner.invoke(export_command, [str(out), "--unit", "town-a", "--state", "reported"])
     assert result.exit_code == 0, result.output
+    assert f"已导出 3 个问题到 {out}" in result.output
     assert load_workbook(out).worksheets[0].max_row == HEADER_ROW + 3
     result = runner.invoke(export_command, [str(out), "--unit", "nowhere"])
-    assert result.exit_code != 0 and "unknown unit" in result.output
+    assert result.exit_code != 0 and "错误：unit: 未知的单位 'nowhere'" in result.output
 
 
 COLUMNS = [name for name, _w in LEDGER_COLUMNS]
@@ -355,10 +373,10 @@ def test_import_names_each_bad_row_in_chinese(as_user, county, monkeypatch):  # 
         for cell in re.findall(r'<td class="text-nowrap">\d+</td><td>(.*?)</td>', response.text)
     ]
     assert reasons == [
-        "责任单位: 未知的单位 '火星乡'",
-        "整改时限: '下周' 既不是日期，也不是\"N个工作日\"",
-        "严重程度: 未知的严重程度 '很急'",
-        "标题: 最多200个字符",
+        "责任单位：未知的单位 “火星乡”",
+        "整改时限：“下周” 既不是日期，也不是“N个工作日”",
+        "严重程度：未知的严重程度 “很急”",
+        "标题：最多200个字符",
     ]
     bad_file = client.post(
         "/tickets/import",

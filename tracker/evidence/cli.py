@@ -15,6 +15,8 @@ from tracker.errors import ValidationFailed
 from tracker.evidence import backfill, places, storage
 from tracker.evidence.datum import Datum
 from tracker.evidence.service import UploadSettings
+from tracker.i18n import CommandError, speaks_language
+from tracker.i18n import service_gettext as _
 from tracker.org.models import Unit
 
 # Pending attachments read per short transaction (the slow reading happens between them).
@@ -34,6 +36,7 @@ _CHUNK = 100
     "Tencent), bd09 (Baidu); stored converted to WGS 84",
 )
 @with_appcontext
+@speaks_language
 def unit_locate(code: str, lat: str, lon: str, datum: str) -> None:
     """Set the position of unit CODE: LAT and LON in decimal degrees (use `--` before a
     negative value)."""
@@ -41,14 +44,20 @@ def unit_locate(code: str, lat: str, lon: str, datum: str) -> None:
         position = places.parse_position(lat, lon, datum)
     except ValidationFailed as error:
         details = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
-        raise click.ClickException(f"{error.message} {details}") from error
+        raise CommandError(f"{error.message} {details}") from error
     with session_scope(current_app) as session:
         unit = session.exec(select(Unit).where(Unit.code == code)).first()
         if unit is None:
-            raise click.ClickException(f"no unit with code {code!r}")
+            raise CommandError(_("no unit with code %(code)s", code=repr(code)))
         places.set_unit_position(session, unit.id, position, utcnow())
+        where = f"{position.lat:.6f}, {position.lon:.6f}"
         click.echo(
-            f"unit {unit.code} ({unit.name}) at {position.lat:.6f}, {position.lon:.6f} (WGS 84)"
+            _(
+                "unit %(code)s (%(name)s) at %(where)s (WGS 84)",
+                code=unit.code,
+                name=unit.name,
+                where=where,
+            )
         )
 
 
@@ -64,6 +73,7 @@ def evidence_group() -> None:
     help="examine at most this many attachments, then stop (the next run carries on)",
 )
 @with_appcontext
+@speaks_language
 def backfill_command(limit: int | None) -> None:
     """Give files attached before the photo checks what uploads get now: capture time, camera,
     position, an upright thumbnail (a JPEG rendition for HEIC), SHA-256 and perceptual hashes,
@@ -78,7 +88,7 @@ def backfill_command(limit: int | None) -> None:
     total = min(total, limit) if limit else total
     summary = backfill.Summary()
     after, seen = 0, 0
-    with click.progressbar(length=total, label="Examining attachments", show_pos=True) as bar:
+    with click.progressbar(length=total, label=_("Examining attachments"), show_pos=True) as bar:
         while seen < total:
             with session_scope(app, write=False) as session:
                 chunk = backfill.pending(session, after, min(_CHUNK, total - seen))
@@ -95,21 +105,36 @@ def backfill_command(limit: int | None) -> None:
                         summary.add(backfill.record(session, item.id, examined, utcnow()))
                 bar.update(1)
     click.echo(
-        f"examined {summary.examined} attachment(s): {summary.photos} photo(s), "
-        f"{summary.with_time} with a capture time, {summary.with_position} with a position, "
-        f"{summary.with_copies} with copies elsewhere; {summary.findings_placed} finding(s) "
-        "placed by their before-photo"
+        _(
+            "examined %(examined)d attachment(s): %(photos)d photo(s), %(with_time)d with a "
+            "capture time, %(with_position)d with a position, %(with_copies)d with copies "
+            "elsewhere; %(placed)d finding(s) placed by their before-photo",
+            examined=summary.examined,
+            photos=summary.photos,
+            with_time=summary.with_time,
+            with_position=summary.with_position,
+            with_copies=summary.with_copies,
+            placed=summary.findings_placed,
+        )
     )
     for item, reason in summary.unreadable:
         click.echo(
-            f"unreadable: attachment {item.id} of ticket {item.ticket_id} "
-            f"({item.original_name!r}): {reason}",
+            _(
+                "unreadable: attachment %(id)d of ticket %(ticket)d (%(name)s): %(reason)s",
+                id=item.id,
+                ticket=item.ticket_id,
+                name=repr(item.original_name),
+                reason=reason,
+            ),
             err=True,
         )
     if summary.unreadable:
-        raise click.ClickException(
-            f"{len(summary.unreadable)} file(s) could not be read; they stay pending "
-            "and are tried again by the next run"
+        raise CommandError(
+            _(
+                "%(num)d file(s) could not be read; they stay pending and are tried again by "
+                "the next run",
+                num=len(summary.unreadable),
+            )
         )
 
 

@@ -13,6 +13,8 @@ from sqlmodel import Session
 
 from tracker.db import session_scope
 from tracker.errors import ServiceError
+from tracker.i18n import CommandError, speaks_language
+from tracker.i18n import service_gettext as _
 from tracker.org import service
 from tracker.org.models import Role, UnitKind, User
 
@@ -30,14 +32,15 @@ def unit_group() -> None:
 @click.option("--kind", required=True, type=click.Choice([k.value for k in UnitKind]))
 @click.option("--parent", "parent_code", default=None, help="Code of the parent unit.")
 @with_appcontext
+@speaks_language
 def unit_create(code: str, name: str, kind: str, parent_code: str | None) -> None:
     """Add an org unit CODE named NAME."""
     try:
         with session_scope(current_app) as session:
             unit = service.create_unit(session, code, name, kind, parent_code)
-            click.echo(f"unit {unit.code} ({unit.name}) created")
+            click.echo(_("unit %(code)s (%(name)s) created", code=unit.code, name=unit.name))
     except ServiceError as error:
-        raise click.ClickException(error.message) from error
+        raise CommandError(error.message) from error
 
 
 @click.group("user")
@@ -55,6 +58,7 @@ def user_group() -> None:
 @click.option("--name", "display_name", default="", help="Full name shown in the interface.")
 @click.option("--password", default=None, help="Default: a random password, printed once.")
 @with_appcontext
+@speaks_language
 def user_create(
     username: str,
     role: str,
@@ -77,16 +81,17 @@ def user_create(
                 display_name=display_name,
             )
     except ServiceError as error:
-        raise click.ClickException(error.message) from error
-    click.echo(f"user {username} ({role}) created")
+        raise CommandError(error.message) from error
+    click.echo(_("user %(name)s (%(role)s) created", name=username, role=role))
     if password is None:
-        click.echo(f"password: {chosen}")
+        click.echo(_("password: %(password)s", password=chosen))
 
 
 @user_group.command("token")
 @click.argument("username")
 @click.option("--name", "token_name", default="cli", help="A name to recognise the token by.")
 @with_appcontext
+@speaks_language
 def user_token(username: str, token_name: str) -> None:
     """Create an API token for USERNAME and print it (the token alone on its own line)."""
     from sqlmodel import select
@@ -99,10 +104,10 @@ def user_token(username: str, token_name: str) -> None:
         with session_scope(current_app) as session:
             user = session.exec(select(User).where(User.username == username)).first()
             if user is None:
-                raise click.ClickException(f"unknown user {username!r}")
+                raise CommandError(_("unknown user %(name)s", name=repr(username)))
             _token, plain = create_token(session, user, token_name, utcnow())
     except ServiceError as error:
-        raise click.ClickException(error.message) from error
+        raise CommandError(error.message) from error
     click.echo(plain)
 
 
@@ -118,7 +123,7 @@ def _account(action: Callable[[Session, User], _T]) -> Callable[[str], _T]:
             with session_scope(current_app) as session:
                 return action(session, accounts.get_user(session, username))
         except ServiceError as error:
-            raise click.ClickException(error.message) from error
+            raise CommandError(error.message) from error
 
     return run
 
@@ -131,6 +136,7 @@ def _account(action: Callable[[Session, User], _T]) -> Callable[[str], _T]:
 @click.option("--email")
 @click.option("--name", "display_name")
 @with_appcontext
+@speaks_language
 def user_edit(
     username: str,
     role: str | None,
@@ -156,35 +162,38 @@ def user_edit(
     if charges:
         changes["charges"] = list(charges)
     _account(lambda s, u: accounts.edit_user(s, None, u, changes, utcnow()))(username)
-    click.echo(f"user {username} saved")
+    click.echo(_("user %(name)s saved", name=username))
 
 
 @user_group.command("disable")
 @click.argument("username")
 @with_appcontext
+@speaks_language
 def user_disable(username: str) -> None:
     """Refuse USERNAME's sign-ins and end their sessions and API tokens."""
     from tracker.clock import utcnow
     from tracker.org import accounts
 
     _account(lambda s, u: accounts.disable_user(s, None, u, utcnow()))(username)
-    click.echo(f"user {username} disabled")
+    click.echo(_("user %(name)s disabled", name=username))
 
 
 @user_group.command("enable")
 @click.argument("username")
 @with_appcontext
+@speaks_language
 def user_enable(username: str) -> None:
     """Let USERNAME sign in again."""
     from tracker.org import accounts
 
     _account(lambda s, u: accounts.enable_user(s, None, u))(username)
-    click.echo(f"user {username} enabled")
+    click.echo(_("user %(name)s enabled", name=username))
 
 
 @user_group.command("reset-password")
 @click.argument("username")
 @with_appcontext
+@speaks_language
 def user_reset_password(username: str) -> None:
     """Print a temporary password for USERNAME, to be changed at the next sign-in."""
     from tracker.clock import utcnow
@@ -197,13 +206,14 @@ def user_reset_password(username: str) -> None:
 @user_group.command("tokens")
 @click.argument("username")
 @with_appcontext
+@speaks_language
 def user_tokens(username: str) -> None:
     """List USERNAME's API tokens: id, prefix, name, status."""
     from tracker.auth.tokens import list_tokens
 
     rows = _account(lambda s, u: list_tokens(s, u))(username)
     for token in rows:
-        state = "revoked" if token.revoked_at else "active"
+        state = _("revoked") if token.revoked_at else _("active")
         click.echo(f"{token.id}\t{token.prefix}…\t{token.name}\t{state}")
 
 
@@ -211,10 +221,11 @@ def user_tokens(username: str) -> None:
 @click.argument("username")
 @click.argument("token_id", type=int)
 @with_appcontext
+@speaks_language
 def user_revoke_token(username: str, token_id: int) -> None:
     """Revoke USERNAME's API token TOKEN_ID."""
     from tracker.auth.tokens import revoke_token
     from tracker.clock import utcnow
 
     _account(lambda s, u: revoke_token(s, u, token_id, utcnow()))(username)
-    click.echo(f"token {token_id} revoked")
+    click.echo(_("token %(id)s revoked", id=token_id))

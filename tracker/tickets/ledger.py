@@ -269,12 +269,12 @@ class _Lookups:
     def unit(self, name: str, column: str, problems: list[str]) -> str | None:
         found = self.units.get(name, [])
         if not found:
-            problems.append(_problem(column, _("unknown unit %(code)s", code=repr(name))))
+            problems.append(_problem(column, _("unknown unit %(code)s", code=quoted(name))))
             return None
         if len({u.id for u in found}) > 1:
             problems.append(
                 _problem(
-                    column, _("%(name)s names several units; use the unit code", name=repr(name))
+                    column, _("%(name)s names several units; use the unit code", name=quoted(name))
                 )
             )
             return None
@@ -283,7 +283,20 @@ class _Lookups:
 
 def _problem(column: str, message: str) -> str:
     """A row's problem, named by its column (the sheet's own Chinese header)."""
-    return f"{column}: {message}"
+    return _("%(column)s: %(message)s", column=column, message=message)
+
+
+def quoted(text: str) -> str:
+    """A cell's text quoted as the reader's language quotes: “人居环境” or "garbage"."""
+    return _('"%(value)s"', value=text)
+
+
+def row_problem(error: RowError) -> str:
+    """A bad row as one line (the CLI prints these): "第 3 行，问题类别：…"; row 0 stands for
+    the sheet as a whole."""
+    if not error.row:
+        return error.reason
+    return _("row %(row)d: %(reason)s", row=error.row, reason=error.reason)
 
 
 def _as_date(value: Any) -> date | None:
@@ -315,7 +328,9 @@ def _deadline(value: Any, problems: list[str]) -> dict[str, Any]:
     if match:
         return {"deadline_working_days": int(match.group(1))}
     problems.append(
-        _problem("整改时限", _("%(value)s is neither a date nor N working days", value=repr(text)))
+        _problem(
+            "整改时限", _("%(value)s is neither a date nor N working days", value=quoted(text))
+        )
     )
     return {}
 
@@ -332,7 +347,7 @@ def _indicators(value: Any, problems: list[str]) -> list[dict[str, Any]]:
                     "整改指标",
                     _(
                         "%(value)s is not in the form %(form)s",
-                        value=repr(part.strip()),
+                        value=quoted(part.strip()),
                         form="名称:数量单位",
                     ),
                 )
@@ -369,14 +384,14 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
             problems.append(
                 _problem(
                     "问题类别",
-                    _("category %(code)s is disabled: choose another", code=repr(category)),
+                    _("category %(code)s is disabled: choose another", code=quoted(category)),
                 )
             )
         elif found is not None:
             data["category"] = found.code
         else:
             problems.append(
-                _problem("问题类别", _("unknown category %(code)s", code=repr(category)))
+                _problem("问题类别", _("unknown category %(code)s", code=quoted(category)))
             )
     source = _text(record.get("问题来源"))
     if source:
@@ -384,7 +399,7 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
         value = by_name.get(source) or (source if source in {s.value for s in Source} else None)
         if value is None:
             problems.append(
-                _problem("问题来源", _("unknown source %(source)s", source=repr(source)))
+                _problem("问题来源", _("unknown source %(source)s", source=quoted(source)))
             )
         else:
             data["source"] = value
@@ -395,7 +410,7 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
             data["inspection_id"] = found_inspection.id
         else:
             problems.append(
-                _problem("督查轮次", _("unknown inspection %(id)s", id=repr(inspection)))
+                _problem("督查轮次", _("unknown inspection %(id)s", id=quoted(inspection)))
             )
     location = _text(record.get("乡镇/村"))
     if location:
@@ -420,7 +435,7 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
         )
         if value is None:
             problems.append(
-                _problem("严重程度", _("unknown severity %(value)s", value=repr(severity)))
+                _problem("严重程度", _("unknown severity %(value)s", value=quoted(severity)))
             )
         else:
             data["severity"] = value
@@ -448,7 +463,7 @@ def _past_record(
         dates[header] = _as_date(value)
         if _text(value) and dates[header] is None:
             problems.append(
-                _problem(header, _("%(value)s is not a date", value=repr(_text(value))))
+                _problem(header, _("%(value)s is not a date", value=quoted(_text(value))))
             )
     if dates["交办日期"] is None and not _text(record.get("交办日期")):
         problems.append(_problem("交办日期", _("required for a past finding")))
@@ -542,7 +557,8 @@ def import_findings(
             except ValidationFailed as error:
                 problems.extend(_schema_problems(error))
         if problems:
-            result.errors.append(RowError(number, "; ".join(problems)))
+            # The list separator in the reader's language ("；" in Chinese).
+            result.errors.append(RowError(number, _("; ").join(problems)))
         if progress:
             progress(1)
     if result.rows == 0:

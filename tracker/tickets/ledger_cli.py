@@ -9,6 +9,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import ngettext
 from sqlmodel import Session, col
 from werkzeug.datastructures import MultiDict
 
@@ -16,8 +17,11 @@ from tracker.calendar.workdays import fallback_warning
 from tracker.clock import utcnow
 from tracker.db import session_scope
 from tracker.errors import ServiceError
+from tracker.i18n import CommandError, speaks_language
+from tracker.i18n import service_gettext as _
 from tracker.org.models import Role, User
 from tracker.tickets import ledger, ledger_export, service
+from tracker.tickets.ledger import row_problem
 from tracker.tickets.queries import parse_filter, scoped_query
 from tracker.workflow.registry import active_workflow
 
@@ -29,7 +33,7 @@ def _user(session: Session, username: str | None) -> User:
     if username:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
-            raise click.ClickException(f"unknown user {username!r}")
+            raise CommandError(_("unknown user %(name)s", name=repr(username)))
         return user
     user = session.exec(
         select(User)
@@ -37,7 +41,7 @@ def _user(session: Session, username: str | None) -> User:
         .order_by(col(User.id))
     ).first()
     if user is None:
-        raise click.ClickException("no administrator exists: pass --as USERNAME")
+        raise CommandError(_("no administrator exists: pass --as USERNAME"))
     return user
 
 
@@ -51,6 +55,7 @@ def _user(session: Session, username: str | None) -> User:
     "核查时间, 销号时间) and final states (整改状态) as given; no notices or reminders.",
 )
 @with_appcontext
+@speaks_language
 def import_command(path: Path, username: str | None, historical: bool) -> None:
     """Import findings from an .xlsx sheet: every row is checked first; any bad row, none filed."""
     app = current_app
@@ -60,7 +65,7 @@ def import_command(path: Path, username: str | None, historical: bool) -> None:
             reporter = _user(session, username)
             total, rows = ledger.read_rows(str(path), int(app.config["IMPORT_MAX_ROWS"]))
             with click.progressbar(
-                length=2 * max(total, 1), label="checking and filing", file=sys.stderr
+                length=2 * max(total, 1), label=_("checking and filing"), file=sys.stderr
             ) as bar:
                 result = ledger.import_findings(
                     session,
@@ -74,19 +79,35 @@ def import_command(path: Path, username: str | None, historical: bool) -> None:
                 )
             if not result.ok:
                 session.rollback()
-                click.echo(f"{len(result.errors)} bad row(s); nothing was imported:", err=True)
+                count = len(result.errors)
+                click.echo(
+                    ngettext(
+                        "%(num)d bad row; nothing was imported:",
+                        "%(num)d bad rows; nothing was imported:",
+                        count,
+                    ),
+                    err=True,
+                )
                 for error in result.errors:
-                    click.echo(f"  row {error.row}: {error.reason}", err=True)
+                    click.echo("  " + row_problem(error), err=True)
                 raise click.exceptions.Exit(1)
     except ServiceError as error:
-        raise click.ClickException(error.message) from error
-    kind = "past findings (history, nothing announced)" if historical else "findings"
-    click.echo(f"imported {len(result.codes)} {kind}", err=True)
+        raise CommandError(error.message) from error
+    count = len(result.codes)
+    if historical:
+        done = ngettext(
+            "imported %(num)d past finding (history, nothing announced)",
+            "imported %(num)d past findings (history, nothing announced)",
+            count,
+        )
+    else:
+        done = ngettext("imported %(num)d finding", "imported %(num)d findings", count)
+    click.echo(done, err=True)
     if result.codes:
-        click.echo(f"codes {result.codes[0]} … {result.codes[-1]}")
+        click.echo(_("codes %(first)s … %(last)s", first=result.codes[0], last=result.codes[-1]))
     warning = fallback_warning(result.fallback_years)
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: %(message)s", message=warning), err=True)
 
 
 @click.command("export")
@@ -104,6 +125,7 @@ def import_command(path: Path, username: str | None, historical: bool) -> None:
 @click.option("-q", "--query", "q", help="Text search.")
 @click.option("--sort", default="deadline", show_default=True)
 @with_appcontext
+@speaks_language
 def export_command(path: Path, username: str | None, **filters: Any) -> None:
     """Export findings as the ledger (台账) an office keeps, to an .xlsx file."""
     app = current_app
@@ -140,5 +162,12 @@ def export_command(path: Path, username: str | None, **filters: Any) -> None:
             )
     except ServiceError as error:
         detail = ", ".join(f"{k}: {v}" for k, v in error.fields.items()) or error.message
-        raise click.ClickException(detail) from error
-    click.echo(f"exported {count} findings to {path}")
+        raise CommandError(detail) from error
+    click.echo(
+        ngettext(
+            "exported %(num)d finding to %(path)s",
+            "exported %(num)d findings to %(path)s",
+            count,
+            path=str(path),
+        )
+    )
