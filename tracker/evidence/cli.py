@@ -66,6 +66,42 @@ def evidence_group() -> None:
     """Photo evidence: capture facts, fingerprints and renditions."""
 
 
+def _report(summary: backfill.Summary) -> None:
+    """What a backfill run did, the files it could not read, and a non-zero exit if any."""
+    click.echo(
+        _(
+            "examined %(examined)d attachment(s): %(photos)d photo(s), %(with_time)d with a "
+            "capture time, %(with_position)d with a position, %(with_copies)d with copies "
+            "elsewhere; %(placed)d finding(s) placed by their before-photo",
+            examined=summary.examined,
+            photos=summary.photos,
+            with_time=summary.with_time,
+            with_position=summary.with_position,
+            with_copies=summary.with_copies,
+            placed=summary.findings_placed,
+        )
+    )
+    for item, reason in summary.unreadable:
+        click.echo(
+            _(
+                "unreadable: attachment %(id)d of ticket %(ticket)d (%(name)s): %(reason)s",
+                id=item.id,
+                ticket=item.ticket_id,
+                name=repr(item.original_name),
+                reason=reason,
+            ),
+            err=True,
+        )
+    if summary.unreadable:
+        raise CommandError(
+            _(
+                "%(num)d file(s) could not be read; they stay pending and are tried again by "
+                "the next run",
+                num=len(summary.unreadable),
+            )
+        )
+
+
 @evidence_group.command("backfill")
 @click.option(
     "--limit",
@@ -104,38 +140,7 @@ def backfill_command(limit: int | None) -> None:
                     with session_scope(app) as session:
                         summary.add(backfill.record(session, item.id, examined, utcnow()))
                 bar.update(1)
-    click.echo(
-        _(
-            "examined %(examined)d attachment(s): %(photos)d photo(s), %(with_time)d with a "
-            "capture time, %(with_position)d with a position, %(with_copies)d with copies "
-            "elsewhere; %(placed)d finding(s) placed by their before-photo",
-            examined=summary.examined,
-            photos=summary.photos,
-            with_time=summary.with_time,
-            with_position=summary.with_position,
-            with_copies=summary.with_copies,
-            placed=summary.findings_placed,
-        )
-    )
-    for item, reason in summary.unreadable:
-        click.echo(
-            _(
-                "unreadable: attachment %(id)d of ticket %(ticket)d (%(name)s): %(reason)s",
-                id=item.id,
-                ticket=item.ticket_id,
-                name=repr(item.original_name),
-                reason=reason,
-            ),
-            err=True,
-        )
-    if summary.unreadable:
-        raise CommandError(
-            _(
-                "%(num)d file(s) could not be read; they stay pending and are tried again by "
-                "the next run",
-                num=len(summary.unreadable),
-            )
-        )
+    _report(summary)
 
 
 @evidence_group.command("sweep")
