@@ -141,4 +141,4 @@ def test_a_leader_files_only_within_their_charge(app, db, county, workflow, sett
     sheet = tmp_path / "two.xlsx"
     workbook.save(sheet)
     result = app.test_cli_runner().invoke(import_command, [str(sheet), "--as", "leader-a"])
-    assert result.exit_code == 1 and "row 3" in result.output and "row 2" not in result.output
+    assert result.exit_code == 1 and "第 3 行" in result.output and "第 2 行" not in result.output
