@@ -24,6 +24,7 @@ from tracker.i18n import service_gettext as _
 from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
 from tracker.org.service import charge_ids_column, note_charge_ids
+from tracker.reminders.inbox import note_unread, unread_column
 
 # last_seen_at is written at most this often, so a busy page does not write on each request.
 SEEN_RESOLUTION = timedelta(minutes=1)
@@ -58,23 +59,25 @@ def load_signed_in(
     """The user and the live session row behind a cookie, in one statement.
 
     `user_id` is Flask-Login's id, which carries the session nonce (a password change ends
-    sessions); `plain` the cookie's session id. The user's charges and the version of the unit
-    directory come in the same statement, so the rest of the request works out the user's scope
-    from memory (tracker/org/directory.py). None when the user is unknown, disabled or changed
+    sessions); `plain` the cookie's session id. The user's charges, the version of the unit
+    directory and the bell's count of unread notices come in the same statement, so the rest of
+    the request works out the user's scope from memory (tracker/org/directory.py) and draws the
+    bell without asking again. None when the user is unknown, disabled or changed
     their password, or the session ended or belongs to someone else."""
     raw_id, _, nonce = user_id.partition(":")
     if not raw_id.isdigit() or not plain or len(plain) > 100:
         return None
     row = session.exec(
-        select(User, UserSession, charge_ids_column(session), version_column())
+        select(User, UserSession, charge_ids_column(session), version_column(), unread_column())
         .join(UserSession, col(UserSession.user_id) == User.id)
         .where(User.id == int(raw_id), UserSession.token_hash == _hash(plain))
     ).first()
     if row is None:
         return None
-    user, live, charges, version = row
+    user, live, charges, version, unread = row
     note_version(session, version)
     note_charge_ids(session, user, charges)
+    note_unread(session, user, unread)
     if user.session_nonce != nonce or not user.is_enabled or live.ended_at is not None:
         return None
     return user, live

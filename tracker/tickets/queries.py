@@ -290,6 +290,13 @@ class Page:
         known = self.total + (1 if self.total_is_capped else 0)
         return max(1, -(-known // self.per_page))
 
+    def page_links(self) -> list[int]:
+        """The pages the pager links: the first three, the last two, two either side of this."""
+        last = self.pages
+        shown = {*range(1, min(3, last) + 1), *range(max(1, last - 1), last + 1)}
+        shown.update(range(max(1, self.page - 2), min(last, self.page + 2) + 1))
+        return sorted(shown)
+
 
 # Sort key columns of the keyset (cursor) pagination; every sort ends on a unique column.
 # (Typed Any: each is a column attribute, compared with a key of its own type.)
