@@ -66,26 +66,29 @@ def attachment_position(attachment: Attachment) -> Position | None:
 
 
 def ticket_places(session: Session, tickets: Iterable[Ticket]) -> dict[int, Position]:
-    """Each ticket's own position, else its location unit's (two queries for any number)."""
-    tickets = list(tickets)
+    """Each ticket's own position, else its location unit's (one query for any number)."""
     ids = [t.id for t in tickets]
     if not ids:
         return {}
-    own = {
-        row.ticket_id: Position(row.latitude, row.longitude)
-        for row in session.exec(
-            select(TicketPosition).where(col(TicketPosition.ticket_id).in_(ids))
+    rows = session.exec(
+        select(
+            col(Ticket.id),
+            col(TicketPosition.ticket_id),
+            col(TicketPosition.latitude),
+            col(TicketPosition.longitude),
+            col(UnitPosition.latitude),
+            col(UnitPosition.longitude),
         )
-    }
-    unit_ids = {t.location_unit_id for t in tickets if t.id not in own and t.location_unit_id}
-    units = {
-        row.unit_id: Position(row.latitude, row.longitude)
-        for row in session.exec(select(UnitPosition).where(col(UnitPosition.unit_id).in_(unit_ids)))
-    }
-    places = dict(own)
-    for ticket in tickets:
-        if ticket.id not in places and ticket.location_unit_id in units:
-            places[ticket.id] = units[ticket.location_unit_id]
+        .outerjoin(TicketPosition, col(TicketPosition.ticket_id) == Ticket.id)
+        .outerjoin(UnitPosition, col(UnitPosition.unit_id) == Ticket.location_unit_id)
+        .where(col(Ticket.id).in_(ids))
+    )
+    places = {}
+    for ticket_id, own, lat, lon, unit_lat, unit_lon in rows:
+        if own is not None:
+            places[ticket_id] = Position(lat, lon)
+        elif unit_lat is not None:
+            places[ticket_id] = Position(unit_lat, unit_lon)
     return places
 
 

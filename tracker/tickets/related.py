@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from tracker.db import READ_ONLY_KEY
 from tracker.inspections.models import Inspection
 from tracker.org.directory import CategoryRef, PersonRef, UnitRef, directory
 from tracker.tickets.models import Indicator, Ticket, TicketCoUnit
@@ -92,6 +93,9 @@ def load_related(
             )
     related.co_units = dict(co_units)
     related.indicators = dict(indicators)
+    if session.info.get(READ_ONLY_KEY):  # nothing changes them before the request ends
+        for ticket_id in ids:
+            session.info[(CO_UNITS_KEY, ticket_id)] = tuple(related.co_units.get(ticket_id, ()))
     inspection_ids = {t.inspection_id for t in tickets if t.inspection_id}
     if inspection_ids and inspections:
         related.inspections = {
@@ -99,6 +103,11 @@ def load_related(
             for i in session.exec(select(Inspection).where(col(Inspection.id).in_(inspection_ids)))
         }
     return related
+
+
+# session.info key (with a ticket id) of the co-unit ids `load_related` read in a read-only
+# session, which `relations.co_unit_ids` takes instead of asking again (the ticket page).
+CO_UNITS_KEY = "co_units"
 
 
 def _co_units_and_indicators(details: bool) -> Select[*tuple[Any, ...]]:

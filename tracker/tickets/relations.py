@@ -30,7 +30,7 @@ from tracker.org.directory import UnitRef, directory
 from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.org.service import HasPath, is_within
 from tracker.tickets.models import Ticket, TicketCoUnit
-from tracker.tickets.related import Related
+from tracker.tickets.related import CO_UNITS_KEY, Related
 from tracker.tickets.scope import scope_roots, visibility
 from tracker.workflow.definition import (
     INVOLVED_UNIT,
@@ -88,6 +88,9 @@ class Viewpoint:
 
 
 def co_unit_ids(session: Session, ticket: Ticket) -> list[int]:
+    known = session.info.get((CO_UNITS_KEY, ticket.id))
+    if known is not None:
+        return list(known)
     return list(
         session.exec(select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == ticket.id))
     )

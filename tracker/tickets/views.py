@@ -18,7 +18,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import false, or_
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -32,8 +31,8 @@ from tracker.evidence.panel import build_panel
 from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
-from tracker.org.directory import directory
-from tracker.org.models import Unit, User
+from tracker.org.directory import PersonRef, directory
+from tracker.org.models import Unit
 from tracker.policy import Permission, offers
 from tracker.reminders.escalation import current_escalation
 from tracker.reminders.policy import Policy
@@ -292,18 +291,10 @@ def _render_detail(
         local_date(utcnow(), current_app.config["TIMEZONE"]),
     )
     # Units the history names (a reassignment's two units) and, when the viewer may reassign,
-    # the units to choose from.
+    # the units to choose from: from the worker's directory.
+    found = directory(session)
     unit_ids = {e.data[k] for e in events for k in ("unit_id", "to_unit_id") if e.data.get(k)}
     needs_units = any("unit" in t.requires for t in actions)
-    units = (
-        session.exec(
-            select(Unit)
-            .where(or_(col(Unit.id).in_(unit_ids), col(Unit.is_active) if needs_units else false()))
-            .order_by(col(Unit.path))
-        ).all()
-        if unit_ids or needs_units
-        else []
-    )
     config = current_app.config
     return (
         render_template(
@@ -322,8 +313,8 @@ def _render_detail(
             failed=failed,
             comment_form=CommentForm(),
             workflow=workflow,
-            event_units={u.id: u for u in units},
-            handover_units=[u for u in units if u.is_active and u.id != ticket.responsible_unit_id]
+            event_units={i: found.units[i] for i in unit_ids if i in found.units},
+            handover_units=[u for u in found.active_units() if u.id != ticket.responsible_unit_id]
             if needs_units
             else [],
         ),
@@ -357,12 +348,10 @@ def history(ticket_id: int) -> ResponseReturnValue:
     )
 
 
-def _actors(session: Session, events: Sequence[TicketEvent]) -> dict[int, User]:
-    """The people who wrote `events`, by id (one query)."""
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    if not actor_ids:
-        return {}
-    return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(actor_ids)))}
+def _actors(session: Session, events: Sequence[TicketEvent]) -> dict[int, PersonRef]:
+    """The people who wrote `events`, by id, from the worker's directory."""
+    people = directory(session).people
+    return {e.actor_id: people[e.actor_id] for e in events if e.actor_id in people}
 
 
 def _indicators_from_form() -> list[dict]:
