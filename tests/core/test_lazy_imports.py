@@ -1,6 +1,6 @@
 """Libraries only some requests need are imported by those requests, not with the app: each
 costs every worker its memory (bench/RESULTS.md, round 5: numpy ~11 MB, python-docx with lxml
-~8 MB, pillow-heif ~4 MB, openpyxl ~20 MB)."""
+~8 MB, pillow-heif ~4 MB, Pillow's Image ~2 MB, openpyxl ~20 MB)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("numpy", "imagehash", "pillow_heif", "docx", "lxml", "openpyxl")
+HEAVY = ("numpy", "imagehash", "pillow_heif", "PIL.Image", "docx", "lxml", "openpyxl")
 
 
 def test_the_app_starts_without_the_heavy_libraries(tmp_path):  # type: ignore[no-untyped-def]

@@ -11,9 +11,12 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import ExifTags, Image
+from PIL import ExifTags  # tag numbers only: Pillow's Image is loaded by the images module
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _EXIF = ExifTags.IFD.Exif
 _GPS = ExifTags.IFD.GPSInfo

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageStat
-
 if TYPE_CHECKING:
     import imagehash
+    from PIL import Image
 
 # Pixels on the longer side (at least) of the reduced copy the hashes are computed from;
 # imagehash itself then scales to 32×32 (phash) and 9×8 (dhash).
@@ -44,6 +43,7 @@ def perceptual(upright: Image.Image) -> tuple[int, int] | None:
     """(phash, dhash) of a picture as it is shown (upright; best reduced to about
     HASH_SOURCE_SIDE first: images.reduced_upright); None for a featureless picture."""
     import imagehash  # with numpy ~11 MB: only a worker that takes photos loads it
+    from PIL import ImageStat
 
     gray = upright.convert("L")
     if ImageStat.Stat(gray).stddev[0] < _MIN_CONTRAST:

@@ -11,14 +11,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from tracker.errors import Forbidden, NotFound, ValidationFailed
 from tracker.evidence import duplicates, places, storage
-from tracker.evidence.images import BadImage, ProcessedImage, process_image
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
 from tracker.i18n import service_gettext as _
@@ -30,6 +29,9 @@ from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
 from tracker.tickets.service import touch
 from tracker.workflow.definition import WorkflowDefinition
+
+if TYPE_CHECKING:
+    from tracker.evidence.images import ProcessedImage
 
 TYPES_BY_CONTENT_TYPE = {t.content_type: t for t in ACCEPTED}
 
@@ -206,6 +208,9 @@ def store_upload(
         return Upload(earlier, is_repeat=True)
     image: ProcessedImage | None = None
     if kind.is_image:
+        # Pillow on the first upload, not with the app: a worker serving pages never needs it.
+        from tracker.evidence.images import BadImage, process_image
+
         try:
             image = settings.process(data, kind, strip_metadata=settings.strip_metadata)
         except BadImage as exc:
