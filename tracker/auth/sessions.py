@@ -24,7 +24,7 @@ from tracker.i18n import service_gettext as _
 from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
 from tracker.org.service import charge_ids_column, note_charge_ids
-from tracker.reminders.inbox import note_unread, unread_column
+from tracker.reminders.models import UNREAD_KEY, unread_column
 
 # last_seen_at is written at most this often, so a busy page does not write on each request.
 SEEN_RESOLUTION = timedelta(minutes=1)
@@ -77,7 +77,7 @@ def load_signed_in(
     user, live, charges, version, unread = row
     note_version(session, version)
     note_charge_ids(session, user, charges)
-    note_unread(session, user, unread)
+    session.info[UNREAD_KEY] = (user.id, unread)
     if user.session_nonce != nonce or not user.is_enabled or live.ended_at is not None:
         return None
     return user, live

@@ -61,7 +61,10 @@ class UploadSettings:
 
     def process(self, data: bytes, kind: FileType, *, strip_metadata: bool) -> ProcessedImage:
         """A photo processed under these settings (pixel limit, thumbnail, the zone of its
-        capture time); raises `BadImage`."""
+        capture time); raises `BadImage`. Pillow is imported here, on the first photo, not
+        with the app: a worker serving pages never needs it."""
+        from tracker.evidence.images import process_image
+
         return process_image(
             data,
             kind,
@@ -208,8 +211,7 @@ def store_upload(
         return Upload(earlier, is_repeat=True)
     image: ProcessedImage | None = None
     if kind.is_image:
-        # Pillow on the first upload, not with the app: a worker serving pages never needs it.
-        from tracker.evidence.images import BadImage, process_image
+        from tracker.evidence.images import BadImage  # with Pillow, on the first photo
 
         try:
             image = settings.process(data, kind, strip_metadata=settings.strip_metadata)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, exists, func, or_, text, update
+from sqlalchemy import exists, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from tracker.auth.tokens import write_briefly
@@ -21,7 +21,7 @@ from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.reminders.messages import TicketView, subject_for
-from tracker.reminders.models import NOTICE_SQL, UNREAD_SQL, OutboxMessage, Rule
+from tracker.reminders.models import NOTICE_SQL, UNREAD_KEY, UNREAD_SQL, OutboxMessage, Rule
 from tracker.tickets.models import Ticket
 from tracker.tickets.scope import visibility_condition, visible_tickets
 from tracker.workflow.definition import WorkflowDefinition
@@ -50,32 +50,13 @@ class Notice:
         return self.read_at is not None
 
 
-# The bell's figure read with the signed-in user (`unread_column`), as (user id, count).
-_UNREAD_KEY = "tracker.unread_notices"
-
-
-def unread_column() -> ScalarSelect[int]:
-    """The bell's figure as a column of a statement on `User`: the sign-in check reads it with
-    the user (tracker/auth/sessions.py), so a page does not ask for it on its own."""
-    return (
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(col(OutboxMessage.recipient_id) == User.id, text(UNREAD_SQL))
-        .scalar_subquery()
-    )
-
-
-def note_unread(session: Session, user: User, count: int) -> None:
-    session.info[_UNREAD_KEY] = (user.id, count)
-
-
 def unread_count(session: Session, user: User, except_ticket: int | None = None) -> int:
-    """The bell's figure: as read with the user (`note_unread`), else one count over the partial
-    index `ix_outbox_message_unread`.
+    """The bell's figure: as read with the signed-in user (`UNREAD_KEY`, tracker/auth/sessions.py),
+    else one count over the partial index `ix_outbox_message_unread`.
 
     `except_ticket`: the ticket whose notices this request made read, in a transaction of its
     own that SQLite's snapshot of the request does not see (nor the count read with the user)."""
-    noted = session.info.get(_UNREAD_KEY)
+    noted = session.info.get(UNREAD_KEY)
     if except_ticket is None and noted is not None and noted[0] == user.id:
         return int(noted[1])
     stmt = (
@@ -166,7 +147,7 @@ def mark_read(session: Session, user: User, ids: Sequence[int] | None, now: date
     """Mark the person's notices `ids` (all of them when None) read; return how many changed.
 
     Ids of other people's notices are ignored, as unknown ones are. The caller commits."""
-    session.info.pop(_UNREAD_KEY, None)
+    session.info.pop(UNREAD_KEY, None)
     stmt = (
         update(OutboxMessage)
         .where(col(OutboxMessage.recipient_id) == user.id, text(UNREAD_SQL))

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, text
+from sqlalchemy import JSON, Column, Index, ScalarSelect, String, Text, func, select, text
 from sqlmodel import Field, SQLModel
 
 from tracker.modelbase import created_now
+from tracker.org.models import User
 
 
 class OutboxStatus(StrEnum):
@@ -157,3 +158,19 @@ class Robot(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<Robot {self.kind} {self.name}>"
+
+
+# session.info key: the bell's figure read with the signed-in user (`unread_column`), as
+# (user id, count); `inbox.unread_count` takes it instead of asking again.
+UNREAD_KEY = "tracker.unread_notices"
+
+
+def unread_column() -> ScalarSelect[int]:
+    """The bell's figure as a column of a statement on `User`: the sign-in check reads it with
+    the user (tracker/auth/sessions.py), so a page does not ask for it on its own."""
+    return (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.__table__.c.recipient_id == User.__table__.c.id, text(UNREAD_SQL))
+        .scalar_subquery()
+    )
