@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -67,10 +68,10 @@ def load_signed_in(
     raw_id, _, nonce = user_id.partition(":")
     if not raw_id.isdigit() or not plain or len(plain) > 100:
         return None
-    row = session.exec(
-        select(User, UserSession, charge_ids_column(session), version_column(), unread_column())
+    row = session.execute(
+        sa_select(User, UserSession, charge_ids_column(session), version_column(), unread_column())
         .join(UserSession, col(UserSession.user_id) == User.id)
-        .where(User.id == int(raw_id), UserSession.token_hash == _hash(plain))
+        .where(col(User.id) == int(raw_id), col(UserSession.token_hash) == _hash(plain))
     ).first()
     if row is None:
         return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlmodel import Session, col, select
 
 from tracker.errors import ValidationFailed
@@ -70,8 +71,8 @@ def ticket_places(session: Session, tickets: Iterable[Ticket]) -> dict[int, Posi
     ids = [t.id for t in tickets]
     if not ids:
         return {}
-    rows = session.exec(
-        select(
+    rows = session.execute(
+        sa_select(
             col(Ticket.id),
             col(TicketPosition.ticket_id),
             col(TicketPosition.latitude),

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, ScalarSelect, String, Text, func, select, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from tracker.modelbase import created_now
 from tracker.org.models import User
@@ -171,6 +171,6 @@ def unread_column() -> ScalarSelect[int]:
     return (
         select(func.count())
         .select_from(OutboxMessage)
-        .where(OutboxMessage.__table__.c.recipient_id == User.__table__.c.id, text(UNREAD_SQL))
+        .where(col(OutboxMessage.recipient_id) == col(User.id), text(UNREAD_SQL))
         .scalar_subquery()
     )
