@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
 from tracker.clock import local_date
-from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
+from tracker.errors import Conflict, Forbidden, ServiceError, TransitionRefused, ValidationFailed
 from tracker.i18n import input_label
 from tracker.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
@@ -472,6 +472,16 @@ def _refusal_message(refusal: TransitionNotAllowed, name: str, state: str) -> st
     return refusal.message
 
 
+def _refused(refusal: TransitionNotAllowed, name: str, state: str) -> ServiceError:
+    """The service's error for the engine's refusal: forbidden, missing inputs, or refused."""
+    message = _refusal_message(refusal, name, state)
+    if refusal.code == "forbidden":
+        return Forbidden(message)
+    if refusal.code == "missing_input":
+        return ValidationFailed(message, dict.fromkeys(refusal.fields, _("required")))
+    return TransitionRefused(message)
+
+
 # long: decide, assemble (no autoflush), flush, event, signal: one order, kept in view
 def apply_transition(
     session: Session,
@@ -496,14 +506,7 @@ def apply_transition(
             workflow, ticket.state, facts_of(ticket, today), actor, data.transition, data.provided()
         )
     except TransitionNotAllowed as refusal:
-        message = _refusal_message(refusal, data.transition, ticket.state)
-        if refusal.code == "forbidden":
-            raise Forbidden(message) from refusal
-        if refusal.code == "missing_input":
-            raise ValidationFailed(
-                message, dict.fromkeys(refusal.fields, _("required"))
-            ) from refusal
-        raise TransitionRefused(message) from refusal
+        raise _refused(refusal, data.transition, ticket.state) from refusal
     attachment_ids = list(dict.fromkeys(data.attachments))
     record: dict = {}
     handover = _handover(session, ticket, data, decision.effects, today, settings, record)
