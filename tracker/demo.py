@@ -25,7 +25,14 @@ from tracker.modelbase import table_of
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
 from tracker.tickets import service
-from tracker.tickets.models import Category, Indicator, Severity, Source, Ticket
+from tracker.tickets.models import (
+    Category,
+    Indicator,
+    Severity,
+    Source,
+    Ticket,
+    TicketCodeCounter,
+)
 from tracker.tickets.schemas import IndicatorIn, TicketCreate, TransitionIn
 from tracker.tickets.taxonomy import ensure_taxonomy
 from tracker.workflow.registry import active_workflow
@@ -460,10 +467,10 @@ def bulk_demo(
     """
     from types import SimpleNamespace
 
-    from sqlalchemy import func, insert, text
+    from sqlalchemy import func, insert
 
     from tracker.tickets.chain import current_keys, event_mac, head_seal
-    from tracker.tickets.models import Ticket, TicketCodeCounter, TicketEvent
+    from tracker.tickets.models import TicketEvent
 
     people = load_demo(session, 0, seed, now)
     session.commit()
@@ -594,10 +601,17 @@ def bulk_demo(
         done += batch
         if progress:
             progress(batch)
+    _finish_bulk(session, counter, year, next_number - 1)
+
+
+def _finish_bulk(session: Session, counter: TicketCodeCounter | None, year: int, last: int) -> None:
+    """After the chunks: the year's code counter, the id sequences (PostgreSQL), statistics."""
+    from sqlalchemy import text
+
     if counter is None:
-        session.add(TicketCodeCounter(year=year, last=next_number - 1))
+        session.add(TicketCodeCounter(year=year, last=last))
     else:
-        counter.last = next_number - 1
+        counter.last = last
         session.add(counter)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("ticket", "ticket_event", "indicator"):
