@@ -404,7 +404,7 @@ class _Smtp:
             self.conn = None
 
 
-# long: claim, send, mark within one lease: that order is the delivery guarantee
+# long: per row hold (lease), send, mark: that order is the delivery guarantee
 def dispatch_batch(
     engine: Engine,
     now: datetime,

@@ -43,7 +43,7 @@ class ProblemGroup:
         return text
 
 
-# long: counts and typical titles of one grouping read together (two queries, one result)
+# long: counts, categories and typical titles read together: three queries, one result
 def problem_groups(session: Session, condition: ColumnElement[bool]) -> list[ProblemGroup]:
     """Findings per top-level category, with per-category counts and a few typical titles."""
     is_open = col(Ticket.state).in_(open_states(active_workflow()))
