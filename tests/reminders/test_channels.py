@@ -96,6 +96,42 @@ def test_a_units_wecom_robot_gets_its_daily_message_and_mentions_its_cadre(
     assert len(robots_http.of("/cgi-bin/webhook/send")) == 2
 
 
+def test_a_robot_for_leaders_carries_the_leaders_escalations(
+    app, db, county, smtp, four_tickets, channels, robots_http
+):  # type: ignore[no-untyped-def]
+    """The county office's leaders' work group: its robot posts the escalations of the leader
+    in charge of the county, @-ing nobody; the township's robot keeps its cadre's message, and
+    a robot of the county's own cadres gets no leader's."""
+    _person(db, county.cadre_a, mobile=MOBILE_A)
+    _person(db, county.leader, mobile="13800000009")
+    town = _robot(db, county.town_a, robots_http)
+    office = _robot(db, county.county, robots_http, key="office-key")
+    leaders = add_robot(
+        db,
+        county.county,
+        "dingtalk",
+        "县领导工作群",
+        f"{robots_http.url}/robot/send?access_token=good-token",
+        "SECgood",
+        for_leaders=True,
+    )
+    db.commit()
+    robots_http.wecom_keys.add("office-key")
+    jobs.sweep(app, NOW)
+    [posted] = robots_http.of("/robot/send")
+    assert posted.answer["errcode"] == 0  # signed as DingTalk checks
+    text = posted.body["markdown"]["text"]
+    assert four_tickets["very_late"].code in text and four_tickets["late_b"].code in text
+    assert posted.body["at"] == {"atMobiles": [], "isAtAll": False}  # the leaders' own group
+    [row] = _rows(db, f"robot:{leaders.id}")
+    assert row.status == OutboxStatus.SENT and row.rule == "daily"
+    assert row.recipient_id == county.leader.id
+    assert {r.recipient_id for r in _rows(db, f"robot:{town.id}")} == {county.cadre_a.id}
+    assert _rows(db, f"robot:{office.id}") == []  # no cadre there; leaders are not its people
+    jobs.sweep(app, later(0.1))  # one daily message a day to the group too
+    assert len(robots_http.of("/robot/send")) == 1
+
+
 def test_a_long_digest_is_cut_to_the_robots_size_with_a_link(
     app, db, county, smtp, make_ticket, channels, robots_http
 ):  # type: ignore[no-untyped-def]
@@ -325,6 +361,12 @@ def test_robots_admin_masks_secrets_and_checks_input(app, db, county, client, as
     client.post(f"/admin/robots/{robot_id}", data={"is_enabled": "0", "url": "", "secret": ""})
     [robot] = _robots(db)
     assert not robot.is_enabled and robot.webhook_url == url and robot.secret == "SECabcdef123456"
+    assert not robot.is_for_leaders
+    for_leaders = {"unit": "county", "kind": "wecom", "name": "县领导群", "for_leaders": "1"}
+    wecom = f"{robots_http.url}/cgi-bin/webhook/send?key=k"
+    assert client.post("/admin/robots", data={**for_leaders, "url": wecom}).status_code == 302
+    assert [r.is_for_leaders for r in _robots(db)] == [False, True]
+    assert client.get("/admin/robots").get_data(as_text=True).count("robot-for-leaders") == 1
 
 
 def _robots(db):  # type: ignore[no-untyped-def]

@@ -206,9 +206,9 @@ def _targets(
         elif row.channel.startswith(ROBOT_PREFIX):
             robot = robots.get(int(row.channel[len(ROBOT_PREFIX) :]))
             if robot is not None and robot.is_enabled:
-                target = deliver.Target(
-                    robot.kind, user, robot.webhook_url, robot.secret, tuple(mobiles[robot.unit_id])
-                )
+                # a robot for leaders @-mentions nobody: its group is the leaders' own
+                mentions = () if robot.is_for_leaders else tuple(mobiles[robot.unit_id])
+                target = deliver.Target(robot.kind, user, robot.webhook_url, robot.secret, mentions)
         found[row.id] = target
     return found
 

@@ -4,9 +4,11 @@ A message's first row is its e-mail row (the one its items name in `bundle_id`).
 - a **personal channel** (SMS, webhook) the deployment has, if the person chose it; SMS (it needs
   a mobile) also carries every essential message (`ESSENTIAL_RULES`: escalations, chases,
   special supervision cannot be turned off);
-- the **group robots** of a cadre's unit. Every cadre of a unit gets much the same message, so a
-  robot gets one row per message *kind and moment* (`robot_key`): one daily message a day, one
-  notices message per gathering, one per chase.
+- the **group robots** of a cadre's unit, and the robots *for leaders* of the units a leader is
+  in charge of (a county office's leaders' work group). Every cadre of a unit (every leader in
+  charge of it) gets much the same message, so a robot gets one row per message *kind and
+  moment* (`robot_key`): one daily message a day, one notices message per gathering, one per
+  chase.
 Called inside the gatherer's transaction (`bundles.gather`), so a message and its channel rows
 are written together.
 """
@@ -23,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from tracker.modelbase import table_of
-from tracker.org.models import Role, User
+from tracker.org.models import LeaderCharge, Role, User
 from tracker.reminders.channels import ROBOT_PREFIX, SMS, ChannelSettings
 from tracker.reminders.keys import channel_key, event_of, outbox_key
 from tracker.reminders.models import BUNDLE_RULES, Robot, Rule
@@ -31,6 +33,7 @@ from tracker.reminders.outbox import OutboxRow, OutboxWriter
 
 USERS = table_of(User)
 ROBOTS = table_of(Robot)
+CHARGES = table_of(LeaderCharge)
 
 
 @dataclass(frozen=True)
@@ -79,15 +82,7 @@ def fan_out(
             ).where(USERS.c.id.in_({m.recipient_id for m in messages}))
         )
     }
-    units = {p.unit_id for p in people.values() if p.role == Role.CADRE and p.unit_id}
-    robots: dict[int, list[int]] = defaultdict(list)
-    if units:
-        for robot_id, unit_id in conn.execute(
-            select(ROBOTS.c.id, ROBOTS.c.unit_id).where(
-                ROBOTS.c.unit_id.in_(units), ROBOTS.c.is_enabled.is_(True)
-            )
-        ):
-            robots[unit_id].append(robot_id)
+    robots = _robots_of(conn, people)
     enabled = settings.enabled()
     rows: list[OutboxRow] = []
     for message in messages:
@@ -103,11 +98,37 @@ def fan_out(
             # SMS reaches the person: essential messages go by it, chosen or not
             if channel in chosen or (message.is_essential and channel == SMS):
                 rows.append(_row(message, payload, channel_key(message.key, channel), channel))
-        if person.role == Role.CADRE:
-            for robot_id in robots.get(person.unit_id, ()):
-                key = robot_key(robot_id, message, today, now)
-                rows.append(_row(message, payload, key, f"{ROBOT_PREFIX}{robot_id}"))
+        for robot_id in robots.get(person.id, ()):
+            key = robot_key(robot_id, message, today, now)
+            rows.append(_row(message, payload, key, f"{ROBOT_PREFIX}{robot_id}"))
     return writer.insert(rows) if rows else 0
+
+
+def _robots_of(conn: Connection, people: dict[int, Any]) -> dict[int, list[int]]:
+    """Person id -> the enabled robots their messages go to: a cadre's unit's robots (not
+    those for leaders), a leader's robots for leaders of the units in their charge."""
+    units = {p.id: p.unit_id for p in people.values() if p.role == Role.CADRE and p.unit_id}
+    charges: dict[int, set[int]] = defaultdict(set)
+    leaders = [p.id for p in people.values() if p.role == Role.LEADER]
+    if leaders:
+        for user_id, unit_id in conn.execute(
+            select(CHARGES.c.user_id, CHARGES.c.unit_id).where(CHARGES.c.user_id.in_(leaders))
+        ):
+            charges[user_id].add(unit_id)
+    wanted = set(units.values()).union(*charges.values())
+    if not wanted:
+        return {}
+    by_unit: dict[tuple[int, bool], list[int]] = defaultdict(list)
+    for robot_id, unit_id, for_leaders in conn.execute(
+        select(ROBOTS.c.id, ROBOTS.c.unit_id, ROBOTS.c.is_for_leaders)
+        .where(ROBOTS.c.unit_id.in_(wanted), ROBOTS.c.is_enabled.is_(True))
+        .order_by(ROBOTS.c.id)
+    ):
+        by_unit[unit_id, bool(for_leaders)].append(robot_id)
+    found = {uid: by_unit.get((unit_id, False), []) for uid, unit_id in units.items()}
+    for uid, unit_ids in charges.items():
+        found[uid] = [r for unit_id in sorted(unit_ids) for r in by_unit.get((unit_id, True), [])]
+    return found
 
 
 def _row(message: Message, payload: dict[str, Any], key: str, channel: str) -> OutboxRow:

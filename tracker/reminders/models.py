@@ -6,7 +6,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, ScalarSelect, String, Text, func, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Index,
+    ScalarSelect,
+    String,
+    Text,
+    false,
+    func,
+    select,
+    text,
+)
 from sqlmodel import Field, SQLModel, col
 
 from tracker.modelbase import created_now
@@ -142,8 +154,9 @@ class OutboxMessage(SQLModel, table=True):
 
 class Robot(SQLModel, table=True):
     """A unit's group robot (WeCom or DingTalk webhook): gets the unit's messages, @-ing its
-    cadres by mobile. `webhook_url` holds the robot's key and `secret` DingTalk's signing
-    secret: neither is ever shown back whole."""
+    cadres by mobile; one `is_for_leaders` (a county office's leaders' work group) gets the
+    messages of the leaders in charge of its unit instead, @-ing nobody. `webhook_url` holds the
+    robot's key and `secret` DingTalk's signing secret: neither is ever shown back whole."""
 
     __tablename__ = "robot"
 
@@ -154,6 +167,9 @@ class Robot(SQLModel, table=True):
     webhook_url: str = Field(sa_column=Column(Text, nullable=False))
     secret: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     is_enabled: bool = True
+    is_for_leaders: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = Field(default_factory=created_now)
 
     def __repr__(self) -> str:

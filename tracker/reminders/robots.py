@@ -28,6 +28,7 @@ class RobotView:
     url: str
     secret: str
     is_enabled: bool
+    is_for_leaders: bool
 
 
 def check(kind: str, name: str, url: str) -> dict[str, str]:
@@ -47,14 +48,28 @@ def check(kind: str, name: str, url: str) -> dict[str, str]:
 
 
 def add_robot(
-    session: Session, unit: Unit, kind: str, name: str, url: str, secret: str = ""
+    session: Session,
+    unit: Unit,
+    kind: str,
+    name: str,
+    url: str,
+    secret: str = "",
+    for_leaders: bool = False,
 ) -> Robot:
-    """Give `unit` a robot; the caller commits."""
+    """Give `unit` a robot (`for_leaders`: for the leaders in charge of it); the caller
+    commits."""
     url, secret = url.strip(), secret.strip()
     errors = check(kind, name, url)
     if errors:
         raise ValidationFailed(_("the robot was not saved"), errors)
-    robot = Robot(unit_id=unit.id, kind=kind, name=name.strip(), webhook_url=url, secret=secret)
+    robot = Robot(
+        unit_id=unit.id,
+        kind=kind,
+        name=name.strip(),
+        webhook_url=url,
+        secret=secret,
+        is_for_leaders=for_leaders,
+    )
     session.add(robot)
     session.flush()
     return robot
@@ -100,6 +115,7 @@ def list_robots(session: Session) -> list[RobotView]:
             url=mask(robot.webhook_url),
             secret=mask(robot.secret),
             is_enabled=robot.is_enabled,
+            is_for_leaders=robot.is_for_leaders,
         )
         for robot, unit_name in rows
     ]

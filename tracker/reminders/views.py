@@ -169,6 +169,7 @@ def robots() -> ResponseReturnValue:
                 form.get("name", ""),
                 form.get("url", ""),
                 form.get("secret", ""),
+                for_leaders=form.get("for_leaders") == "1",
             )
             session.commit()
         except ServiceError as error:
@@ -183,7 +184,7 @@ def robots() -> ResponseReturnValue:
         robots=list_robots(session),
         units=units,
         errors=errors,
-        form={k: form.get(k, "") for k in ("unit", "kind", "name")},
+        form={k: form.get(k, "") for k in ("unit", "kind", "name", "for_leaders")},
     )
     return page, 422 if errors else 200
 
