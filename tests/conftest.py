@@ -80,11 +80,24 @@ def database_url(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
     return request.getfixturevalue("pg_url")
 
 
+# Every sequence of the schema back to 1, as TRUNCATE … RESTART IDENTITY would.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+)
+
+
 def _reset(engine) -> None:  # type: ignore[no-untyped-def]
     if engine.dialect.name == "postgresql":
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE gives each of the ~30
+        # tables new files (about a second a test, half the PostgreSQL suite's time). With the
+        # replication role the foreign keys and triggers stay quiet, so the order does not matter.
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in SQLModel.metadata.sorted_tables:
+                conn.execute(table.delete())
+            conn.execute(_RESTART_SEQUENCES)
     else:
         SQLModel.metadata.create_all(engine)
 
