@@ -37,6 +37,14 @@ PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 
+def pytest_collection_modifyitems(items) -> None:  # type: ignore[no-untyped-def]
+    """The slowest tests first, then the browser tests: with `-n 2` a long test that came last
+    would run alone at the end while the other worker idles."""
+    items.sort(
+        key=lambda item: (not item.get_closest_marker("slow"), "/browser/" not in item.nodeid)
+    )
+
+
 def _worker_suffix() -> str:
     """This run's worker, plus TRACKER_TEST_DB_TAG so that several checkouts can test at once."""
     tag = os.environ.get("TRACKER_TEST_DB_TAG", "")

@@ -54,6 +54,7 @@ def _client(base, token, ids, stop, statuses, acknowledged, seed):  # type: igno
         statuses[status] += 1
 
 
+@pytest.mark.slow
 def test_concurrent_writers_queue_and_nothing_is_lost(county):  # type: ignore[no-untyped-def]
     base, token, path = county
     status, listing, _h = call(base, "GET", "/api/v1/tickets?queue=all&per_page=30", token)

@@ -78,6 +78,7 @@ def _step(moment) -> timedelta:  # type: ignore[no-untyped-def]
     return 15 * MINUTE if 8 <= hour < 20 else 60 * MINUTE
 
 
+@pytest.mark.slow
 def test_thirty_days_one_scheduled_message_a_day_and_nothing_lost(
     app, db, county, smtp, workflow, make_ticket, move, reminders_config
 ):  # type: ignore[no-untyped-def]
