@@ -111,6 +111,16 @@ class Ticket(SQLModel, table=True):
             "rejection_count",
             postgresql_include=["return_requested_at"],
         ),
+        # A subtree's overdue tickets (the leader's 分管逾期), one scan per state that stops at
+        # the count cap.
+        Index(
+            "ix_ticket_responsible_overdue",
+            "responsible_unit_id",
+            "state",
+            "is_awaiting_verification",
+            "deadline",
+            postgresql_include=["return_requested_at"],
+        ),
         Index(
             "ix_ticket_return_pending",
             "state",
