@@ -14,6 +14,11 @@ sent to the sink; per-ticket escalations, red alerts and stale reminders off. Ea
 from an empty outbox; the median is printed.
 
 The SQLite file (default) is created in a temporary folder and removed afterwards.
+
+The SMTP sink (`bench/smtp_sink.py`) runs as a separate process, started here and stopped by its
+PID, as the Redmine peer's bench runs its own (`../shared/peers/redmine/bench.sh`): in a thread of
+this process its parsing competed with the sender for the GIL and counted in the wall and CPU
+times measured. It rewrites a stats file after each message; the counts received are read from it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import cProfile
 import shlex
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _data import bulk_tickets
-from aiosmtpd.controller import Controller
+from smtp_sink import read_stats
 from sqlalchemy import delete, func
 from sqlmodel import Session, SQLModel, select
 
@@ -45,15 +51,32 @@ from tracker.reminders.models import OutboxMessage
 from tracker.reminders.planner import plan
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.bytes = 0
+class Sink:
+    """The SMTP sink in its own process (`bench/smtp_sink.py`), on 127.0.0.1:`port`."""
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.count += 1
-        self.bytes += len(envelope.content)
-        return "250 OK"
+    def __init__(self, port: int, folder: Path) -> None:
+        self.stats = folder / "sink.stats"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve().parent / "smtp_sink.py"),
+                "--port",
+                str(port),
+                "--stats",
+                str(self.stats),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.process.stdout.readline()  # type: ignore[union-attr]  # printed once listening
+
+    def received(self) -> tuple[int, int]:
+        """Messages and bytes received so far."""
+        return read_stats(self.stats)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 def free_port() -> int:
@@ -96,9 +119,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     url = args.database or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     port = args.smtp_port or free_port()
-    sink = Counter()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    sink = Sink(port, Path(tmp.name))
     now = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)  # Monday 10:00 local, in the sending window
     app = create_app(
         {
@@ -130,7 +151,7 @@ def main() -> None:
             print(f"generated {total} open tickets in {time.perf_counter() - started:.1f} s")
         if args.mode == "digest":
             digest_sweep(app, engine, now, workflow, args.reps, sink, args.profile)
-            controller.stop()
+            sink.stop()
             engine.dispose()
             tmp.cleanup()
             return
@@ -152,7 +173,7 @@ def main() -> None:
         sent = dispatch(engine, now, app.config, workflow, max_batches=args.mails // args.batch)
         seconds = time.perf_counter() - started
         print(
-            f"dispatch: {sent.sent} mails sent ({sink.count} received by the sink) in "
+            f"dispatch: {sent.sent} mails sent ({sink.received()[0]} received by the sink) in "
             f"{seconds:.1f} s ({sent.sent / seconds:,.0f} mails/s); failed {sent.failed}, "
             f"cancelled {sent.cancelled}"
         )
@@ -166,12 +187,12 @@ def main() -> None:
             )
             left = sum(by_status.get(s, 0) for s in ("pending", "failed", "held"))
             print(f"outbox by status: {by_status}; still to send: {left}")
-    controller.stop()
+    sink.stop()
     engine.dispose()
     tmp.cleanup()
 
 
-def digest_sweep(app, engine, now, workflow, reps: int, sink: Counter, profile: str) -> None:  # type: ignore[no-untyped-def]
+def digest_sweep(app, engine, now, workflow, reps: int, sink: Sink, profile: str) -> None:  # type: ignore[no-untyped-def]
     """Plan and send the digests `reps` times, each from an empty outbox; print the median
     (and with `profile`, the send phase of the last repetition is profiled into that file)."""
     times: list[float] = []
@@ -180,7 +201,7 @@ def digest_sweep(app, engine, now, workflow, reps: int, sink: Counter, profile: 
         with Session(engine) as session:
             session.exec(delete(OutboxMessage))
             session.commit()
-        received, received_bytes = sink.count, sink.bytes
+        received, received_bytes = sink.received()
         started, cpu_started = time.perf_counter(), time.process_time()
         with Session(engine) as session:
             result = plan(session, now, app.config, workflow)
@@ -198,6 +219,7 @@ def digest_sweep(app, engine, now, workflow, reps: int, sink: Counter, profile: 
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         times.append(seconds)
         cpu_times.append(cpu)
+        count, size = sink.received()
         with Session(engine) as session:
             by_rule = dict(
                 session.exec(
@@ -205,8 +227,8 @@ def digest_sweep(app, engine, now, workflow, reps: int, sink: Counter, profile: 
                 ).all()
             )
         print(
-            f"digest sweep: {sent.sent} digests sent ({by_rule}; {sink.count - received} "
-            f"received by the sink, {(sink.bytes - received_bytes) / 1e6:.1f} MB) "
+            f"digest sweep: {sent.sent} digests sent ({by_rule}; {count - received} "
+            f"received by the sink, {(size - received_bytes) / 1e6:.1f} MB) "
             f"covering {result.covered} tickets "
             f"({result.tickets} candidates) in {seconds:.2f} s (plan {planned:.2f} s, "
             f"send {seconds - planned:.2f} s); this process's CPU {cpu:.2f} s "
