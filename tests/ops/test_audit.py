@@ -19,6 +19,8 @@ def test_a_fresh_history_verifies(app, db, county, make_ticket, move):
     _history(db, county, make_ticket, move)
     result = app.test_cli_runner().invoke(audit_group, ["verify"])
     assert result.exit_code == 0, result.output
+    assert "正常：2 个问题的 3 条记录" in result.output  # the configured default: zh
+    result = app.test_cli_runner().invoke(audit_group, ["verify"], env={"TRACKER_LANG": "en"})
     assert "3 events of 2 tickets" in result.output
 
 
@@ -33,10 +35,13 @@ def test_an_edited_comment_is_named(app, db, county, make_ticket, move):
     )
     db.commit()
 
-    result = app.test_cli_runner().invoke(audit_group, ["verify"])
+    result = app.test_cli_runner().invoke(audit_group, ["verify", "--lang", "en"])
     assert result.exit_code == 1
     assert f"ticket {ticket.id}: event {accept_id} was altered" in result.output
     assert "1 broken ticket histories" in result.output
+    zh = app.test_cli_runner().invoke(audit_group, ["verify"])  # the configured default: zh
+    assert zh.exit_code == 1
+    assert f"已损坏：ticket {ticket.id}" in zh.output and "1 个问题的历史记录已损坏" in zh.output
 
 
 def test_a_removed_event_breaks_the_next_link(db, county, make_ticket, move):

@@ -29,7 +29,7 @@ from tracker.tickets.models import Ticket
 
 
 def _verify(app) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    result = app.test_cli_runner().invoke(audit_group, ["verify"])
+    result = app.test_cli_runner().invoke(audit_group, ["verify"], env={"TRACKER_LANG": "en"})
     return result.exit_code, result.output
 
 
@@ -56,6 +56,8 @@ def test_a_sound_history_verifies(app, history):  # type: ignore[no-untyped-def]
     code, output = _verify(app)
     assert code == 0, output
     assert "4 events of 2 tickets, every chain intact" in output
+    zh = app.test_cli_runner().invoke(audit_group, ["verify"])  # the configured default: zh
+    assert "正常：2 个问题的 4 条记录，历史链完整" in zh.output
 
 
 def test_deleting_the_last_event_is_named(app, db, history):  # type: ignore[no-untyped-def]
@@ -183,7 +185,9 @@ def test_rotation_previous_keys_verify_and_rekey_moves_to_the_new_key(app, db, h
     assert _verify(app)[0] == 0
     rekeyed = app.test_cli_runner().invoke(audit_group, ["rekey"])
     assert rekeyed.exit_code == 0, rekeyed.output
-    assert "re-keyed 4 events of 2 tickets" in rekeyed.output
+    assert "已用当前 AUDIT_KEY 重新签名 2 个问题的 4 条记录" in rekeyed.output
+    again = app.test_cli_runner().invoke(audit_group, ["rekey", "--lang", "en"])
+    assert "re-keyed 4 events of 2 tickets" in again.output
     configure(AUDIT_PREVIOUS_KEYS=[])  # the old key dropped
     assert _verify(app)[0] == 0
 

@@ -34,6 +34,7 @@ def test_backup_then_restore_into_a_fresh_database(app, db, county, make_ticket,
     result = app.test_cli_runner().invoke(backup_command, ["--output", str(output)])
     assert result.exit_code == 0, result.output
     assert output.stat().st_size > 0
+    assert f"备份已写入 {output}（{output.stat().st_size} 字节）" in result.output
 
     if url.startswith("sqlite"):
         fresh = f"sqlite:///{tmp_path / 'restored.db'}"
@@ -47,12 +48,14 @@ def test_restore_replaces_later_changes(app, db, county, make_ticket, tmp_path):
     make_ticket()
     output = tmp_path / "tracker.bak"
     runner = app.test_cli_runner()
-    assert runner.invoke(backup_command, ["--output", str(output)]).exit_code == 0
+    written = runner.invoke(backup_command, ["--output", str(output), "--lang", "en"])
+    assert written.exit_code == 0 and f"backup written to {output} (" in written.output
     make_ticket(title="备份之后新增")
     db.close()
 
     result = runner.invoke(restore_command, [str(output), "--yes"])
     assert result.exit_code == 0, result.output
+    assert f"数据库已从 {output} 恢复" in result.output
     engine = create_engine(app.config["DATABASE_URL"])
     with engine.connect() as conn:
         titles = conn.execute(text("SELECT title FROM ticket")).scalars().all()

@@ -355,16 +355,19 @@ def test_the_cache_still_serves_repeated_views(db, app, county, scenario) -> Non
 
 def test_check_names_a_tampered_group_and_rebuild_repairs_it(db, app, county, scenario) -> None:
     runner = app.test_cli_runner()
-    result = runner.invoke(reports_group, ["check-rollup"])
+    result = runner.invoke(reports_group, ["check-rollup", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "rollup rows match the tickets" in result.output
+    assert "行汇总数据与问题一致" in runner.invoke(reports_group, ["check-rollup"]).output
     db.execute(
         text("UPDATE ticket_rollup SET tickets = tickets + 1 WHERE responsible_unit_id = :u"),
         {"u": county.town_b.id},
     )
     db.execute(text("DELETE FROM ticket_flow_rollup"))
     db.commit()
-    result = runner.invoke(reports_group, ["check-rollup"])
+    zh = runner.invoke(reports_group, ["check-rollup"])  # the configured default: zh
+    assert zh.output.startswith("不一致：ticket_rollup") and "行汇总数据不一致" in zh.output
+    result = runner.invoke(reports_group, ["check-rollup"], env={"TRACKER_LANG": "en"})
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
     assert first.startswith("DIFFERENT ticket_rollup (responsible_unit_id=")
@@ -372,6 +375,8 @@ def test_check_names_a_tampered_group_and_rebuild_repairs_it(db, app, county, sc
     assert "rollup has tickets=" in first and "; tickets give tickets=" in first
     result = runner.invoke(reports_group, ["rebuild-rollup"])
     assert result.exit_code == 0, result.output
+    assert "ticket_rollup：由 9 个问题汇总为" in result.output
+    result = runner.invoke(reports_group, ["rebuild-rollup", "--lang", "en"])
     assert "ticket_rollup: " in result.output and "from 9 tickets" in result.output
     assert runner.invoke(reports_group, ["check-rollup"]).exit_code == 0
 

@@ -85,7 +85,7 @@ def test_thousand_rows_import_in_one_go(app, db, county, workflow, settings):
     assert ticket.location_unit_id == county.village_a.id
     audited = app.test_cli_runner().invoke(audit_group, ["verify"])
     assert audited.exit_code == 0, audited.output
-    assert "1000 events of 1000 tickets, every chain intact" in audited.output
+    assert "1000 个问题的 1000 条记录，历史链完整" in audited.output
 
 
 def test_an_import_leaves_the_same_rows_as_filing_its_rows_one_by_one(

@@ -132,13 +132,16 @@ def test_other_commands_are_not_blocked(switched):  # type: ignore[no-untyped-de
 
 
 def test_workflow_check_command(switched, app):  # type: ignore[no-untyped-def]
-    blocked = _invoke(switched, "workflow", "check")
+    blocked = _invoke(switched, "workflow", "check", "--lang", "en")
     assert blocked.exit_code == 1
     assert "workflow default.toml" in blocked.output
     assert "blocked: 3 ticket(s) in state 'submitted'" in blocked.output
-    fine = _invoke(app, "workflow", "check")
+    fine = _invoke(app, "workflow", "check", "--lang", "en")
     assert fine.exit_code == 0, fine.output
     assert "every ticket is in a state the workflow defines" in fine.output
+    blocked = _invoke(switched, "workflow", "check")  # the configured default: zh
+    assert "办理流程 default.toml：" in blocked.output and "受阻：3 ticket(s)" in blocked.output
+    assert "所有问题均处于办理流程定义的状态" in _invoke(app, "workflow", "check").output
 
 
 def test_wsgi_entry_point_refuses(switched, monkeypatch):  # type: ignore[no-untyped-def]

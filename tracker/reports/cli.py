@@ -7,6 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker.db import session_scope
+from tracker.i18n import service_gettext as _
+from tracker.i18n import speaks_language
 from tracker.reports import cache, rollup
 
 
@@ -17,27 +19,39 @@ def reports_group() -> None:
 
 @reports_group.command("rebuild-rollup")
 @with_appcontext
+@speaks_language
 def rebuild_rollup() -> None:
     """Recompute the rollups from the tickets, in one transaction."""
     with session_scope(current_app) as session:
         made = rollup.rebuild(session)
     cache.clear()
     for table, rows, tickets in made:
-        click.echo(f"{table}: {rows} rows from {tickets} tickets")
+        click.echo(
+            _(
+                "%(table)s: %(rows)d rows from %(tickets)d tickets",
+                table=table,
+                rows=rows,
+                tickets=tickets,
+            )
+        )
 
 
 @reports_group.command("check-rollup")
 @with_appcontext
+@speaks_language
 def check_rollup() -> None:
     """Compare the rollups with the tickets; exit 1 naming the first differing row."""
     with session_scope(current_app) as session:
         rows, found = rollup.differences(session)
     if not found:
-        click.echo(f"ok: {rows} rollup rows match the tickets")
+        click.echo(_("ok: %(rows)d rollup rows match the tickets", rows=rows))
         return
-    click.echo(f"DIFFERENT {found[0].describe()}", err=True)
+    click.echo(_("DIFFERENT %(row)s", row=found[0].describe()), err=True)
     click.echo(
-        f"{len(found)} rollup rows differ; `tracker reports rebuild-rollup` recomputes them",
+        _(
+            "%(count)d rollup rows differ; `tracker reports rebuild-rollup` recomputes them",
+            count=len(found),
+        ),
         err=True,
     )
     raise SystemExit(1)

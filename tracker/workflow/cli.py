@@ -10,6 +10,8 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from tracker.i18n import service_gettext as _
+from tracker.i18n import speaks_language
 from tracker.tickets.stored_states import check_ticket_states, ensure_ticket_states
 from tracker.workflow.definition import WorkflowError
 from tracker.workflow.registry import active_workflow
@@ -45,16 +47,21 @@ def workflow_group() -> None:
 
 @workflow_group.command("check")
 @with_appcontext
+@speaks_language
 def check_command() -> None:
     """Check that every stored ticket is in a state the active workflow defines (exit 1 if not)."""
     workflow = active_workflow()
     problems = check_ticket_states(current_app._get_current_object())  # type: ignore[attr-defined]  # Flask types the proxy as the app
     click.echo(
-        f"workflow {workflow.source}: {len(workflow.states)} states, "
-        f"{len(workflow.transitions)} transitions"
+        _(
+            "workflow %(source)s: %(states)d states, %(transitions)d transitions",
+            source=workflow.source,
+            states=len(workflow.states),
+            transitions=len(workflow.transitions),
+        )
     )
     if problems:
         for problem in problems:
-            click.echo(f"blocked: {problem}", err=True)
+            click.echo(_("blocked: %(problem)s", problem=problem), err=True)
         raise SystemExit(1)
-    click.echo("every ticket is in a state the workflow defines")
+    click.echo(_("every ticket is in a state the workflow defines"))
