@@ -125,7 +125,7 @@ def quick_gettext(text: str, **values: object) -> str:
 def _install_template_gettext(app: Flask) -> None:
     """Templates translate through `catalogue` too (Flask-Babel installs its own callables,
     which look the language up on each `_()`); newstyle, as Flask-Babel installs them."""
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: catalogue().ugettext(s),
         ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
         pgettext=lambda c, s: catalogue().upgettext(c, s),
