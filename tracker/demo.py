@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from tracker import migrate
 from tracker.clock import local_date, utcnow
 from tracker.db import session_scope
+from tracker.i18n import service_gettext as _
+from tracker.i18n import speaks_language
 from tracker.inspections.service import create_inspection, update_next_steps
 from tracker.modelbase import table_of
 from tracker.org.models import Unit, User
@@ -384,31 +386,42 @@ def load_demo(
 @click.option("--tickets", default=80, show_default=True, help="How many findings to create.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data).")
 @with_appcontext
+@speaks_language
 def demo_command(tickets: int, seed: int) -> None:
     """Migrate, then load a demo county (1 county, 4 townships, villages, departments, users)."""
     migrate.upgrade(current_app)
     with session_scope(current_app) as session:
         if session.exec(select(Unit).where(Unit.code == "county")).first() is not None:
-            click.echo("Demo data is already loaded; nothing to add.")
+            click.echo(_("Demo data is already loaded; nothing to add."))
             _print_accounts()
             return
-        with click.progressbar(length=tickets, label="Loading demo findings") as bar:
+        with click.progressbar(length=tickets, label=_("Loading demo findings")) as bar:
             if tickets > 1000:  # benchmark sizes: bulk inserts instead of the services
                 bulk_demo(session, tickets, seed, utcnow(), bar.update)
             else:
                 load_demo(session, tickets, seed, utcnow(), bar.update)
-    click.echo(f"Loaded the demo county with {tickets} findings (seed {seed}).")
+    click.echo(
+        _(
+            "Loaded the demo county with %(tickets)d findings (seed %(seed)d).",
+            tickets=tickets,
+            seed=seed,
+        )
+    )
     _print_accounts()
 
 
 def _print_accounts() -> None:
     click.echo(
-        f"Sign in at {current_app.config['BASE_URL']}/login with any of these "
-        f"(password for all: {DEMO_PASSWORD}):"
+        _(
+            "Sign in at %(url)s/login with any of these (password for all: %(password)s):",
+            url=current_app.config["BASE_URL"],
+            password=DEMO_PASSWORD,
+        )
     )
-    rows = [("admin", "admin"), ("inspector", "inspector"), ("leader", "leader (whole county)")]
-    rows += [(f"leader-{c}", f"leader in charge of {n}") for c, n, _ in TOWNSHIPS]
-    rows += [(f"cadre-{c}", f"cadre of {n}") for c, n, _ in TOWNSHIPS]
+    rows = [("admin", _("admin")), ("inspector", _("inspector"))]
+    rows += [("leader", _("leader (whole county)"))]
+    rows += [(f"leader-{c}", _("leader in charge of %(unit)s", unit=n)) for c, n, _v in TOWNSHIPS]
+    rows += [(f"cadre-{c}", _("cadre of %(unit)s", unit=n)) for c, n, _v in TOWNSHIPS]
     for username, what in rows:
         click.echo(f"  {username:<18} {what}")
 
@@ -495,7 +508,7 @@ def bulk_demo(
     while done < tickets:
         batch = min(BULK_CHUNK, tickets - done)
         ticket_rows, event_rows, indicator_rows = [], [], []
-        for _ in range(batch):
+        for _row in range(batch):
             township, tname, villages = TOWNSHIPS[(ticket_id + done) % len(TOWNSHIPS)]
             village_index = rng.randrange(len(villages))
             category, title, requirement, ind_name, ind_unit, (low, high) = rng.choice(FINDINGS)

@@ -60,6 +60,10 @@ def test_an_existing_history_is_upgraded_to_the_keyed_chain(empty_app):  # type:
 
     result = empty_app.test_cli_runner().invoke(demo_command, ["--tickets", "30"])
     assert result.exit_code == 0, result.output
+    assert "已加载演示县，共 30 个问题" in result.output and "分管青山乡的领导" in result.output
+    again = empty_app.test_cli_runner().invoke(demo_command, ["--lang", "en"])
+    assert "Demo data is already loaded" in again.output
+    assert "leader in charge of 青山乡" in again.output
     migrate.downgrade(empty_app, "accounts_sessions")  # as before: no heads on the tickets
     engine = get_engine(empty_app)
     with engine.begin() as conn:  # whatever the old chain held, it is recomputed

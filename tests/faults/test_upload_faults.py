@@ -246,5 +246,8 @@ def test_sweep_removes_files_a_dead_process_left_staged(app, tmp_path) -> None: 
     with app.app_context():
         result = CliRunner().invoke(sweep_command, [])
     assert result.exit_code == 0, result.output
-    assert "1 staged file(s) removed" in result.output
+    assert "已删除 1 个暂存文件" in result.output  # the configured default: zh
+    with app.app_context():
+        result = CliRunner().invoke(sweep_command, ["--lang", "en"])
+    assert "0 staged file(s) removed" in result.output
     assert not old.exists() and fresh.exists() and kept.exists()

@@ -152,7 +152,8 @@ def backfill_command(limit: int | None) -> None:
     help="Only files staged at least this long ago (a running upload is never that old).",
 )
 @with_appcontext
+@speaks_language
 def sweep_command(older_than_hours: float) -> None:
     """Delete upload files staged by a process that died before its transaction ended."""
     removed = storage.sweep_staged(current_app.config["UPLOAD_DIR"], older_than_hours * 3600)
-    click.echo(f"{removed} staged file(s) removed")
+    click.echo(_("%(count)d staged file(s) removed", count=removed))

@@ -11,6 +11,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from tracker.clock import as_utc
+from tracker.i18n import service_gettext as _
+from tracker.i18n import speaks_language
 from tracker.reminders import jobs
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,7 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"not an ISO 8601 moment: {value!r}") from exc
+        raise click.BadParameter(_("not an ISO 8601 moment: %(value)s", value=repr(value))) from exc
     if moment.tzinfo is None:  # a naive moment is local time
         from zoneinfo import ZoneInfo
 
@@ -41,15 +43,23 @@ def reminders_group() -> None:
 @reminders_group.command("sweep")
 @click.option("--now", "now_text", default=None, help="Pretend it is this moment (ISO 8601).")
 @with_appcontext
+@speaks_language
 def sweep_command(now_text: str | None) -> None:
     """Plan due reminders into the outbox and send them, once, then exit."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     result = jobs.sweep(app, _parse_now(now_text))
     d = result.dispatch
     click.echo(
-        f"planned {result.plan.added} new mails for {result.plan.tickets} tickets due, "
-        "overdue or idle; "
-        f"sent {d.sent}, failed {d.failed}, given up {d.given_up}, cancelled {d.cancelled}"
+        _(
+            "planned %(added)d new mails for %(tickets)d tickets due, overdue or idle; "
+            "sent %(sent)d, failed %(failed)d, given up %(given_up)d, cancelled %(cancelled)d",
+            added=result.plan.added,
+            tickets=result.plan.tickets,
+            sent=d.sent,
+            failed=d.failed,
+            given_up=d.given_up,
+            cancelled=d.cancelled,
+        )
     )
 
 
@@ -100,6 +110,7 @@ def build_scheduler(app: Flask, scheduler_class: type | None = None) -> tuple[An
 
 @click.command("scheduler")
 @with_appcontext
+@speaks_language
 def scheduler_command() -> None:
     """Run the reminder scheduler in the foreground (the production way)."""
     logging.basicConfig(
@@ -108,7 +119,12 @@ def scheduler_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
     scheduler, minutes = build_scheduler(app)
     log.info("scheduler started: sweep every %d minutes; Ctrl+C to stop", minutes)
-    click.echo(f"Reminder scheduler: sweeping every {minutes} minutes (Ctrl+C to stop).")
+    click.echo(
+        _(
+            "Reminder scheduler: sweeping every %(minutes)d minutes (Ctrl+C to stop).",
+            minutes=minutes,
+        )
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
