@@ -12,10 +12,12 @@ from helpers import NOW, later
 from sqlmodel import select
 
 from tracker.db import get_engine, session_scope
+from tracker.org.models import User
 from tracker.reminders import jobs
 from tracker.reminders.bundles import gather
 from tracker.reminders.dispatcher import claim, dispatch
-from tracker.reminders.models import OutboxMessage, OutboxStatus
+from tracker.reminders.messages import TicketView, build_message
+from tracker.reminders.models import OutboxMessage, OutboxStatus, Rule
 from tracker.reminders.planner import plan
 from tracker.reminders.policy import Policy
 from tracker.tickets.models import EventKind, TicketEvent
@@ -285,3 +287,29 @@ def test_two_dispatch_processes_send_each_mail_once(app, db, county, smtp, make_
     ).all()
     assert planned > len(sent) and not left  # every item went out, gathered
     assert len(smtp.messages) == len(sent) == len(set(smtp.keys()))
+
+
+def test_a_digest_line_is_rendered_once_per_language_and_reads_as_before(app):  # type: ignore[no-untyped-def]
+    """A ticket in a cadre's and a leader's digest: its line is rendered once per language and
+    shared (bench/RESULTS.md, issue 17); the text and HTML read as the template loop wrote them."""
+    ticket = TicketView(1, "XC-1", 'Drain <b>&"', "Town & <u>", "2026-06-18", -5, "https://t/1")
+    other = TicketView(2, "XC-2", "Fence", "Town", "2026-06-20", 3, "https://t/2")
+    with app.app_context():
+        workflow = app.extensions["workflow"]
+        cadre = User(name="cadre", email="c@example.com", locale="en")
+        leader = User(name="leader", email="l@example.com", locale="en")
+        first = build_message(Rule.CADRE_DIGEST, {"total": 2}, cadre, [ticket, other], workflow)
+        rendered = dict(ticket.lines)
+        second = build_message(Rule.LEADER_DIGEST, {"total": 1}, leader, [ticket], workflow)
+    assert set(rendered) == {("en", "txt"), ("en", "html")}
+    assert ticket.lines == rendered  # the leader's digest reused the cadre's lines
+    line = (
+        '- XC-1 Drain <b>&"\n  Town & <u> · Deadline 2026-06-18 (5 days overdue)\n  https://t/1\n'
+    )
+    assert line in first.body and line in second.body
+    assert first.body.index(line) < first.body.index("- XC-2 Fence")
+    row = (
+        '<tr><td><a href="https://t/1">XC-1</a> Drain &lt;b&gt;&amp;&#34;</td>'
+        "<td>Town &amp; &lt;u&gt;</td><td>2026-06-18 (5 days overdue)</td></tr>\n</table>"
+    )
+    assert row in second.html
