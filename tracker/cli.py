@@ -8,6 +8,8 @@ from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from tracker import create_app, migrate
 from tracker.config import ConfigError
+from tracker.i18n import service_gettext as _
+from tracker.i18n import speaks_language
 
 
 def _create_app() -> Flask:
@@ -38,22 +40,29 @@ def db_group() -> None:
     """Create or migrate the database (Alembic)."""
 
 
+def _say_revision() -> None:
+    revision = migrate.current_revision(current_app)
+    click.echo(_("database at revision %(revision)s", revision=revision))
+
+
 @db_group.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
+@speaks_language
 def db_upgrade(revision: str) -> None:
     """Create or migrate the database to the latest schema (idempotent)."""
     migrate.upgrade(current_app, revision)
-    click.echo(f"database at revision {migrate.current_revision(current_app)}")
+    _say_revision()
 
 
 @db_group.command("downgrade")
 @click.argument("revision")
 @with_appcontext
+@speaks_language
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION."""
     migrate.downgrade(current_app, revision)
-    click.echo(f"database at revision {migrate.current_revision(current_app)}")
+    _say_revision()
 
 
 @db_group.command("revision")

@@ -42,6 +42,17 @@ def test_upgrade_from_empty_is_idempotent_and_matches_models(empty_app):  # type
     assert diff == [], f"models and migrations differ: {diff}"
 
 
+def test_db_commands_say_the_revision_in_the_cli_language(empty_app):  # type: ignore[no-untyped-def]
+    from tracker.cli import db_upgrade
+
+    runner = empty_app.test_cli_runner()
+    zh = runner.invoke(db_upgrade, [])  # the configured default: zh
+    assert zh.exit_code == 0, zh.output
+    assert zh.output.startswith("数据库当前版本：") and "None" not in zh.output
+    en = runner.invoke(db_upgrade, [], env={"TRACKER_LANG": "en"})
+    assert en.output.startswith("database at revision ")
+
+
 def test_downgrade_to_base_and_up_again(empty_app):  # type: ignore[no-untyped-def]
     migrate.upgrade(empty_app)
     migrate.downgrade(empty_app, "base")
