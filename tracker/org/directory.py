@@ -147,7 +147,7 @@ def directory(session: Session) -> Directory:
     if VERSION_KEY in session.info:
         version = session.info[VERSION_KEY]
     else:
-        version = session.execute(_version()).first()
+        version = session.execute(_version()).scalar()
         session.info[VERSION_KEY] = version
     pool = session.get_bind().engine.pool
     cached = _CACHE.get(pool)
