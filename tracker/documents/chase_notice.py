@@ -64,7 +64,7 @@ def notice_batches(session: Session, user: User, ids: Sequence[int]) -> list[Bat
     tickets = session.exec(
         visible_tickets(session, user)
         .where(col(Ticket.id).in_(wanted))
-        .order_by(col(Ticket.deadline))
+        .order_by(col(Ticket.deadline), col(Ticket.id))  # ties in the order they were filed
     ).all()
     if len(tickets) != len(wanted):
         raise NotFound(_("ticket not found"))
