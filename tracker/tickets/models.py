@@ -87,7 +87,14 @@ class Ticket(SQLModel, table=True):
         # Work queues (tracker/tickets/queues.py) at 10^6 tickets: a state with or without a
         # report awaiting checking, by deadline (to verify, rectifying, overdue); the few
         # tickets asking for more time and those with a follow-up check (bench/RESULTS.md).
-        Index("ix_ticket_state_awaiting_deadline", "state", "is_awaiting_verification", "deadline"),
+        # The pending return rides along, so the county-wide overdue count needs no heap visit.
+        Index(
+            "ix_ticket_state_awaiting_deadline",
+            "state",
+            "is_awaiting_verification",
+            "deadline",
+            postgresql_include=["return_requested_at"],
+        ),
         Index(
             "ix_ticket_extension_pending",
             "state",
