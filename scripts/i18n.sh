@@ -10,6 +10,9 @@ POT="$(mktemp --suffix=.pot)"
 trap 'rm -f "$POT"' EXIT
 "$BABEL" extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
   --no-location --sort-output -o "$POT" .
+# A fixed extraction date: a date that moved with every run made every branch change the
+# catalogues' header, and the union merge of .gitattributes then stacked two dates in it.
+sed -i 's/^"POT-Creation-Date: .*"$/"POT-Creation-Date: 2026-11-29 00:00+0000\\n"/' "$POT"
 for lang in zh en; do
   if [ -f "tracker/translations/$lang/LC_MESSAGES/messages.po" ]; then
     "$BABEL" update -i "$POT" -d tracker/translations -l "$lang" --no-fuzzy-matching --ignore-obsolete
