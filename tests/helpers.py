@@ -15,6 +15,15 @@ PASSWORD = "correct-horse-42"
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
 # A deadline for requests stamped with the real clock: ahead of it, inside DEADLINE_HORIZON_DAYS.
 SOON = (datetime.now(UTC) + timedelta(days=120)).date().isoformat()
+# The new-finding form as an inspector fills it in (no category: tests add one or expect its error).
+FILING_FORM = {
+    "title": "河湾村垃圾堆未清理",
+    "description": "房前屋后垃圾堆 5 处",
+    "source": "inspection",
+    "responsible_unit": "town-b",
+    "severity": "normal",
+    "deadline": SOON,
+}
 
 
 def later(days: float) -> datetime:

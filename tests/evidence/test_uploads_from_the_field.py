@@ -8,20 +8,11 @@ import io
 from html import unescape
 from pathlib import Path
 
-from helpers import SOON
+from helpers import FILING_FORM
 from sqlmodel import select
 
 from tracker.evidence.models import Attachment
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
-
-FILING = {
-    "title": "河湾村垃圾堆未清理",
-    "description": "房前屋后垃圾堆 5 处",
-    "source": "inspection",
-    "responsible_unit": "town-b",
-    "severity": "normal",
-    "deadline": SOON,
-}
 
 
 def _upload(client, ticket_id, data, name, headers=None):  # type: ignore[no-untyped-def]
@@ -81,7 +72,7 @@ def test_the_upload_script_is_answered_with_the_address_to_open(
 def test_a_finding_is_filed_with_its_photos_from_the_web_form(db, county, as_user, files) -> None:  # type: ignore[no-untyped-def]
     client = as_user(county.inspector)
     form = {
-        **FILING,
+        **FILING_FORM,
         "photos": [
             (io.BytesIO(files.jpeg(size=(80, 60))), "垃圾堆.jpg"),
             (io.BytesIO(files.png(size=(80, 61))), "近景.png"),
@@ -100,11 +91,11 @@ def test_a_refused_photo_files_nothing_and_says_why_next_to_the_field(
     db, county, as_user, app
 ) -> None:  # type: ignore[no-untyped-def]
     client = as_user(county.inspector)
-    form = {**FILING, "photos": [(io.BytesIO(b"<html>not a photo</html>"), "photo.jpg")]}
+    form = {**FILING_FORM, "photos": [(io.BytesIO(b"<html>not a photo</html>"), "photo.jpg")]}
     answer = client.post("/tickets/new", data=form, content_type="multipart/form-data")
     assert answer.status_code == 422
     page = unescape(answer.get_data(as_text=True))
     assert 'id="photos-error"' in page and "不接受此类文件" in page
     assert db.exec(select(Ticket)).all() == [] and db.exec(select(Attachment)).all() == []
     assert [p for p in _files(app) if p.is_file()] == []
-    assert FILING["title"] in page  # what was typed is kept
+    assert FILING_FORM["title"] in page  # what was typed is kept

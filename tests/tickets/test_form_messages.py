@@ -6,19 +6,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from helpers import NOW, SOON
+from helpers import FILING_FORM, NOW
 from sqlmodel import select
 
 from tracker.tickets.models import Ticket
-
-FILING = {
-    "title": "河湾村垃圾堆未清理",
-    "description": "房前屋后垃圾堆 5 处",
-    "source": "inspection",
-    "responsible_unit": "town-b",
-    "severity": "normal",
-    "deadline": SOON,
-}
 
 
 def field_error(page: str, name: str) -> str:
@@ -34,7 +25,7 @@ def flashes(page: str) -> str:
 def test_an_overlong_title_is_refused_in_chinese_and_the_form_keeps_the_input(as_user, county, db):  # type: ignore[no-untyped-def]
     client = as_user(county.inspector)  # no language chosen: the county's default, Chinese
     title = "上庄村" + "垃圾" * 100  # 203 characters
-    response = client.post("/tickets/new", data={**FILING, "title": title})
+    response = client.post("/tickets/new", data={**FILING_FORM, "title": title})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "title") == "字段长度不能超过 200 个字符。"
@@ -47,14 +38,14 @@ def test_a_limit_only_the_model_checks_shows_next_to_its_field(as_user, county, 
     """Too many tags pass the form (one text box) and are refused by TicketCreate."""
     client = as_user(county.inspector)
     tags = ",".join(f"标签{n}" for n in range(21))
-    response = client.post("/tickets/new", data={**FILING, "tags": tags})
+    response = client.post("/tickets/new", data={**FILING_FORM, "tags": tags})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "tags") == "最多20项"
     assert "should have" not in page
     assert f'value="{tags}"' in page
     client.post("/language", data={"locale": "en"})
-    page = client.post("/tickets/new", data={**FILING, "tags": tags}).get_data(as_text=True)
+    page = client.post("/tickets/new", data={**FILING_FORM, "tags": tags}).get_data(as_text=True)
     assert field_error(page, "tags") == "at most 20 items"
     assert db.exec(select(Ticket)).first() is None
 
@@ -88,13 +79,13 @@ def test_every_refusal_of_the_new_finding_form_shows_in_one_round(as_user, count
     """The form's own checks (title, unit) and the service's (deadline, co-operating unit)
     are reported together, each next to its field, with nothing filed."""
     client = as_user(county.inspector)
-    data = {**FILING, "title": "", "responsible_unit": "", "deadline": "2026-06-01"}
+    data = {**FILING_FORM, "title": "", "responsible_unit": "", "deadline": "2026-06-01"}
     page = client.post("/tickets/new", data=data).get_data(as_text=True)
     assert field_error(page, "title") == "该字段是必填字段。"
     assert field_error(page, "responsible_unit") == "该字段是必填字段。"
     assert field_error(page, "deadline") == "不能早于今天"
     page = client.post(
-        "/tickets/new", data={**FILING, "title": "", "deadline": "", "co_units": ["town-b"]}
+        "/tickets/new", data={**FILING_FORM, "title": "", "deadline": "", "co_units": ["town-b"]}
     ).get_data(as_text=True)
     assert field_error(page, "title") == "该字段是必填字段。"
     assert field_error(page, "deadline")

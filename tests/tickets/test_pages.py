@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import re
 
-from helpers import SOON
+from helpers import FILING_FORM
 from sqlmodel import select
 
 from tracker.tickets.models import Ticket
 
 
 def _file(client, **extra):  # type: ignore[no-untyped-def]
-    data = {
-        "title": "河湾村垃圾堆未清理",
-        "description": "房前屋后垃圾堆 5 处",
-        "category": "garbage_pile",
-        "source": "inspection",
-        "responsible_unit": "town-b",
-        "severity": "normal",
-        "deadline": SOON,
-        **extra,
-    }
+    data = {**FILING_FORM, "category": "garbage_pile", **extra}
     return client.post("/tickets/new", data=data)
 
 
