@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.errors import ApiError
-from tracker.api.present import local_moment
+from tracker.api.present import from_row, local_moment
 from tracker.api.schemas import ID_MAX, AttachmentList, AttachmentOut, PositionOut
 from tracker.api.tickets import visible_ticket
 from tracker.clock import utcnow
@@ -38,20 +38,14 @@ def attachment_out(attachment: Attachment, found: EvidenceFlags) -> AttachmentOu
     position = None
     if attachment.latitude is not None and attachment.longitude is not None:
         position = PositionOut(lat=attachment.latitude, lon=attachment.longitude)
-    return AttachmentOut(
-        id=attachment.id,
-        ticket_id=attachment.ticket_id,
-        event_id=attachment.event_id,
+    return from_row(
+        AttachmentOut,
+        attachment,
         filename=attachment.original_name,
-        content_type=attachment.content_type,
-        size=attachment.size,
-        sha256=attachment.sha256,
-        purpose=attachment.purpose,
         created_at=local_moment(attachment.created_at),
         download_url=url_for("api.download_attachment", attachment_id=attachment.id),
         taken_at=local_moment(attachment.taken_at),
         position=position,
-        camera=attachment.camera,
         flags=[str(f) for f in found.flags.get(attachment.id, [])],
         similar=[s.other_id for s in found.similar.get(attachment.id, [])],
     )

@@ -9,7 +9,7 @@ from sqlmodel import select
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, page_size, respond
 from tracker.api.inputs import json_object, query
-from tracker.api.present import local_moment
+from tracker.api.present import from_row, local_moment
 from tracker.api.schemas import (
     InspectionOut,
     InspectionPage,
@@ -36,15 +36,7 @@ def units() -> ResponseReturnValue:
     return respond(
         UnitList(
             items=[
-                UnitOut(
-                    id=u.id,
-                    code=u.code,
-                    name=u.name,
-                    kind=u.kind,
-                    parent=codes.get(u.parent_id) if u.parent_id else None,
-                    depth=u.depth,
-                    is_active=u.is_active,
-                )
+                from_row(UnitOut, u, parent=codes.get(u.parent_id) if u.parent_id else None)
                 for u in rows
             ]
         )
@@ -53,13 +45,9 @@ def units() -> ResponseReturnValue:
 
 def _inspection_out(row: Inspection, summary: InspectionSummary | None = None) -> InspectionOut:
     progress = summary.progress if summary else None
-    return InspectionOut(
-        id=row.id,
-        title=row.title,
-        kind=row.kind,
-        started_on=row.started_on,
-        ended_on=row.ended_on,
-        description=row.description,
+    return from_row(
+        InspectionOut,
+        row,
         created_at=local_moment(row.created_at),
         findings=progress.total if progress else 0,
         closed=progress.closed if progress else 0,

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.inputs import body, json_object
+from tracker.api.present import from_row
 from tracker.api.schemas import (
     CategoryCreate,
     CategoryList,
@@ -23,15 +24,7 @@ from tracker.tickets.schemas import validate
 
 
 def _out(row: Category, codes: dict[int, str]) -> CategoryOut:
-    return CategoryOut(
-        id=row.id,
-        code=row.code,
-        name_zh=row.name_zh,
-        name_en=row.name_en,
-        parent=codes.get(row.parent_id) if row.parent_id else None,
-        is_active=row.is_active,
-        position=row.position,
-    )
+    return from_row(CategoryOut, row, parent=codes.get(row.parent_id) if row.parent_id else None)
 
 
 def _codes() -> dict[int, str]:
@@ -70,15 +63,7 @@ def update_category(code: str) -> ResponseReturnValue:
 
 
 def _indicator_out(row: StandardIndicator) -> StandardIndicatorOut:
-    return StandardIndicatorOut(
-        id=row.id,
-        group=row.group_name,
-        name=row.name,
-        unit=row.unit,
-        is_paired=row.is_paired,
-        position=row.position,
-        is_active=row.is_active,
-    )
+    return from_row(StandardIndicatorOut, row, group=row.group_name)
 
 
 @bp.get("/indicators")

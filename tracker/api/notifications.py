@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.inputs import body, query
+from tracker.api.present import from_row
 from tracker.api.schemas import (
     NotificationOut,
     NotificationPage,
@@ -42,19 +43,14 @@ def notifications() -> ResponseReturnValue:
     return respond(
         NotificationPage(
             items=[
-                NotificationOut(
-                    id=n.id,
-                    rule=n.rule,
-                    text=n.text,
+                from_row(
+                    NotificationOut,
+                    n,
                     ticket=NotificationTicket(
                         id=n.ticket_id, code=n.ticket_code, title=n.ticket_title
                     )
                     if n.ticket_id
                     else None,
-                    count=n.count,
-                    created_at=n.created_at,
-                    read_at=n.read_at,
-                    is_read=n.is_read,
                 )
                 for n in items
             ],

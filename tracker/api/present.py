@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import overload
+from typing import Any, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tracker.api.schemas import EventOut, IndicatorOut, SupervisionOut, TicketOut, TransitionOut
 from tracker.clock import as_utc, local_date
@@ -26,6 +26,17 @@ from tracker.tickets.service import facts_of
 from tracker.tickets.status import ticket_status
 from tracker.workflow.definition import WorkflowDefinition
 from tracker.workflow.engine import Actor, Facts, available
+
+Out = TypeVar("Out", bound=SQLModel)
+
+
+def from_row(model: type[Out], row: object, **computed: Any) -> Out:
+    """`model` with each field read from `row`'s attribute of the same name, except `computed`:
+    the fields the row does not hold as the API shows them (codes for ids, local times, links).
+
+    Only the attributes named are read, so a computed field never touches a row's relationship."""
+    copied = {name: getattr(row, name) for name in model.model_fields if name not in computed}
+    return model(**copied, **computed)
 
 
 def api_locale() -> str:
@@ -71,7 +82,6 @@ def _code(unit: Unit | UnitRef | None) -> str | None:
     return unit.code if unit else None
 
 
-# long: one field of the API's ticket per line
 def ticket_out(
     ticket: Ticket,
     related: Related,
@@ -85,14 +95,10 @@ def ticket_out(
     actor = Actor(role=caller.user.role, relations=caller.relations_in(ticket, related))
     category = related.category(ticket.category_id)
     assignee, reporter = related.user(ticket.assignee_id), related.user(ticket.reporter_id)
-    return TicketOut(
-        id=ticket.id,
-        code=ticket.code,
-        title=ticket.title,
-        description=ticket.description,
+    return from_row(
+        TicketOut,
+        ticket,
         category=category.code if category else None,
-        source=ticket.source,
-        inspection_id=ticket.inspection_id,
         location_unit=_code(related.unit(ticket.location_unit_id)),
         responsible_unit=_code(related.unit(ticket.responsible_unit_id)) or "",
         co_units=sorted(
@@ -100,22 +106,10 @@ def ticket_out(
         ),
         assignee=assignee.username if assignee else None,
         reporter=reporter.username if reporter else None,
-        person_in_charge=ticket.person_in_charge,
-        requirement=ticket.requirement,
-        severity=ticket.severity,
         tags=ticket.tag_list(),
-        deadline=ticket.deadline,
-        original_deadline=ticket.original_deadline,
-        requested_deadline=ticket.requested_deadline,
-        state=ticket.state,
-        resolution=ticket.resolution,
-        version=ticket.version,
         overdue=status.is_overdue,
         rag=status.rag,
         awaiting_verification=ticket.is_awaiting_verification,
-        rejection_count=ticket.rejection_count,
-        rebound_count=ticket.rebound_count,
-        return_by=ticket.return_by,
         return_pending=ticket.return_requested_at is not None,
         supervision=(
             SupervisionOut.model_validate(  # the schema checks the level and that `since` is set
@@ -129,10 +123,7 @@ def ticket_out(
             if ticket.is_supervised
             else None
         ),
-        indicators=[
-            IndicatorOut(name=i.name, unit=i.unit, target=i.target, achieved=i.achieved)
-            for i in related.indicators.get(ticket.id, [])
-        ],
+        indicators=[from_row(IndicatorOut, i) for i in related.indicators.get(ticket.id, [])],
         created_at=local_moment(ticket.created_at, ctx.zone),
         updated_at=local_moment(ticket.updated_at, ctx.zone),
         closed_at=local_moment(ticket.closed_at, ctx.zone),
@@ -192,13 +183,9 @@ def events_out(session: Session, events: Sequence[TicketEvent]) -> list[EventOut
         else {}
     )
     return [
-        EventOut(
-            id=e.id,
-            kind=e.kind,
-            transition=e.transition,
-            from_state=e.from_state,
-            to_state=e.to_state,
-            comment=e.comment,
+        from_row(
+            EventOut,
+            e,
             actor=names.get(e.actor_id) if e.actor_id else None,
             data=e.data or {},
             created_at=local_moment(e.created_at),

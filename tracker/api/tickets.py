@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
 from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlmodel import Session
 
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, page_size, respond
 from tracker.api.errors import ApiError
 from tracker.api.inputs import body, json_object, query, version_from
-from tracker.api.present import events_out, tickets_out
+from tracker.api.present import events_out, from_row, tickets_out
 from tracker.api.schemas import (
     ID_MAX,
     CommentIn,
@@ -86,14 +91,7 @@ def list_tickets() -> ResponseReturnValue:
         max_offset=deepest_offset(config),
     )
     return respond(
-        TicketPage(
-            items=tickets_out(session, page.items, user, workflow, now),
-            page=page.page,
-            per_page=page.per_page,
-            total=page.total,
-            total_is_capped=page.total_is_capped,
-            next_cursor=page.next_cursor,
-        )
+        from_row(TicketPage, page, items=tickets_out(session, page.items, user, workflow, now))
     )
 
 
@@ -129,28 +127,47 @@ def get_ticket(ticket_id: int) -> ResponseReturnValue:
     return _ticket_response(visible_ticket(ticket_id, opened=True))
 
 
+Versioned = TypeVar("Versioned", TicketPatch, TransitionRequest)
+Change = Callable[[Session, Ticket, Versioned, int], object]
+
+
+def _versioned_change(
+    schema: type[Versioned],
+) -> Callable[[Change[Versioned]], Callable[[int], ResponseReturnValue]]:
+    """A view that changes a ticket from a body carrying the version the client read.
+
+    It reads the ticket (404 before the body is looked at), the body and the version, lets the
+    decorated function make the change, commits, and answers the ticket with its new ETag."""
+
+    def decorate(change: Change[Versioned]) -> Callable[[int], ResponseReturnValue]:
+        @wraps(change)
+        def view(ticket_id: int) -> ResponseReturnValue:
+            session = get_session()
+            ticket = visible_ticket(ticket_id)
+            data = body(schema)
+            change(session, ticket, data, version_from(data.version))
+            session.commit()
+            return _ticket_response(ticket)
+
+        return view
+
+    return decorate
+
+
 @bp.patch("/tickets/<int:ticket_id>")
-def patch_ticket(ticket_id: int) -> ResponseReturnValue:
-    session = get_session()
-    ticket = visible_ticket(ticket_id)
-    data = body(TicketPatch)
-    expected = version_from(data.version)
+@_versioned_change(TicketPatch)
+def patch_ticket(session: Session, ticket: Ticket, data: TicketPatch, expected: int) -> None:
     service.update_ticket(session, ticket, api_user(), data, expected, utcnow(), _settings())
-    session.commit()
-    return _ticket_response(ticket)
 
 
 @bp.post("/tickets/<int:ticket_id>/transitions")
-def transition_ticket(ticket_id: int) -> ResponseReturnValue:
-    session = get_session()
-    ticket = visible_ticket(ticket_id)
-    data = body(TransitionRequest)
-    expected = version_from(data.version)
+@_versioned_change(TransitionRequest)
+def transition_ticket(
+    session: Session, ticket: Ticket, data: TransitionRequest, expected: int
+) -> None:
     service.apply_transition(
         session, ticket, api_user(), data, expected, active_workflow(), utcnow(), _settings()
     )
-    session.commit()
-    return _ticket_response(ticket)
 
 
 @bp.get("/tickets/<int:ticket_id>/events")

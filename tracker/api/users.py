@@ -8,7 +8,7 @@ from sqlmodel import select
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.inputs import json_object
-from tracker.api.present import local_moment
+from tracker.api.present import from_row, local_moment
 from tracker.api.schemas import (
     TemporaryPassword,
     TokenList,
@@ -29,15 +29,11 @@ from tracker.tickets.schemas import validate
 def _out(user: User) -> UserOut:
     session = get_session()
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
-    return UserOut(
-        username=user.username,
-        display_name=user.display_name,
-        email=user.email,
-        role=user.role,
+    return from_row(
+        UserOut,
+        user,
         unit=unit.code if unit else None,
         charges=accounts.charge_codes(session, user),
-        is_enabled=user.is_enabled,
-        must_change_password=user.must_change_password,
         last_login_at=local_moment(user.last_login_at),
     )
 
@@ -81,10 +77,9 @@ def reset_password(username: str) -> ResponseReturnValue:
 
 
 def _token_out(token: ApiToken) -> TokenOut:
-    return TokenOut(
-        id=token.id,
-        name=token.name,
-        prefix=token.prefix,
+    return from_row(
+        TokenOut,
+        token,
         created_at=local_moment(token.created_at),
         last_used_at=local_moment(token.last_used_at),
         revoked_at=local_moment(token.revoked_at),
