@@ -35,8 +35,19 @@ class WorkflowError(ValueError):
         super().__init__(f"{source}: {key}: {problem}")
 
 
+class Labelled:
+    """Something the workflow file names in both languages (a state, a transition, a queue)."""
+
+    label_zh: str
+    label_en: str
+
+    def label(self, locale: str) -> str:
+        """The name a reader of `locale` sees (English for en*, Chinese otherwise)."""
+        return self.label_en if locale.startswith("en") else self.label_zh
+
+
 @dataclass(frozen=True)
-class State:
+class State(Labelled):
     key: str
     label_zh: str
     label_en: str
@@ -44,12 +55,9 @@ class State:
     clock: bool = True  # whether the deadline clock runs (reminders, overdue) in this state
     terminal: bool = False
 
-    def label(self, locale: str) -> str:
-        return self.label_en if locale.startswith("en") else self.label_zh
-
 
 @dataclass(frozen=True)
-class Transition:
+class Transition(Labelled):
     name: str
     label_zh: str
     label_en: str
@@ -71,9 +79,6 @@ class Transition:
 
     def target_from(self, state: str) -> str:
         return self.target or state
-
-    def label(self, locale: str) -> str:
-        return self.label_en if locale.startswith("en") else self.label_zh
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tracker.workflow.definition import (
+    Labelled,
     WorkflowDefinition,
     WorkflowError,
     _check_entry,
@@ -38,7 +39,7 @@ OPTIONAL_EFFECTS = ("resolve_withdrawn", "request_extension", "request_return")
 
 
 @dataclass(frozen=True)
-class Queue:
+class Queue(Labelled):
     name: str
     label_zh: str
     label_en: str
@@ -46,9 +47,6 @@ class Queue:
     transitions: tuple[str, ...]
     when: tuple[str, ...] = ()
     who: dict[str, str] | None = None  # waiting queues: whose it is (role -> relation)
-
-    def label(self, locale: str) -> str:
-        return self.label_en if locale.startswith("en") else self.label_zh
 
     def roles(self, definition: WorkflowDefinition) -> tuple[str, ...]:
         """Roles that have this queue."""
