@@ -18,9 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tracker.auth.models import ApiToken, UserSession
-from tracker.auth.tokens import write_briefly
+from tracker.auth.tokens import end_own_row, write_briefly
 from tracker.clock import as_utc
-from tracker.errors import NotFound
 from tracker.i18n import service_gettext as _
 from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
@@ -120,14 +119,8 @@ def end_sessions(session: Session, user: User, now: datetime, keep: str | None =
 
 
 def end_session_by_id(session: Session, user: User, session_id: int, now: datetime) -> None:
-    """End one of `user`'s own sessions (another user's id is simply not found)."""
-    row = session.get(UserSession, session_id)
-    if row is None or row.user_id != user.id:
-        raise NotFound(_("session not found"))
-    if row.ended_at is None:
-        row.ended_at = now
-        session.add(row)
-        session.flush()
+    """End one of `user`'s own sessions."""
+    end_own_row(session, UserSession, session_id, user, now, "ended_at", _("session not found"))
 
 
 def revoke_tokens(session: Session, user: User, now: datetime) -> int:

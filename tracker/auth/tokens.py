@@ -7,7 +7,7 @@ import logging
 import secrets
 import sqlite3
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Literal, TypeVar, cast
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
-from tracker.auth.models import ApiToken
+from tracker.auth.models import ApiToken, UserSession
 from tracker.clock import as_utc
 from tracker.db import SQLITE_BUSY_TIMEOUT_MS
 from tracker.errors import NotFound, ValidationFailed
@@ -144,13 +144,31 @@ def list_tokens(session: Session, user: User) -> list[ApiToken]:
     )
 
 
-def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> ApiToken:
-    """Revoke one of `user`'s own tokens (another user's token id is simply not found)."""
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound(_("token not found"))
-    if token.revoked_at is None:
-        token.revoked_at = now
-        session.add(token)
+Owned = TypeVar("Owned", ApiToken, UserSession)
+
+
+def end_own_row(
+    session: Session,
+    model: type[Owned],
+    row_id: int,
+    user: User,
+    now: datetime,
+    end_column: Literal["revoked_at", "ended_at"],
+    missing: str,
+) -> Owned:
+    """Stamp one of `user`'s own tokens or sessions as ended at `now`, once (ending it again keeps
+    the first moment). Another user's id is simply not found (`missing`), so an id tells nothing
+    about someone else's tokens or sessions."""
+    row = session.get(model, row_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(missing)
+    if getattr(row, end_column) is None:
+        setattr(row, end_column, now)
+        session.add(row)
         session.flush()
-    return token
+    return row
+
+
+def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> ApiToken:
+    """Revoke one of `user`'s own tokens."""
+    return end_own_row(session, ApiToken, token_id, user, now, "revoked_at", _("token not found"))
