@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.demo import DEMO_PASSWORD, TOWNSHIPS, load_demo
 from tracker.org.models import Role, Unit, User
 from tracker.org.service import create_unit, create_user

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.demo import FINDINGS, TOWNSHIPS, load_demo
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit

@@ -35,7 +35,7 @@ from sqlmodel import Session, SQLModel, select
 
 import tracker.models  # noqa: F401
 from tracker import create_app
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.org.models import Role, User
 from tracker.reminders.dispatcher import dispatch
 from tracker.reminders.models import OutboxMessage, Robot, Rule

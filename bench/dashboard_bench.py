@@ -29,8 +29,8 @@ from sqlmodel import Session
 
 import tracker.models  # noqa: F401
 from tracker import create_app, migrate
-from tracker.clock import utcnow
-from tracker.db import get_engine
+from tracker.core.clock import utcnow
+from tracker.core.db import get_engine
 from tracker.org.models import Unit, User
 from tracker.reports import cache
 from tracker.reports.queries import dashboard_stats

@@ -45,8 +45,8 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from tracker import create_app, migrate
-from tracker.clock import utcnow
-from tracker.db import get_engine
+from tracker.core.clock import utcnow
+from tracker.core.db import get_engine
 from tracker.evidence import duplicates
 from tracker.evidence.exif import read_facts
 from tracker.evidence.fingerprint import HASH_SOURCE_SIDE, distance, perceptual

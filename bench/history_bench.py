@@ -53,8 +53,8 @@ os.environ.setdefault("TRACKER_ENV", "development")
 
 from tracker import create_app, migrate  # noqa: E402
 from tracker.auth.tokens import create_token  # noqa: E402
-from tracker.clock import utcnow  # noqa: E402
-from tracker.db import get_engine  # noqa: E402
+from tracker.core.clock import utcnow  # noqa: E402
+from tracker.core.db import get_engine  # noqa: E402
 from tracker.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from tracker.org.models import User  # noqa: E402
 from tracker.tickets.models import EventKind, Ticket, TicketEvent  # noqa: E402

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tracker import create_app, migrate
-from tracker.clock import utcnow
-from tracker.db import get_engine
+from tracker.core.clock import utcnow
+from tracker.core.db import get_engine
 from tracker.demo import load_demo
 from tracker.org.models import Unit, User
 from tracker.tickets import ledger, ledger_export, service

@@ -37,8 +37,8 @@ from sqlmodel import Session
 import tracker.models  # noqa: F401
 from tracker import create_app, migrate
 from tracker.auth.tokens import create_token
-from tracker.clock import local_date, utcnow
-from tracker.db import get_engine
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_engine
 from tracker.org.models import User
 from tracker.tickets.models import Ticket
 from tracker.tickets.queues import count_queues, counts_statement

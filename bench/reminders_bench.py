@@ -45,7 +45,7 @@ from sqlmodel import Session, SQLModel, select
 
 import tracker.models  # noqa: F401
 from tracker import create_app
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.reminders.dispatcher import dispatch
 from tracker.reminders.models import OutboxMessage
 from tracker.reminders.planner import plan

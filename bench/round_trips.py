@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from tracker import create_app  # noqa: E402
 from tracker.auth.tokens import create_token  # noqa: E402
-from tracker.clock import utcnow  # noqa: E402
-from tracker.db import get_engine  # noqa: E402
+from tracker.core.clock import utcnow  # noqa: E402
+from tracker.core.db import get_engine  # noqa: E402
 from tracker.org.models import User  # noqa: E402
 
 SENT: Counter[str] = Counter()

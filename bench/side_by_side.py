@@ -168,8 +168,8 @@ def sql_floor(path: str, username: str, transactions: int) -> tuple[float, int]:
 
     from tracker import create_app
     from tracker.auth.tokens import create_token
-    from tracker.clock import utcnow
-    from tracker.db import get_engine
+    from tracker.core.clock import utcnow
+    from tracker.core.db import get_engine
     from tracker.org.accounts import get_user
     from tracker.org.directory import directory
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracker import create_app  # noqa: E402
-from tracker.db import get_engine  # noqa: E402
+from tracker.core.db import get_engine  # noqa: E402
 from tracker.demo import DEMO_PASSWORD  # noqa: E402
 from tracker.org.models import Unit  # noqa: E402
 from tracker.org.service import create_unit, create_user  # noqa: E402

@@ -52,7 +52,7 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "tracker.logging_setup.JsonFormatter"},
+        "json": {"()": "tracker.core.logging_setup.JsonFormatter"},
         "access": {"format": "%(message)s"},
     },
     "handlers": {

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 import tracker.models  # noqa: E402,F401  (every table)
 from tracker import create_app  # noqa: E402
-from tracker.clock import utcnow  # noqa: E402
-from tracker.db import get_engine  # noqa: E402
+from tracker.core.clock import utcnow  # noqa: E402
+from tracker.core.db import get_engine  # noqa: E402
 from tracker.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 from tracker.tickets.models import Ticket  # noqa: E402
 

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 
 import tracker.models  # noqa: F401  (every table)
 from tracker import create_app
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
 from tracker.tickets import service

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 
 PASSWORD = "correct-horse-42"
 # A fixed moment for tests: 2026-06-15 10:00 in Asia/Shanghai.

@@ -6,19 +6,20 @@ from typing import Any
 
 from flask import Flask
 
-from tracker.resources import PACKAGE_DIR, resource_dir
+from tracker.core.resources import PACKAGE_DIR, resource_dir
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, the active workflow, blueprints. No migrations here."""
-    from tracker import config, db, i18n, web
+    from tracker.core import config, db, i18n
     from tracker.evidence import subscribers as evidence_subscribers
-    from tracker.extensions import csrf, login_manager, mail
     from tracker.reminders import subscribers as reminders_subscribers
     from tracker.reports import bulletin_sections
     from tracker.reports import cache as reports_cache
     from tracker.tickets import chain
     from tracker.tickets.effects import check_implemented
+    from tracker.web import wiring
+    from tracker.web.extensions import csrf, login_manager, mail
     from tracker.workflow import registry
 
     app = Flask(
@@ -28,7 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     config.load_config(app, overrides)
-    from tracker.logging_setup import configure_logging
+    from tracker.core.logging_setup import configure_logging
 
     configure_logging(app)
     db.init_app(app)
@@ -44,5 +45,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     mail.init_app(app)
     i18n.init_app(app)
-    web.init_app(app)
+    wiring.init_app(app)
     return app

@@ -7,9 +7,9 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from tracker import create_app, migrate
-from tracker.config import ConfigError
-from tracker.i18n import service_gettext as _
-from tracker.i18n import speaks_language
+from tracker.core.config import ConfigError
+from tracker.core.i18n import service_gettext as _
+from tracker.core.i18n import speaks_language
 
 
 def _create_app() -> Flask:

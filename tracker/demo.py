@@ -18,12 +18,12 @@ from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from tracker import migrate
-from tracker.clock import local_date, utcnow
-from tracker.db import session_scope
-from tracker.i18n import service_gettext as _
-from tracker.i18n import speaks_language
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import session_scope
+from tracker.core.i18n import service_gettext as _
+from tracker.core.i18n import speaks_language
+from tracker.core.modelbase import table_of
 from tracker.inspections.service import create_inspection, update_next_steps
-from tracker.modelbase import table_of
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
 from tracker.tickets import service

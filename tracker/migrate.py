@@ -6,8 +6,8 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
-from tracker.db import get_engine
-from tracker.resources import resource_dir
+from tracker.core.db import get_engine
+from tracker.core.resources import resource_dir
 from tracker.tickets import search
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import NOW, SOON
 
-from tracker.errors import ValidationFailed
+from tracker.core.errors import ValidationFailed
 from tracker.tickets import categories, service
 from tracker.tickets.schemas import TicketCreate
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from helpers import NOW
 
-from tracker.clock import local_date
-from tracker.errors import ValidationFailed
+from tracker.core.clock import local_date
+from tracker.core.errors import ValidationFailed
 from tracker.tickets import service
 from tracker.tickets.schemas import TicketCreate, TicketUpdate
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.clock import local_date, utcnow
+from tracker.core.clock import local_date, utcnow
 
 FIVE_STATE = Path(__file__).resolve().parents[1] / "workflow" / "five_state.toml"
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.org.service import create_unit
 from tracker.tickets.models import Ticket
 

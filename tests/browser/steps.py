@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Error as PlaywrightError
 from sqlmodel import Session
 
-from tracker.clock import utcnow
+from tracker.core.clock import utcnow
 from tracker.tickets.models import Ticket
 
 

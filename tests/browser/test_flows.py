@@ -15,7 +15,7 @@ from browser.steps import act, action_form, file_now, reload, submit, take, toda
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from tracker.clock import utcnow
+from tracker.core.clock import utcnow
 from tracker.inspections.models import Inspection
 from tracker.tickets.models import Ticket
 

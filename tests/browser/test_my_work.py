@@ -9,7 +9,7 @@ import pytest
 from browser.steps import act, file_now, reload, submit, take, today
 
 from tracker.auth.tokens import create_token
-from tracker.clock import utcnow
+from tracker.core.clock import utcnow
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from browser.steps import file_now, today
 
-from tracker.clock import utcnow
+from tracker.core.clock import utcnow
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

@@ -14,7 +14,7 @@ from helpers import SOON
 from PIL import Image
 from sqlmodel import select
 
-from tracker.clock import utcnow
+from tracker.core.clock import utcnow
 from tracker.evidence.models import Attachment
 from tracker.tickets.models import Ticket
 

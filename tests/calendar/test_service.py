@@ -11,7 +11,7 @@ from sqlmodel import Session, create_engine
 
 from tracker.calendar.models import CalendarDay
 from tracker.calendar.service import list_days, load_calendar, remove_day, set_day
-from tracker.errors import ValidationFailed
+from tracker.core.errors import ValidationFailed
 
 
 @pytest.fixture

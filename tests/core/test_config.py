@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from tracker import create_app
 from tracker.cli import cli
-from tracker.config import ConfigError
+from tracker.core.config import ConfigError
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_a_mistyped_setting_is_named_in_a_warning(clean_env, tmp_path, caplog): 
         encoding="utf-8",
     )
     clean_env.setenv("TRACKER_CONFIG", str(site))
-    with caplog.at_level("WARNING", logger="tracker.config"):
+    with caplog.at_level("WARNING", logger="tracker.core.config"):
         app = create_app({"TESTING": True})
     named = " ".join(record.getMessage() for record in caplog.records)
     for key in ("TIME_ZONE", "LOGIN.FREE_FAILURE", "REMINDERZ"):

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-import tracker.db
-from tracker.db import get_engine
+import tracker.core.db
+from tracker.core.db import get_engine
 
 
 def _backend_pid(engine) -> int:  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ def pg_engine(app):  # type: ignore[no-untyped-def]
 
 
 def test_an_idle_connection_that_died_is_replaced(pg_engine, app, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(tracker.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(tracker.core.db, "PING_AFTER_IDLE_SECONDS", 0.0)
     first = _backend_pid(pg_engine)
     _terminate(app.config["DATABASE_URL"], first)
     second = _backend_pid(pg_engine)  # no error: the checkout's ping found it dead
@@ -42,7 +42,7 @@ def test_an_idle_connection_that_died_is_replaced(pg_engine, app, monkeypatch): 
 def test_a_busy_connection_is_not_pinged(pg_engine, app, monkeypatch):  # type: ignore[no-untyped-def]
     """The counterpart: without the idle check the dead connection reaches the caller, which
     shows the test above exercises the check (and that busy connections skip the ping)."""
-    monkeypatch.setattr(tracker.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    monkeypatch.setattr(tracker.core.db, "PING_AFTER_IDLE_SECONDS", 3600.0)
     first = _backend_pid(pg_engine)
     _terminate(app.config["DATABASE_URL"], first)
     with pytest.raises(OperationalError):
@@ -64,4 +64,4 @@ def test_a_get_that_issues_a_document_number_gets_the_writers_session(app, path,
     of writes); the document downloads that enter a 文号 are marked with `writes_on_get` and
     get a transaction like any POST."""
     with app.test_request_context(path):
-        assert (tracker.db.READ_ONLY_KEY in tracker.db.get_session().info) is read_only
+        assert (tracker.core.db.READ_ONLY_KEY in tracker.core.db.get_session().info) is read_only

@@ -12,8 +12,8 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from tracker import create_app, migrate
-from tracker.db import get_engine
-from tracker.resources import resource_dir
+from tracker.core.db import get_engine
+from tracker.core.resources import resource_dir
 
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 

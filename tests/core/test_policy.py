@@ -9,8 +9,8 @@ from helpers import NOW
 from openpyxl import Workbook
 
 from tracker.auth.tokens import create_token
-from tracker.clock import utcnow
-from tracker.errors import Forbidden, ValidationFailed
+from tracker.core.clock import utcnow
+from tracker.core.errors import Forbidden, ValidationFailed
 from tracker.policy import RULES, Permission, may, offers, roles_with
 from tracker.tickets import service
 from tracker.tickets.ledger_cli import import_command

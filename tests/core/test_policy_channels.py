@@ -18,7 +18,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from tracker.auth.tokens import create_token
-from tracker.clock import local_date, utcnow
+from tracker.core.clock import local_date, utcnow
 from tracker.evidence.models import Attachment
 from tracker.org.models import Unit
 from tracker.policy import Permission, may

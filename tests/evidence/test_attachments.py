@@ -13,7 +13,7 @@ from PIL import Image
 from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 
-from tracker.errors import Forbidden, ValidationFailed
+from tracker.core.errors import Forbidden, ValidationFailed
 from tracker.evidence import service, storage
 from tracker.evidence.models import Attachment
 from tracker.tickets.models import TicketEvent

@@ -10,7 +10,7 @@ from helpers import NOW
 from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 
-from tracker.config import ConfigError
+from tracker.core.config import ConfigError
 from tracker.evidence import places, service
 from tracker.evidence.cli import unit_locate
 from tracker.evidence.datum import (

@@ -13,7 +13,7 @@ from sqlalchemy import event, update
 from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.evidence import duplicates, service
 from tracker.evidence.flags import flags_for_tickets
 from tracker.evidence.models import PhotoHashBlock

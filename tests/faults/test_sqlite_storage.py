@@ -12,7 +12,7 @@ from helpers import NOW, login
 from sqlalchemy import event
 
 from tracker.auth.tokens import create_token
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 
 # Longer than a 4 KiB page: storing it needs new (overflow) pages.
 LONG_COMMENT = "垃圾堆仍未清理。" * 600

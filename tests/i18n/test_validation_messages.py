@@ -8,8 +8,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from tracker import create_app
-from tracker.errors import ValidationFailed
-from tracker.pydantic_errors import field_errors
+from tracker.core.errors import ValidationFailed
+from tracker.core.pydantic_errors import field_errors
 from tracker.tickets.schemas import TicketCreate, validate
 
 BAD_TICKET = {

@@ -9,7 +9,7 @@ import pytest
 from helpers import NOW, later
 from sqlmodel import select
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
 from tracker.inspections import service
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.reports import service as reports_service
@@ -178,7 +178,7 @@ def test_progress_is_counted_by_hand(db, county, workflow, progress_round) -> No
 
 def test_progress_pages(county, as_user, progress_round, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     inspection, tickets = progress_round
-    for where in ("tracker.inspections.views.utcnow", "tracker.template_helpers.utcnow"):
+    for where in ("tracker.inspections.views.utcnow", "tracker.web.template_helpers.utcnow"):
         monkeypatch.setattr(where, lambda: NOW)  # the pages read the clock; pin it
     client = as_user(county.inspector)
     listing = client.get("/inspections").get_data(as_text=True)

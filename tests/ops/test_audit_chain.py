@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
 
-from tracker.db import get_engine, writer_bind
+from tracker.core.db import get_engine, writer_bind
 from tracker.evidence import service as evidence
 from tracker.evidence import storage
 from tracker.ops import audit

@@ -9,8 +9,8 @@ import logging
 from helpers import NOW
 from sqlalchemy import func, select
 
+from tracker.core.logging_setup import json_handler
 from tracker.demo import bulk_demo
-from tracker.logging_setup import json_handler
 from tracker.ops import audit
 from tracker.tickets.models import Indicator, Ticket, TicketCodeCounter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from tracker.db import READ_ONLY_KEY, get_engine
+from tracker.core.db import READ_ONLY_KEY, get_engine
 from tracker.org.directory import directory
 
 

@@ -14,9 +14,9 @@ from helpers import NOW, later
 from robots_server import RobotServer
 from sqlmodel import select
 
-from tracker.clock import local_date
-from tracker.db import get_engine
-from tracker.errors import ServiceError
+from tracker.core.clock import local_date
+from tracker.core.db import get_engine
+from tracker.core.errors import ServiceError
 from tracker.org.models import User
 from tracker.reminders import jobs
 from tracker.reminders.models import OutboxMessage, OutboxStatus

@@ -10,7 +10,7 @@ from helpers import NOW, later
 from robots_server import RobotServer
 from sqlmodel import select
 
-from tracker.clock import as_utc
+from tracker.core.clock import as_utc
 from tracker.org.models import User
 from tracker.reminders import jobs
 from tracker.reminders.chase import chase_ticket

@@ -9,7 +9,7 @@ import pytest
 from helpers import NOW, later
 from sqlmodel import select
 
-from tracker.db import get_engine, session_scope
+from tracker.core.db import get_engine, session_scope
 from tracker.reminders import jobs
 from tracker.reminders.dispatcher import Hooks, dispatch
 from tracker.reminders.models import OutboxMessage, OutboxStatus

@@ -6,7 +6,7 @@ import pytest
 from helpers import NOW
 from sqlalchemy import text
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.reminders.dispatcher import claimable
 
 

@@ -11,7 +11,7 @@ import pytest
 from helpers import NOW, later
 from sqlmodel import select
 
-from tracker.db import get_engine, session_scope
+from tracker.core.db import get_engine, session_scope
 from tracker.org.models import User
 from tracker.reminders import jobs
 from tracker.reminders.bundles import gather

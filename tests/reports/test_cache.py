@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from helpers import NOW
 from sqlalchemy import event, text, update
 
-from tracker.db import get_engine, make_engine
+from tracker.core.db import get_engine, make_engine
 from tracker.reports import cache
 from tracker.reports.queries import dashboard_stats
 from tracker.tickets.models import Ticket

@@ -8,7 +8,7 @@ from helpers import NOW
 from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.reports import cache
 from tracker.reports.queries import dashboard_stats
 from tracker.tickets.queries import TicketFilter

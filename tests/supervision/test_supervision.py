@@ -11,7 +11,7 @@ import pytest
 from helpers import NOW, count_queries, later
 from sqlmodel import select
 
-from tracker.errors import Forbidden, ValidationFailed
+from tracker.core.errors import Forbidden, ValidationFailed
 from tracker.reminders.models import OutboxMessage, Rule
 from tracker.reminders.planner import plan
 from tracker.reports.supervised import for_viewer

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from tracker import create_app
 from tracker.cli import cli
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.tickets import ledger
 from tracker.tickets.models import Category, StandardIndicator, Ticket
 

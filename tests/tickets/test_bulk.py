@@ -8,7 +8,7 @@ import pytest
 from helpers import NOW
 from sqlmodel import select
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
 from tracker.tickets.bulk import bulk_update
 from tracker.tickets.models import Ticket, TicketEvent
 

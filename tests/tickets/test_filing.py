@@ -9,7 +9,7 @@ import pytest
 from helpers import NOW, PASSWORD, count_queries, database_rows, restart_ids
 from sqlmodel import func, select
 
-from tracker.errors import Forbidden, ValidationFailed
+from tracker.core.errors import Forbidden, ValidationFailed
 from tracker.ops import audit
 from tracker.org.models import Unit, User
 from tracker.org.service import create_user

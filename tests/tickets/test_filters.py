@@ -60,7 +60,7 @@ def codes(response) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def at_now(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr("tracker.tickets.views.utcnow", lambda: later(5))  # 2026-06-20
-    monkeypatch.setattr("tracker.template_helpers.utcnow", lambda: later(5))
+    monkeypatch.setattr("tracker.web.template_helpers.utcnow", lambda: later(5))
 
 
 FILTER_CASES = [

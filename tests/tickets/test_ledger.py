@@ -13,7 +13,7 @@ from helpers import NOW, database_rows, later, restart_ids
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, func, select
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.ops import audit
 from tracker.ops.cli import audit_group
 from tracker.org.models import User

@@ -9,7 +9,7 @@ import pytest
 from helpers import NOW, later
 from sqlmodel import select
 
-from tracker.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
+from tracker.core.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
 from tracker.tickets.models import Ticket, TicketEvent
 from tracker.tickets.schemas import TransitionIn
 from tracker.tickets.service import apply_transition

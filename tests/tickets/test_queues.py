@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from helpers import NOW, later
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.tickets import service
 from tracker.tickets.queries import TicketFilter, paginate, scoped_query
 from tracker.tickets.queues import count_queues

@@ -16,8 +16,8 @@ from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from tracker.db import get_engine
-from tracker.errors import Conflict
+from tracker.core.db import get_engine
+from tracker.core.errors import Conflict
 from tracker.org.models import User
 from tracker.tickets import service
 from tracker.tickets.models import Ticket, TicketEvent

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 from helpers import NOW
 
+from tracker.core.resources import resource_dir
 from tracker.org.models import Unit
-from tracker.resources import resource_dir
 from tracker.tickets import effects
 from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.service import facts_of

@@ -9,7 +9,7 @@ import pytest
 from helpers import NOW
 from sqlmodel import select
 
-from tracker.clock import local_date, utcnow
+from tracker.core.clock import local_date, utcnow
 from tracker.tickets.models import EventKind, TicketEvent
 
 FIRST = date(2027, 6, 30)

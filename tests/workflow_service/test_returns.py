@@ -14,8 +14,8 @@ import pytest
 from helpers import NOW, later
 from sqlmodel import select
 
-from tracker.clock import local_date, utcnow
-from tracker.errors import Forbidden, NotFound, TransitionRefused, ValidationFailed
+from tracker.core.clock import local_date, utcnow
+from tracker.core.errors import Forbidden, NotFound, TransitionRefused, ValidationFailed
 from tracker.org.models import Unit
 from tracker.reminders.models import OutboxMessage
 from tracker.reminders.planner import plan

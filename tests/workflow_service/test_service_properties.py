@@ -19,8 +19,8 @@ from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import select
 
-from tracker.clock import local_date
-from tracker.errors import Conflict, ServiceError
+from tracker.core.clock import local_date
+from tracker.core.errors import Conflict, ServiceError
 from tracker.tickets import service
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
 from tracker.tickets.schemas import TransitionIn

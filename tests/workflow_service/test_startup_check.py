@@ -11,7 +11,7 @@ from helpers import NOW
 from sqlmodel import Session
 
 from tracker.cli import cli
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.tickets import service
 from tracker.tickets.schemas import TicketCreate, TransitionIn
 from tracker.tickets.stored_states import check_ticket_states, ensure_ticket_states

@@ -11,8 +11,8 @@ def init_app(app: Flask) -> None:
     """JSON that keeps Chinese text as is, JSON errors under /api/, no CSRF, the tokens link."""
     from tracker.api import errors
     from tracker.api.views import bp
-    from tracker.extensions import csrf
-    from tracker.template_helpers import register_nav
+    from tracker.web.extensions import csrf
+    from tracker.web.template_helpers import register_nav
 
     if isinstance(app.json, DefaultJSONProvider):  # the only provider the app uses
         app.json.ensure_ascii = False

@@ -17,9 +17,9 @@ from tracker.api.errors import ApiError
 from tracker.api.present import from_row, local_moment
 from tracker.api.schemas import ID_MAX, AttachmentList, AttachmentOut, PositionOut
 from tracker.api.tickets import visible_ticket
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import NotFound
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound
 from tracker.evidence import service
 from tracker.evidence.flags import EvidenceFlags, FlagRules, flags_for_tickets
 from tracker.evidence.models import Attachment, Purpose

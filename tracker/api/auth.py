@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from tracker.api.errors import ApiError
 from tracker.auth.tokens import authenticate_token, record_use, use_is_due
-from tracker.clock import utcnow
-from tracker.db import after_session_close, get_engine, get_session
+from tracker.core.clock import utcnow
+from tracker.core.db import after_session_close, get_engine, get_session
 from tracker.org.models import User
 
 # Endpoints readable without a token: the description of the API itself.

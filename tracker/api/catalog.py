@@ -20,8 +20,8 @@ from tracker.api.schemas import (
     UnitOut,
     WorkflowOut,
 )
-from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
 from tracker.inspections import service as inspections
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import InspectionSummary

@@ -16,7 +16,7 @@ from tracker.api.schemas import (
     StandardIndicatorList,
     StandardIndicatorOut,
 )
-from tracker.db import get_session
+from tracker.core.db import get_session
 from tracker.tickets import categories
 from tracker.tickets.indicator_catalog import IndicatorCatalog
 from tracker.tickets.models import Category, StandardIndicator

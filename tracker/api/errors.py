@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from tracker.db import get_session
-from tracker.errors import ServiceError
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 
 HTTP_CODES = {
     400: "bad_request",

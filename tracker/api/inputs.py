@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from tracker.api.errors import ApiError
-from tracker.errors import ValidationFailed
+from tracker.core.errors import ValidationFailed
+from tracker.core.pydantic_errors import field_errors
 from tracker.ops.inputguard import has_control
-from tracker.pydantic_errors import field_errors
 from tracker.tickets.schemas import validate
 
 M = TypeVar("M", bound=SQLModel)

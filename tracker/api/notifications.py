@@ -18,8 +18,8 @@ from tracker.api.schemas import (
     NotificationReadOut,
     NotificationTicket,
 )
-from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
 from tracker.reminders import inbox
 from tracker.workflow.registry import active_workflow
 

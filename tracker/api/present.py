@@ -16,7 +16,7 @@ from flask import current_app, request
 from sqlmodel import Session, SQLModel, col, select
 
 from tracker.api.schemas import EventOut, IndicatorOut, SupervisionOut, TicketOut, TransitionOut
-from tracker.clock import as_utc, local_date
+from tracker.core.clock import as_utc, local_date
 from tracker.org.directory import UnitRef
 from tracker.org.models import Unit, User
 from tracker.tickets.models import Ticket, TicketEvent

@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.schemas import QueueList, QueueOut
-from tracker.clock import local_date, utcnow
-from tracker.db import get_session
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_session
 from tracker.tickets.queues import count_queues
 from tracker.workflow.registry import active_workflow
 

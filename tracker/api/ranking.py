@@ -9,8 +9,8 @@ from tracker.api.auth import api_user
 from tracker.api.blueprint import bp, respond
 from tracker.api.inputs import query
 from tracker.api.schemas import RankingOut, TicketQuery
-from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
 from tracker.reports.queries import load_units, make_context
 from tracker.reports.ranking import RankingSettings
 from tracker.reports.ranking_counts import township_ranking

@@ -26,9 +26,9 @@ from tracker.api.schemas import (
     TicketQuery,
     TransitionRequest,
 )
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import NotFound, ValidationFailed
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound, ValidationFailed
 from tracker.evidence import service as evidence
 from tracker.evidence.models import Purpose
 from tracker.reminders import inbox

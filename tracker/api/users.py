@@ -19,8 +19,8 @@ from tracker.api.schemas import (
 )
 from tracker.auth import tokens
 from tracker.auth.models import ApiToken
-from tracker.clock import utcnow
-from tracker.db import get_session
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
 from tracker.org import accounts
 from tracker.org.models import Unit, User
 from tracker.tickets.schemas import validate

@@ -10,11 +10,11 @@ from flask_login import current_user, login_required, login_user
 from tracker.auth import sessions
 from tracker.auth.forms import PasswordChangeForm
 from tracker.auth.views import SESSION_KEY
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import ServiceError
-from tracker.form_errors import show_service_errors
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.org import accounts
+from tracker.web.form_errors import show_service_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

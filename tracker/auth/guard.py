@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from tracker.auth.sessions import load_signed_in, record_seen, seen_is_due
 from tracker.auth.views import SESSION_KEY
-from tracker.clock import utcnow
-from tracker.db import after_session_close, get_engine, get_session
+from tracker.core.clock import utcnow
+from tracker.core.db import after_session_close, get_engine, get_session
 from tracker.org.models import User
 
 # Where a user who must change their password may still go.

@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from tracker.auth.models import ApiToken, UserSession
 from tracker.auth.tokens import end_own_row, write_briefly
-from tracker.clock import as_utc
-from tracker.i18n import service_gettext as _
+from tracker.core.clock import as_utc
+from tracker.core.i18n import service_gettext as _
 from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
 from tracker.org.service import charge_ids_column, note_charge_ids

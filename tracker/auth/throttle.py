@@ -24,8 +24,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from tracker.auth.models import LoginThrottle
-from tracker.clock import as_utc
-from tracker.modelbase import table_of
+from tracker.core.clock import as_utc
+from tracker.core.modelbase import table_of
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.tokens import create_token, list_tokens, revoke_token
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import NotFound, ServiceError
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound, ServiceError
 
 bp = Blueprint("tokens", __name__)
 

@@ -16,11 +16,11 @@ from sqlalchemy.sql import Executable
 from sqlmodel import Session, col, select
 
 from tracker.auth.models import ApiToken, UserSession
-from tracker.clock import as_utc
-from tracker.db import SQLITE_BUSY_TIMEOUT_MS
-from tracker.errors import NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
-from tracker.modelbase import table_of
+from tracker.core.clock import as_utc
+from tracker.core.db import SQLITE_BUSY_TIMEOUT_MS
+from tracker.core.errors import NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
+from tracker.core.modelbase import table_of
 from tracker.org.directory import note_version, version_column
 from tracker.org.models import User
 from tracker.org.service import charge_ids_column, note_charge_ids

@@ -22,9 +22,9 @@ from tracker.auth.forms import LoginForm
 from tracker.auth.service import LoginFailed, authenticate
 from tracker.auth.sessions import end_session, start_session
 from tracker.auth.throttle import ThrottlePolicy, store_for
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.i18n import LANGUAGES
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
 # The key in the signed cookie session that holds the server-side session id.

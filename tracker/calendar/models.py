@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from tracker.modelbase import created_now
+from tracker.core.modelbase import created_now
 
 NOTE_MAX_LENGTH = 100
 

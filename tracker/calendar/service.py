@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from tracker.calendar.models import NOTE_MAX_LENGTH, CalendarDay
 from tracker.calendar.workdays import WorkdayCalendar
-from tracker.errors import ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import ValidationFailed
+from tracker.core.i18n import service_gettext as _
 
 
 def _year_filter(years: Iterable[int]) -> ColumnElement[bool]:

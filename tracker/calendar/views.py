@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from tracker.calendar import service
 from tracker.calendar.forms import DAY_KINDS, CalendarDayForm
 from tracker.calendar.workdays import package_covers
-from tracker.clock import local_date, utcnow
-from tracker.db import get_session
-from tracker.errors import ServiceError
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.org.views import admin_required
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
@@ -81,6 +81,6 @@ def delete(day: str) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     from tracker.policy import Permission
-    from tracker.template_helpers import register_nav
+    from tracker.web.template_helpers import register_nav
 
     register_nav(app, "calendar.index", _l("Calendar"), Permission.ADMINISTER)

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.documents.letterhead import Letterhead, cn_date
 from tracker.documents.numbering import issue_number
 from tracker.documents.settings import DocumentSettings
-from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
 from tracker.org.models import Unit, User
 from tracker.policy import Permission, may
 from tracker.tickets.models import Ticket

@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
+from tracker.core.errors import Conflict
+from tracker.core.i18n import service_gettext as _
 from tracker.documents.letterhead import Letterhead, TableRow, cn_date
 from tracker.documents.settings import DocumentSettings
-from tracker.errors import Conflict
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.storage import thumbnail_path
-from tracker.i18n import service_gettext as _
 from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.related import load_related
 from tracker.tickets.reported import (

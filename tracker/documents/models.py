@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from tracker.modelbase import created_now
+from tracker.core.modelbase import created_now
 
 
 class IssuedDocument(SQLModel, table=True):

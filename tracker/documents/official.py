@@ -30,8 +30,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from tracker.core.safe_text import xml_text
 from tracker.documents.letterhead import Letterhead, TableRow, cn_date
-from tracker.safe_text import xml_text
 
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号

@@ -22,11 +22,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from tracker.clock import utcnow
-from tracker.db import get_session, writes_on_get
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session, writes_on_get
+from tracker.core.errors import ServiceError, ValidationFailed
 from tracker.documents.chase_notice import NoticeContent, notice_file, prepare_notices
 from tracker.documents.closing_sheet import closing_sheet_docx
-from tracker.errors import ServiceError, ValidationFailed
 from tracker.tickets.scope import get_visible_ticket
 from tracker.workflow.registry import active_workflow
 

@@ -9,14 +9,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from tracker.clock import utcnow
-from tracker.db import session_scope
-from tracker.errors import ValidationFailed
+from tracker.core.clock import utcnow
+from tracker.core.db import session_scope
+from tracker.core.errors import ValidationFailed
+from tracker.core.i18n import CommandError, speaks_language
+from tracker.core.i18n import service_gettext as _
 from tracker.evidence import backfill, places, storage
 from tracker.evidence.datum import Datum
 from tracker.evidence.service import UploadSettings
-from tracker.i18n import CommandError, speaks_language
-from tracker.i18n import service_gettext as _
 from tracker.org.models import Unit
 
 # Pending attachments read per short transaction (the slow reading happens between them).

@@ -15,10 +15,10 @@ from functools import cache
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from tracker.core.i18n import service_gettext as _
 from tracker.evidence.exif import PhotoFacts, read_facts
 from tracker.evidence.fingerprint import HASH_SOURCE_SIDE, perceptual
 from tracker.evidence.sniff import FileType
-from tracker.i18n import service_gettext as _
 
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heif": "HEIF"}
 # Decompression bombs under the pixel limit: a picture of more than BOMB_FLOOR_PIXELS must bring

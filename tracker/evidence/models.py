@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from tracker.modelbase import created_now
+from tracker.core.modelbase import created_now
 
 
 class Purpose(StrEnum):

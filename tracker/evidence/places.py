@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select as sa_select  # sqlmodel's select types at most four columns
 from sqlmodel import Session, col, select
 
-from tracker.errors import ValidationFailed
+from tracker.core.errors import ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.evidence.datum import Datum, from_wgs84, to_wgs84
 from tracker.evidence.exif import Position
 from tracker.evidence.models import Attachment, PlaceSource, Purpose, TicketPosition, UnitPosition
-from tracker.i18n import service_gettext as _
 from tracker.tickets.models import Ticket
 
 _EARTH_RADIUS_M = 6_371_000

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import NotFound, ValidationFailed
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound, ValidationFailed
 from tracker.evidence import places
 from tracker.evidence.datum import Datum
 from tracker.evidence.flags import FLAG_LABELS, Flag, FlagRules

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.evidence import duplicates, places, storage
 from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
-from tracker.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.policy import Permission, may, offers
 from tracker.tickets.history import append_event

@@ -32,8 +32,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from tracker.errors import StorageFull, StorageUnavailable
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import StorageFull, StorageUnavailable
+from tracker.core.i18n import service_gettext as _
 
 log = logging.getLogger(__name__)
 

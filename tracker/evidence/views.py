@@ -21,14 +21,14 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import NotFound, ServiceError
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound, ServiceError
 from tracker.evidence import service, storage
 from tracker.evidence.forms import UploadForm
 from tracker.evidence.models import Attachment
 from tracker.tickets.scope import get_visible_ticket
-from tracker.web import go_to
+from tracker.web.wiring import go_to
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("evidence", __name__)

@@ -9,6 +9,6 @@ def init_app(app: Flask) -> None:
     """Add the rounds to the main menu (every signed-in role sees the rounds in its scope)."""
     from flask_babel import lazy_gettext as _l
 
-    from tracker.template_helpers import register_nav
+    from tracker.web.template_helpers import register_nav
 
     register_nav(app, "inspections.index", _l("Inspections"))

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.org.models import User
 from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.scope import visibility_condition

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, false, or_, true
 from sqlmodel import Session, col, select
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.inspections.models import Inspection, InspectionMember, InspectionUnit
 from tracker.inspections.progress import Progress, progress_by_inspection
 from tracker.inspections.schemas import InspectionCreate

@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import col, select
 
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import NotFound, ServiceError
-from tracker.form_errors import commit_form
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound, ServiceError
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
 from tracker.org.models import Unit, User
 from tracker.policy import Permission, offers, roles_with
 from tracker.tickets.related import load_related
+from tracker.web.form_errors import commit_form
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import Row, Select, select, update
 from sqlmodel import Session, col
 
+from tracker.core.modelbase import table_of
 from tracker.evidence import storage
 from tracker.evidence.models import Attachment
-from tracker.modelbase import table_of
 from tracker.tickets.chain import (
     AuditKeys,
     current_keys,

@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.clock import utcnow
-from tracker.db import get_engine, session_scope
-from tracker.i18n import CommandError, speaks_language
-from tracker.i18n import service_gettext as _
+from tracker.core.clock import utcnow
+from tracker.core.db import get_engine, session_scope
+from tracker.core.i18n import CommandError, speaks_language
+from tracker.core.i18n import service_gettext as _
 from tracker.ops import audit
 from tracker.ops import backup as backups
 from tracker.tickets.chain import current_keys

@@ -59,7 +59,7 @@ def _out_of_range(error: Exception) -> ResponseReturnValue:
     as data (`DataError`: integer out of range, text too long for its column).
     """
     from tracker.api.errors import error_response
-    from tracker.db import get_session
+    from tracker.core.db import get_session
 
     try:
         get_session().rollback()

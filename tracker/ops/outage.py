@@ -24,8 +24,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from tracker.db import get_session
-from tracker.i18n import LANGUAGES
+from tracker.core.db import get_session
+from tracker.core.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash
 
 from tracker.auth import sessions
-from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.org.service import forget_charges, get_unit_by_code, set_leader_charge, set_password
 from tracker.policy import Permission, may

@@ -11,10 +11,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session
 
-from tracker.db import session_scope
-from tracker.errors import ServiceError
-from tracker.i18n import CommandError, speaks_language
-from tracker.i18n import service_gettext as _
+from tracker.core.db import session_scope
+from tracker.core.errors import ServiceError
+from tracker.core.i18n import CommandError, speaks_language
+from tracker.core.i18n import service_gettext as _
 from tracker.org import service
 from tracker.org.models import Role, UnitKind, User
 
@@ -97,7 +97,7 @@ def user_token(username: str, token_name: str) -> None:
     from sqlmodel import select
 
     from tracker.auth.tokens import create_token
-    from tracker.clock import utcnow
+    from tracker.core.clock import utcnow
     from tracker.org.models import User
 
     try:
@@ -146,7 +146,7 @@ def user_edit(
     display_name: str | None,
 ) -> None:
     """Change USERNAME's role, unit, charges, e-mail or name."""
-    from tracker.clock import utcnow
+    from tracker.core.clock import utcnow
     from tracker.org import accounts
 
     changes: dict[str, Any] = {
@@ -171,7 +171,7 @@ def user_edit(
 @speaks_language
 def user_disable(username: str) -> None:
     """Refuse USERNAME's sign-ins and end their sessions and API tokens."""
-    from tracker.clock import utcnow
+    from tracker.core.clock import utcnow
     from tracker.org import accounts
 
     _account(lambda s, u: accounts.disable_user(s, None, u, utcnow()))(username)
@@ -196,7 +196,7 @@ def user_enable(username: str) -> None:
 @speaks_language
 def user_reset_password(username: str) -> None:
     """Print a temporary password for USERNAME, to be changed at the next sign-in."""
-    from tracker.clock import utcnow
+    from tracker.core.clock import utcnow
     from tracker.org import accounts
 
     temporary = _account(lambda s, u: accounts.reset_password(s, None, u, utcnow()))(username)
@@ -225,7 +225,7 @@ def user_tokens(username: str) -> None:
 def user_revoke_token(username: str, token_id: int) -> None:
     """Revoke USERNAME's API token TOKEN_ID."""
     from tracker.auth.tokens import revoke_token
-    from tracker.clock import utcnow
+    from tracker.core.clock import utcnow
 
     _account(lambda s, u: revoke_token(s, u, token_id, utcnow()))(username)
     click.echo(_("token %(id)s revoked", id=token_id))

@@ -24,7 +24,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import ScalarSelect, Select, event, select
 from sqlmodel import Session, col
 
-from tracker.db import READ_ONLY_KEY
+from tracker.core.db import READ_ONLY_KEY
 from tracker.org.models import DirectoryVersion, Unit, User
 from tracker.tickets.models import Category
 

@@ -11,7 +11,7 @@ from sqlalchemy import DDL, JSON, BigInteger, Column, Index, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from tracker.modelbase import created_now
+from tracker.core.modelbase import created_now
 
 
 class UnitKind(StrEnum):

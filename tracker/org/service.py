@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from werkzeug.security import generate_password_hash
 
-from tracker.errors import NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import LeaderCharge, Role, Unit, UnitKind, User, new_session_nonce
 
 MIN_PASSWORD_LENGTH = 8

@@ -10,14 +10,14 @@ from flask_login import current_user
 from sqlmodel import select
 
 from tracker.auth import tokens
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import ServiceError
-from tracker.form_errors import commit_form
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.org import accounts
 from tracker.org.forms import ROLE_LABELS, UserEditForm
 from tracker.org.models import Unit, User
 from tracker.org.views import admin_required
+from tracker.web.form_errors import commit_form
 
 bp = Blueprint("user_admin", __name__, url_prefix="/admin/users")
 

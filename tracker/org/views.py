@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from tracker.db import get_session
-from tracker.form_errors import commit_form
+from tracker.core.db import get_session
 from tracker.org import service
 from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.policy import Permission, offers
+from tracker.web.form_errors import commit_form
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")

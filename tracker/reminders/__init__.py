@@ -17,7 +17,7 @@ def level_label(level: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     from tracker.policy import Permission
-    from tracker.template_helpers import register_nav
+    from tracker.web.template_helpers import register_nav
 
     register_nav(app, "reminders.outbox", _l("Outbox"), Permission.ADMINISTER)
     register_nav(app, "reminders.robots", _l("Group robots"), Permission.ADMINISTER)

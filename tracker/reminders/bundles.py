@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection, Engine, Row
 
-from tracker.clock import as_utc, local_date
-from tracker.modelbase import table_of
+from tracker.core.clock import as_utc, local_date
+from tracker.core.modelbase import table_of
 from tracker.reminders.channels import ChannelSettings
 from tracker.reminders.fanout import Message, fan_out
 from tracker.reminders.keys import outbox_key

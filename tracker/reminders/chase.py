@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from tracker.errors import Forbidden, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.policy import Permission, may, offers
 from tracker.reminders import notices

@@ -10,9 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from tracker.clock import as_utc
-from tracker.i18n import service_gettext as _
-from tracker.i18n import speaks_language
+from tracker.core.clock import as_utc
+from tracker.core.i18n import service_gettext as _
+from tracker.core.i18n import speaks_language
 from tracker.reminders import jobs
 
 log = logging.getLogger(__name__)

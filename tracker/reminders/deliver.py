@@ -20,8 +20,8 @@ from flask_mail import Message
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from tracker.clock import as_utc
-from tracker.modelbase import table_of
+from tracker.core.clock import as_utc
+from tracker.core.modelbase import table_of
 from tracker.org.models import User
 from tracker.reminders.channels import (
     SMS,

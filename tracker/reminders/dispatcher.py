@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.calendar.workdays import WorkdayCalendar
-from tracker.db import in_ids
+from tracker.core.db import in_ids
 from tracker.org.models import Role, Unit, User
 from tracker.reminders import deliver
 from tracker.reminders.bundles import gather

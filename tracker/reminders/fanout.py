@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from tracker.modelbase import table_of
+from tracker.core.modelbase import table_of
 from tracker.org.models import LeaderCharge, Role, User
 from tracker.reminders.channels import ROBOT_PREFIX, SMS, ChannelSettings
 from tracker.reminders.keys import channel_key, event_of, outbox_key

@@ -16,9 +16,9 @@ from sqlalchemy import exists, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from tracker.auth.tokens import write_briefly
-from tracker.db import get_engine
-from tracker.errors import NotFound
-from tracker.i18n import service_gettext as _
+from tracker.core.db import get_engine
+from tracker.core.errors import NotFound
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.reminders.messages import TicketView, subject_for
 from tracker.reminders.models import NOTICE_SQL, UNREAD_KEY, UNREAD_SQL, OutboxMessage, Rule

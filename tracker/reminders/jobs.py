@@ -9,8 +9,8 @@ from datetime import datetime
 
 from flask import Flask
 
-from tracker.clock import utcnow
-from tracker.db import get_engine, session_scope
+from tracker.core.clock import utcnow
+from tracker.core.db import get_engine, session_scope
 from tracker.reminders.deliver import next_due
 from tracker.reminders.dispatcher import dispatch
 from tracker.reminders.marks import DispatchResult

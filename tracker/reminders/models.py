@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel, col
 
-from tracker.modelbase import created_now
+from tracker.core.modelbase import created_now
 from tracker.org.models import User
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from tracker.modelbase import table_of
+from tracker.core.modelbase import table_of
 from tracker.reminders.models import DIRECT_RULES, HELD_RULES, OutboxMessage, OutboxStatus
 
 CHUNK = 5000  # rows per INSERT executemany and keys per lookup (under SQLite's variable limit)

@@ -22,7 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from tracker.calendar.service import load_calendar
-from tracker.clock import as_utc, local_date
+from tracker.core.clock import as_utc, local_date
 from tracker.reminders.keys import outbox_key
 from tracker.reminders.models import Rule
 from tracker.reminders.outbox import OutboxRow, enqueue_rows

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.calendar.workdays import WorkdayCalendar
-from tracker.clock import as_utc, local_date
+from tracker.core.clock import as_utc, local_date
 
 LEVELS = ("blue", "yellow", "red")
 DEFAULT_LADDER = {"blue": -3, "yellow": 1, "red": 7}

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import Session, col, select
 
-from tracker.errors import NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import Unit
 from tracker.reminders.channels import RobotKind, mask
 from tracker.reminders.models import Robot

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.reminders.keys import outbox_key
 from tracker.reminders.models import Rule
 from tracker.reminders.outbox import OutboxRow

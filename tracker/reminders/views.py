@@ -22,9 +22,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import ServiceError
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.org.models import Role, Unit, User
 from tracker.org.views import admin_required
 from tracker.reminders import inbox

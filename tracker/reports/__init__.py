@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     the `[ranking]` settings checked."""
     from tracker.policy import Permission
     from tracker.reports.ranking import RankingSettings
-    from tracker.template_helpers import register_nav
+    from tracker.web.template_helpers import register_nav
 
     RankingSettings.from_config(app.config)  # a bad `[ranking]` stops the start, naming the key
 

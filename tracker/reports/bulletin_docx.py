@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.documents.letterhead import Letterhead
 from tracker.documents.numbering import issue_number
 from tracker.documents.settings import DocumentSettings

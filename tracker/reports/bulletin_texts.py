@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Role, Unit, User
 from tracker.policy import Permission, offers

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import Session
 
-from tracker.clock import utcnow
-from tracker.db import get_session, writes_on_get
-from tracker.errors import ServiceError
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session, writes_on_get
+from tracker.core.errors import ServiceError
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
 from tracker.org.models import Unit

@@ -6,9 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.db import session_scope
-from tracker.i18n import service_gettext as _
-from tracker.i18n import speaks_language
+from tracker.core.db import session_scope
+from tracker.core.i18n import service_gettext as _
+from tracker.core.i18n import speaks_language
 from tracker.reports import cache, rollup
 
 

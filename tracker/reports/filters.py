@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 
-from tracker.errors import ServiceError
+from tracker.core.errors import ServiceError
 from tracker.tickets.queries import TicketFilter, parse_filter
 from tracker.workflow.registry import active_workflow
 

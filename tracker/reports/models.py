@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import DDL, BigInteger, Column, Index, Table, Text, event
 from sqlmodel import Field, SQLModel
 
-from tracker.modelbase import table_of
+from tracker.core.modelbase import table_of
 from tracker.reports import rollup_ddl
 from tracker.reports.rollup_ddl import FIGURES, FLOW, Rollup
 from tracker.tickets.models import Ticket

@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlmodel import Session, col, select
 from werkzeug.datastructures import MultiDict
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, UnitKind, User
 from tracker.org.service import scope_units

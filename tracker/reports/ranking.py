@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.config import ConfigError
+from tracker.core.config import ConfigError
 from tracker.org.models import Unit
 
 # Deductions and bonuses in the order the page shows them, with the `[ranking]` key of their

@@ -7,9 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlmodel import col
 
-from tracker.clock import utcnow
-from tracker.db import get_session
-from tracker.errors import ServiceError
+from tracker.core.clock import utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.reports.blueprint import bp
 from tracker.reports.filters import current_filter, filter_args
 from tracker.reports.queries import Context, load_units, make_context

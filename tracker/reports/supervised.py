@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
 from tracker.org.models import Unit, User
 from tracker.reminders.supervision import SupervisionPolicy
 from tracker.tickets.models import Ticket, TicketEvent

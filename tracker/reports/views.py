@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import col
 
-from tracker.clock import local_date, utcnow
-from tracker.db import get_session
-from tracker.errors import ServiceError
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.inspections.service import visible_inspections
 from tracker.reports import bulletin_views, charts, ranking_views, supervised  # noqa: F401
 from tracker.reports.blueprint import bp

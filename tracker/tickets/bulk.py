@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.policy import Permission, offers
 from tracker.tickets.models import Ticket

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from tracker.errors import Forbidden, NotFound, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden, NotFound, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.policy import Permission, may
 from tracker.tickets.models import Category, StandardIndicator

@@ -6,10 +6,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.db import session_scope
-from tracker.errors import ServiceError
-from tracker.i18n import CommandError, speaks_language
-from tracker.i18n import service_gettext as _
+from tracker.core.db import session_scope
+from tracker.core.errors import ServiceError
+from tracker.core.i18n import CommandError, speaks_language
+from tracker.core.i18n import service_gettext as _
 from tracker.tickets import categories
 
 

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from tracker.db import get_session
-from tracker.form_errors import commit_form
+from tracker.core.db import get_session
 from tracker.org.views import admin_required
 from tracker.tickets import categories
 from tracker.tickets.category_forms import CategoryForm, IndicatorForm
 from tracker.tickets.indicator_catalog import IndicatorCatalog
 from tracker.tickets.models import StandardIndicator
+from tracker.web.form_errors import commit_form
 
 bp = Blueprint("categories", __name__, url_prefix="/admin/categories")
 

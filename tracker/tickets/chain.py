@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from tracker.clock import as_utc
+from tracker.core.clock import as_utc
 
 # The event fields the MAC covers (all but its id and its own MAC), in a fixed order.
 DIGESTED = (

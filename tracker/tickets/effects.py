@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from tracker.errors import ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import Unit
 from tracker.policy import ANY, RULES, Permission
 from tracker.tickets.models import Resolution, Ticket

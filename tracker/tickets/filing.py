@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from tracker.modelbase import table_of
+from tracker.core.modelbase import table_of
 from tracker.org.models import User
 from tracker.tickets import events
 from tracker.tickets.history import open_histories

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from tracker.calendar.workdays import WorkdayCalendar
-from tracker.errors import Forbidden
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import Forbidden
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import User
 from tracker.policy import Permission, offers
 from tracker.tickets import filing, service

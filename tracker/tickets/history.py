@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from tracker.modelbase import table_of
+from tracker.core.modelbase import table_of
 from tracker.tickets.chain import current_keys, event_fields, event_mac, head_seal
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
 

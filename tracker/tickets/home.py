@@ -11,8 +11,8 @@ from flask import current_app, g
 from flask_login import current_user
 from sqlmodel import Session
 
-from tracker.clock import local_date, utcnow
-from tracker.db import get_session
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_session
 from tracker.org.models import User
 from tracker.tickets.models import Ticket
 from tracker.tickets.queries import SORTS, TicketFilter, scoped_query

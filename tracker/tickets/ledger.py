@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 
 from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar
-from tracker.clock import local_date
-from tracker.errors import ServiceError, ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.clock import local_date
+from tracker.core.errors import ServiceError, ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
 from tracker.tickets import historical, service

@@ -14,11 +14,11 @@ from sqlmodel import Session, col
 from werkzeug.datastructures import MultiDict
 
 from tracker.calendar.workdays import fallback_warning
-from tracker.clock import utcnow
-from tracker.db import session_scope
-from tracker.errors import ServiceError
-from tracker.i18n import CommandError, speaks_language
-from tracker.i18n import service_gettext as _
+from tracker.core.clock import utcnow
+from tracker.core.db import session_scope
+from tracker.core.errors import ServiceError
+from tracker.core.i18n import CommandError, speaks_language
+from tracker.core.i18n import service_gettext as _
 from tracker.org.models import Role, User
 from tracker.tickets import ledger, ledger_export, service
 from tracker.tickets.ledger import row_problem

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from tracker.clock import local_date
+from tracker.core.clock import local_date
+from tracker.core.safe_text import cell_value
 from tracker.inspections.models import Inspection
 from tracker.org.models import LeaderCharge, Role, Unit, User
-from tracker.safe_text import cell_value
 from tracker.tickets.ledger import SOURCE_NAMES
 from tracker.tickets.models import Resolution, Ticket
 from tracker.tickets.queries import SORTS, TicketFilter

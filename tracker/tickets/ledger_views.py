@@ -28,11 +28,11 @@ from sqlmodel import col, select
 from wtforms import BooleanField
 
 from tracker.calendar.messages import fallback_message
-from tracker.clock import local_date, utcnow
-from tracker.db import get_session
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import ServiceError
 from tracker.documents.chase_notice import issue_notices
 from tracker.documents.views import send_notices
-from tracker.errors import ServiceError
 from tracker.policy import Permission, offers
 from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update

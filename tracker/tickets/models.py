@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from tracker.modelbase import created_now
+from tracker.core.modelbase import created_now
 
 
 class Source(StrEnum):

@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from werkzeug.datastructures import MultiDict
 
-from tracker.clock import as_utc, local_date
-from tracker.errors import ValidationFailed
-from tracker.i18n import service_gettext as _
+from tracker.core.clock import as_utc, local_date
+from tracker.core.errors import ValidationFailed
+from tracker.core.i18n import service_gettext as _
 from tracker.org.directory import directory
 from tracker.org.models import Role, User
 from tracker.tickets.models import Source, Ticket

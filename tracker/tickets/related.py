@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from tracker.db import READ_ONLY_KEY
+from tracker.core.db import READ_ONLY_KEY
 from tracker.inspections.models import Inspection
 from tracker.org.directory import CategoryRef, PersonRef, UnitRef, directory
 from tracker.tickets.models import Indicator, Ticket, TicketCoUnit

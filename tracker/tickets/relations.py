@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, true
 from sqlmodel import Session, col, select
 
-from tracker.db import READ_ONLY_KEY
+from tracker.core.db import READ_ONLY_KEY
 from tracker.org.directory import UnitRef, directory
 from tracker.org.models import LeaderCharge, Role, Unit, User
 from tracker.org.service import HasPath, is_within

@@ -8,9 +8,9 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import ValidationError, field_validator
 from sqlmodel import Field, SQLModel
 
-from tracker.errors import ValidationFailed
-from tracker.i18n import service_gettext as _
-from tracker.pydantic_errors import field_errors
+from tracker.core.errors import ValidationFailed
+from tracker.core.i18n import service_gettext as _
+from tracker.core.pydantic_errors import field_errors
 from tracker.tickets.models import Severity, Source
 
 M = TypeVar("M", bound=SQLModel)

@@ -14,8 +14,8 @@ from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, false, func, o
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from tracker.errors import NotFound
-from tracker.i18n import service_gettext as _
+from tracker.core.errors import NotFound
+from tracker.core.i18n import service_gettext as _
 from tracker.org.directory import UnitRef, directory, roots_by_ids
 from tracker.org.models import Role, User
 from tracker.org.service import charge_ids, is_within

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import DDL, ColumnClause, ColumnElement, event, literal_column, or_
 
-from tracker.modelbase import table_of
+from tracker.core.modelbase import table_of
 from tracker.tickets.models import Ticket
 
 SEARCH_COLUMNS = ("title", "description", "code", "tags", "requirement", "person_in_charge")

@@ -16,10 +16,16 @@ from sqlmodel import Session, col, select
 
 from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
-from tracker.clock import local_date
-from tracker.errors import Conflict, Forbidden, ServiceError, TransitionRefused, ValidationFailed
-from tracker.i18n import input_label
-from tracker.i18n import service_gettext as _
+from tracker.core.clock import local_date
+from tracker.core.errors import (
+    Conflict,
+    Forbidden,
+    ServiceError,
+    TransitionRefused,
+    ValidationFailed,
+)
+from tracker.core.i18n import input_label
+from tracker.core.i18n import service_gettext as _
 from tracker.inspections.models import Inspection
 from tracker.org.models import Unit, User
 from tracker.org.service import visible_user

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from tracker.clock import days_left
+from tracker.core.clock import days_left
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition
 

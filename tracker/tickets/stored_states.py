@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, inspect
 from sqlmodel import Session, select
 
-from tracker.db import get_engine
+from tracker.core.db import get_engine
 from tracker.tickets.models import Ticket
 from tracker.workflow.definition import WorkflowDefinition, WorkflowError
 

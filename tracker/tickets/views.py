@@ -22,13 +22,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from tracker.calendar.messages import fallback_message
-from tracker.clock import local_date, utcnow
-from tracker.db import get_session
-from tracker.errors import Conflict, ServiceError
+from tracker.core.clock import local_date, utcnow
+from tracker.core.db import get_session
+from tracker.core.errors import Conflict, ServiceError
 from tracker.evidence import service as evidence
 from tracker.evidence.flags import FlagRules, flag_counts
 from tracker.evidence.panel import build_panel
-from tracker.form_errors import show_service_errors
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
 from tracker.org.directory import PersonRef, directory
@@ -37,7 +36,6 @@ from tracker.policy import Permission, offers
 from tracker.reminders.escalation import current_escalation
 from tracker.reminders.policy import Policy
 from tracker.reminders.views import open_ticket
-from tracker.template_helpers import rag_label, state_label
 from tracker.tickets import service
 from tracker.tickets.filter_chips import active_chips
 from tracker.tickets.forms import (
@@ -61,7 +59,9 @@ from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket, units_in_scope
 from tracker.tickets.timeline import latest_events
-from tracker.web import go_to
+from tracker.web.form_errors import show_service_errors
+from tracker.web.template_helpers import rag_label, state_label
+from tracker.web.wiring import go_to
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("tickets", __name__)

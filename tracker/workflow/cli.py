@@ -10,8 +10,8 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from tracker.i18n import service_gettext as _
-from tracker.i18n import speaks_language
+from tracker.core.i18n import service_gettext as _
+from tracker.core.i18n import speaks_language
 from tracker.tickets.stored_states import check_ticket_states, ensure_ticket_states
 from tracker.workflow.definition import WorkflowError
 from tracker.workflow.registry import active_workflow

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from tracker.resources import resource_dir
+from tracker.core.resources import resource_dir
 from tracker.workflow.definition import WorkflowDefinition, load_workflow
 
 

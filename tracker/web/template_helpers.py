@@ -13,9 +13,9 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from wtforms import Field
 
-from tracker.clock import utcnow
-from tracker.i18n import catalogue, input_label
-from tracker.i18n import quick_gettext as _
+from tracker.core.clock import utcnow
+from tracker.core.i18n import catalogue, input_label
+from tracker.core.i18n import quick_gettext as _
 from tracker.policy import Permission, offers
 from tracker.tickets.home import work_badge
 from tracker.tickets.models import Ticket

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from tracker.i18n import service_gettext as _
+from tracker.core.i18n import service_gettext as _
 
 
 def _number(value: Any) -> Any:

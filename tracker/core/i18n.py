@@ -9,13 +9,14 @@ from typing import Any
 import click
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import force_locale, get_translations, gettext
+from flask_babel import Babel, force_locale, get_translations, gettext
 from flask_login import current_user
 
 LANGUAGES = ("zh", "en")
 # Where a CLI command that speaks to people keeps its language (click's context meta, shared
 # by the group and its subcommands): see `speaks_language`.
 CLI_LOCALE_KEY = "tracker.locale"
+babel = Babel()  # bound in `init_app`
 
 
 def cli_locale() -> str | None:
@@ -139,7 +140,5 @@ def select_timezone() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from tracker.extensions import babel
-
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     _install_template_gettext(app)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
-from tracker.resources import resource_dir
+from tracker.core.resources import resource_dir
 
 DEFAULT_SECRET_KEY = "change-me-default-secret-key"
 # A production SECRET_KEY signs sessions: shorter ones can be guessed offline from a cookie.

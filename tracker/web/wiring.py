@@ -22,9 +22,9 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tracker.db import get_session
-from tracker.errors import NotFound as ServiceNotFound
-from tracker.extensions import login_manager
+from tracker.core.db import get_session
+from tracker.core.errors import NotFound as ServiceNotFound
+from tracker.web.extensions import login_manager
 
 if TYPE_CHECKING:
     from tracker.org.models import User
@@ -127,8 +127,8 @@ def healthz() -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    from tracker import template_helpers
     from tracker.calendar import views as calendar_views
+    from tracker.web import template_helpers
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from tracker.config import is_production
+from tracker.core.config import is_production
 
 # Attributes every LogRecord has; anything else passed in `extra=` is copied into the JSON.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}

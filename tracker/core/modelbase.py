@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-from tracker.clock import utcnow
-from tracker.db import NAMING_CONVENTION
+from tracker.core.clock import utcnow
+from tracker.core.db import NAMING_CONVENTION
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 

@@ -9,7 +9,7 @@ from flask import flash
 from flask_wtf import FlaskForm
 from sqlmodel import Session
 
-from tracker.errors import ServiceError
+from tracker.core.errors import ServiceError
 
 _T = TypeVar("_T")
 
