@@ -103,6 +103,30 @@ def test_hanging_server_does_not_hang_the_sweep(
     assert rows and all("timed out" in r.last_error.lower() for r in rows)
 
 
+def test_every_part_of_every_mail_is_well_formed(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
+    """Mails are written under compat32 with random boundaries, in a thread ahead of the sender
+    (messages.MailMessage, render_ahead): read back by the standard library's strict policy,
+    no part has a defect, every text decodes, each multipart has a boundary of its own."""
+    result = jobs.sweep(app, NOW)
+    sent = {
+        r.key
+        for r in db.exec(select(OutboxMessage).where(OutboxMessage.status == "sent"))
+        if r.channel == "email"
+    }
+    boundaries = []
+    for message in smtp.messages:
+        assert message["X-Tracker-Key"] in sent
+        assert "\ufffd" not in message["Subject"] and message["Subject"].isprintable()
+        for part in message.walk():
+            assert not part.defects
+            if part.is_multipart():
+                boundaries.append(part.get_boundary())
+            else:
+                assert part.get_content_charset() == "utf-8" and part.get_content().strip()
+    assert len(smtp.messages) == result.dispatch.sent == 5
+    assert len(boundaries) == len(set(boundaries)) == 2 * len(smtp.messages)  # mixed, alternative
+
+
 def test_mail_ids_threads_and_unsubscribe(app, db, county, smtp, four_tickets):  # type: ignore[no-untyped-def]
     jobs.sweep(app, NOW)
     by_to = {m["To"].split("@")[0]: m for m in smtp.messages}

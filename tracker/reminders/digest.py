@@ -6,6 +6,7 @@ the last message is listed once, at the higher; a ticket appears at most once pe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,15 @@ class Digest:
     sections: dict[str, list[Line]] = field(default_factory=dict)
     # (section, ticket id) -> the line's index: adding 200 tickets is not 200 × 200 comparisons
     _index: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[str, dict[str, Any], list[TicketView]]]) -> Digest:
+        """The message gathering these items: (rule, payload, the tickets it still speaks of)."""
+        digest = cls()
+        for rule, payload, tickets in items:
+            for ticket in tickets:
+                digest.add(*section_of(rule, payload, ticket))
+        return digest
 
     def add(self, section: str, line: Line) -> None:
         lines = self.sections.setdefault(section, [])

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from types import TracebackType
 from typing import Any, cast
 
@@ -37,9 +38,10 @@ from tracker.org.models import Role, Unit, User
 from tracker.reminders import deliver
 from tracker.reminders.bundles import gather
 from tracker.reminders.channels import EMAIL, PERSONAL, ROBOT_PREFIX, SMS, WEBHOOK, ChannelSettings
-from tracker.reminders.digest import Digest, section_of
+from tracker.reminders.digest import Digest
 from tracker.reminders.marks import DispatchResult, mark, mark_failed
 from tracker.reminders.messages import (
+    MailMessage,
     TicketView,
     build_digest_message,
     build_message,
@@ -59,6 +61,7 @@ from tracker.reminders.models import (
 )
 from tracker.reminders.planner import make_counter
 from tracker.reminders.policy import DayCounter, Policy
+from tracker.reminders.render_ahead import RenderAhead
 from tracker.tickets.models import Ticket
 from tracker.tickets.status import clock_running
 from tracker.workflow.definition import WorkflowDefinition
@@ -146,7 +149,7 @@ def claim(
 
 @dataclass
 class _Batch:
-    ready: list[tuple[OutboxMessage, Message]]
+    ready: list[tuple[OutboxMessage, Callable[[], Message]]]  # each row and how to build its mail
     cancelled: list[tuple[int, str]]
     targets: dict[int, deliver.Target] = field(default_factory=dict)  # channel rows: where to
 
@@ -252,12 +255,13 @@ def _prepare(
         if row.ticket_id:
             ticket_ids.add(row.ticket_id)
         ticket_ids.update(row.payload.get("ticket_ids", ()))
-    # Only the columns a mail and the re-check need (rows read like tickets), not ORM objects.
+    # Only the columns a mail and the re-check need (rows read like tickets), not ORM objects,
+    # read through the session's connection: no ORM result machinery.
     # The rows have the columns `view` and `_still_due` read of a Ticket: typed as one.
     tickets = (
         {
             t.id: cast(Ticket, t)
-            for t in session.execute(
+            for t in session.connection().execute(
                 sa_select(*TICKET_COLUMNS).where(in_ids(session, col(Ticket.id), ticket_ids))
             )
         }
@@ -307,13 +311,13 @@ def _prepare(
                 return reason
         return [view(ticket)] if ticket is not None else "ticket gone"
 
-    def alone(row: OutboxMessage, user: User, found: list[TicketView]) -> Message:
+    def alone(row: OutboxMessage, user: User, found: list[TicketView]) -> Callable[[], Message]:
         """The mail of one row (or a bundle's only item), as it reads on its own."""
         payload = row.payload
         if row.rule in (Rule.CADRE_DIGEST, Rule.LEADER_DIGEST):
             dropped = len(payload.get("ticket_ids", ())) - len(found)
             payload = {**payload, "total": int(payload.get("total", len(found))) - dropped}
-        return build_message(row.rule, payload, user, found, workflow)
+        return partial(build_message, row.rule, payload, user, found, workflow)
 
     targets = _targets(session, rows, users, channels)
     for row in rows:
@@ -332,7 +336,6 @@ def _prepare(
             else:
                 batch.ready.append((row, alone(row, user, found)))
             continue
-        digest = Digest()
         kept: list[tuple[OutboxMessage, list[TicketView]]] = []
         for item in items.get(_bundle_of(row), ()):
             found = views(item, user, row.channel)
@@ -341,14 +344,14 @@ def _prepare(
                     batch.cancelled.append((item.id, found))
                 continue
             kept.append((item, found))
-            for ticket in found:
-                digest.add(*section_of(item.rule, item.payload, ticket))
         if not kept:
             batch.cancelled.append((row.id, "nothing left to report"))
-        elif len(kept) == 1:
+        elif len(kept) == 1:  # e.g. a day's digest alone: it reads as itself, no sections
             batch.ready.append((row, alone(kept[0][0], user, kept[0][1])))
         else:
-            batch.ready.append((row, build_digest_message(row.rule, digest, user, workflow)))
+            digest = Digest.of((item.rule, item.payload, found) for item, found in kept)
+            build = partial(build_digest_message, row.rule, digest, user, workflow)
+            batch.ready.append((row, build))
     return batch
 
 
@@ -435,23 +438,24 @@ def dispatch_batch(
         mark(engine, [row_id], status=OutboxStatus.CANCELLED, last_error=reason)
         result.cancelled += 1
     smtp = _Smtp(policy.mail_timeout)
-    remaining = list(batch.ready)
+    ahead = RenderAhead([partial(_built, row, build) for row, build in batch.ready])
+    remaining = [(row, index) for index, (row, _) in enumerate(batch.ready)]
     pacer = deliver.Pacer()
     reconnected = False
     try:
         while remaining:
-            row, message = remaining[0]
+            row, index = remaining[0]
             if hooks.before_send:
                 hooks.before_send(row.id)
             if not _hold(engine, row.id, token, clock() + timedelta(minutes=policy.lease_minutes)):
                 remaining.pop(0)  # another dispatcher owns it now
                 continue
+            message = ahead[index]
             if row.channel != EMAIL:
                 target = batch.targets[row.id]
                 deliver.send(engine, row, message, target, channels, policy, clock(), pacer, result)
                 remaining.pop(0)
                 continue
-            message.extra_headers = {**(message.extra_headers or {}), "X-Tracker-Key": row.key}
             try:
                 smtp.send(message)
             except smtplib.SMTPServerDisconnected:
@@ -489,7 +493,19 @@ def dispatch_batch(
         return result, False
     finally:
         smtp.drop()
+        ahead.close()
     return result, True
+
+
+def _built(row: OutboxMessage, build: Callable[[], Message]) -> Message:
+    """A row's message; an e-mail carries the row's key (a delivered mail traced back to its
+    row) and is written to bytes here, off the sender's path (see render_ahead)."""
+    message = build()
+    if row.channel == EMAIL:
+        message.extra_headers = {**(message.extra_headers or {}), "X-Tracker-Key": row.key}
+        if isinstance(message, MailMessage):
+            message.freeze()
+    return message
 
 
 def _clock_from(now: datetime) -> Callable[[], datetime]:
