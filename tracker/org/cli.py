@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from flask import current_app
@@ -17,8 +18,6 @@ from tracker.core.i18n import CommandError, speaks_language
 from tracker.core.i18n import service_gettext as _
 from tracker.org import service
 from tracker.org.models import Role, UnitKind, User
-
-_T = TypeVar("_T")
 
 
 @click.group("unit")
@@ -111,40 +110,54 @@ def user_token(username: str, token_name: str) -> None:
     click.echo(plain)
 
 
-def _account(action: Callable[[Session, User], _T]) -> Callable[[str], _T]:
-    """Run `action(session, user)` for USERNAME in one transaction, refusals as CLI errors.
+def _account_command(
+    name: str, *params: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> Callable[[Callable[..., str | None]], click.Command]:
+    """`tracker user NAME USERNAME`, with the click `params` after USERNAME. The decorated function
+    gets the session and the user (then the params) in one transaction and returns what to print
+    once it is committed (None: nothing); refusals become CLI errors.
 
     The CLI acts as the server's operator (actor None): it may reset the only administrator's
     forgotten password."""
-    from tracker.org import accounts
 
-    def run(username: str) -> _T:
-        try:
-            with session_scope(current_app) as session:
-                return action(session, accounts.get_user(session, username))
-        except ServiceError as error:
-            raise CommandError(error.message) from error
+    def decorate(action: Callable[..., str | None]) -> click.Command:
+        @functools.wraps(action)
+        def run(username: str, **values: Any) -> None:
+            from tracker.org import accounts
 
-    return run
+            try:
+                with session_scope(current_app) as session:
+                    said = action(session, accounts.get_user(session, username), **values)
+            except ServiceError as error:
+                raise CommandError(error.message) from error
+            if said is not None:
+                click.echo(said)
+
+        command = with_appcontext(speaks_language(run))
+        for param in reversed(params):
+            command = param(command)
+        return user_group.command(name)(click.argument("username")(command))
+
+    return decorate
 
 
-@user_group.command("edit")
-@click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]))
-@click.option("--unit", "unit_code", help="Cadre: their unit ('' to clear).")
-@click.option("--charge", "charges", multiple=True, help="Leader: a unit in charge (repeat).")
-@click.option("--email")
-@click.option("--name", "display_name")
-@with_appcontext
-@speaks_language
+@_account_command(
+    "edit",
+    click.option("--role", type=click.Choice([r.value for r in Role])),
+    click.option("--unit", "unit_code", help="Cadre: their unit ('' to clear)."),
+    click.option("--charge", "charges", multiple=True, help="Leader: a unit in charge (repeat)."),
+    click.option("--email"),
+    click.option("--name", "display_name"),
+)
 def user_edit(
-    username: str,
+    session: Session,
+    user: User,
     role: str | None,
     unit_code: str | None,
     charges: tuple[str, ...],
     email: str | None,
     display_name: str | None,
-) -> None:
+) -> str:
     """Change USERNAME's role, unit, charges, e-mail or name."""
     from tracker.core.clock import utcnow
     from tracker.org import accounts
@@ -161,71 +174,55 @@ def user_edit(
     }
     if charges:
         changes["charges"] = list(charges)
-    _account(lambda s, u: accounts.edit_user(s, None, u, changes, utcnow()))(username)
-    click.echo(_("user %(name)s saved", name=username))
+    accounts.edit_user(session, None, user, changes, utcnow())
+    return _("user %(name)s saved", name=user.username)
 
 
-@user_group.command("disable")
-@click.argument("username")
-@with_appcontext
-@speaks_language
-def user_disable(username: str) -> None:
+@_account_command("disable")
+def user_disable(session: Session, user: User) -> str:
     """Refuse USERNAME's sign-ins and end their sessions and API tokens."""
     from tracker.core.clock import utcnow
     from tracker.org import accounts
 
-    _account(lambda s, u: accounts.disable_user(s, None, u, utcnow()))(username)
-    click.echo(_("user %(name)s disabled", name=username))
+    accounts.disable_user(session, None, user, utcnow())
+    return _("user %(name)s disabled", name=user.username)
 
 
-@user_group.command("enable")
-@click.argument("username")
-@with_appcontext
-@speaks_language
-def user_enable(username: str) -> None:
+@_account_command("enable")
+def user_enable(session: Session, user: User) -> str:
     """Let USERNAME sign in again."""
     from tracker.org import accounts
 
-    _account(lambda s, u: accounts.enable_user(s, None, u))(username)
-    click.echo(_("user %(name)s enabled", name=username))
+    accounts.enable_user(session, None, user)
+    return _("user %(name)s enabled", name=user.username)
 
 
-@user_group.command("reset-password")
-@click.argument("username")
-@with_appcontext
-@speaks_language
-def user_reset_password(username: str) -> None:
+@_account_command("reset-password")
+def user_reset_password(session: Session, user: User) -> str:
     """Print a temporary password for USERNAME, to be changed at the next sign-in."""
     from tracker.core.clock import utcnow
     from tracker.org import accounts
 
-    temporary = _account(lambda s, u: accounts.reset_password(s, None, u, utcnow()))(username)
-    click.echo(temporary)
+    return accounts.reset_password(session, None, user, utcnow())
 
 
-@user_group.command("tokens")
-@click.argument("username")
-@with_appcontext
-@speaks_language
-def user_tokens(username: str) -> None:
+@_account_command("tokens")
+def user_tokens(session: Session, user: User) -> str | None:
     """List USERNAME's API tokens: id, prefix, name, status."""
     from tracker.auth.tokens import list_tokens
 
-    rows = _account(lambda s, u: list_tokens(s, u))(username)
-    for token in rows:
+    lines = []
+    for token in list_tokens(session, user):
         state = _("revoked") if token.revoked_at else _("active")
-        click.echo(f"{token.id}\t{token.prefix}…\t{token.name}\t{state}")
+        lines.append(f"{token.id}\t{token.prefix}…\t{token.name}\t{state}")
+    return "\n".join(lines) or None
 
 
-@user_group.command("revoke-token")
-@click.argument("username")
-@click.argument("token_id", type=int)
-@with_appcontext
-@speaks_language
-def user_revoke_token(username: str, token_id: int) -> None:
+@_account_command("revoke-token", click.argument("token_id", type=int))
+def user_revoke_token(session: Session, user: User, token_id: int) -> str:
     """Revoke USERNAME's API token TOKEN_ID."""
     from tracker.auth.tokens import revoke_token
     from tracker.core.clock import utcnow
 
-    _account(lambda s, u: revoke_token(s, u, token_id, utcnow()))(username)
-    click.echo(_("token %(id)s revoked", id=token_id))
+    revoke_token(session, user, token_id, utcnow())
+    return _("token %(id)s revoked", id=token_id)
