@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from tracker.org.models import Role, UnitKind
+from tracker.org.models import Role, Unit, UnitKind
 
 UNIT_KIND_LABELS = {
     UnitKind.COUNTY: _l("County"),
@@ -25,6 +26,13 @@ ROLE_LABELS: dict[str, Any] = {  # role name → lazy label
     Role.CADRE: _l("Cadre"),
     Role.LEADER: _l("Leader"),
 }
+
+NO_UNIT = ("", "—")
+
+
+def unit_choices(units: Iterable[Unit]) -> list[tuple[str, str]]:
+    """Units as a select's options, indented by depth (give them in tree order, by `path`)."""
+    return [(u.code, f"{'　' * u.depth}{u.name} ({u.code})") for u in units]
 
 
 class UnitForm(FlaskForm):

@@ -14,7 +14,7 @@ from tracker.core.clock import utcnow
 from tracker.core.db import get_session
 from tracker.core.errors import ServiceError
 from tracker.org import accounts
-from tracker.org.forms import ROLE_LABELS, UserEditForm
+from tracker.org.forms import NO_UNIT, ROLE_LABELS, UserEditForm, unit_choices
 from tracker.org.models import Unit, User
 from tracker.org.views import admin_required
 from tracker.web.form_errors import commit_form
@@ -25,7 +25,7 @@ bp = Blueprint("user_admin", __name__, url_prefix="/admin/users")
 def _form(user: User) -> UserEditForm:
     session = get_session()
     units = list(session.exec(select(Unit).order_by(Unit.path)))
-    choices = [(u.code, f"{'　' * u.depth}{u.name} ({u.code})") for u in units]
+    choices = unit_choices(units)
     form = UserEditForm(
         data={
             "display_name": user.display_name,
@@ -35,7 +35,7 @@ def _form(user: User) -> UserEditForm:
             "charges": accounts.charge_codes(session, user),
         }
     )
-    form.unit.choices = [("", "—"), *choices]
+    form.unit.choices = [NO_UNIT, *choices]
     form.charges.choices = choices
     return form
 

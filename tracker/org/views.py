@@ -14,7 +14,14 @@ from sqlmodel import select
 
 from tracker.core.db import get_session
 from tracker.org import service
-from tracker.org.forms import ROLE_LABELS, UNIT_KIND_LABELS, UnitForm, UserForm
+from tracker.org.forms import (
+    NO_UNIT,
+    ROLE_LABELS,
+    UNIT_KIND_LABELS,
+    UnitForm,
+    UserForm,
+    unit_choices,
+)
 from tracker.org.models import LeaderCharge, Unit, User
 from tracker.policy import Permission, offers
 from tracker.web.form_errors import commit_form
@@ -38,17 +45,13 @@ def admin_required(view: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapped
 
 
-def _unit_choices(units: list[Unit]) -> list[tuple[str, str]]:
-    return [(u.code, f"{'　' * u.depth}{u.name} ({u.code})") for u in units]
-
-
 @bp.route("/units", methods=["GET", "POST"])
 @admin_required
 def units() -> ResponseReturnValue:
     session = get_session()
     all_units = list(session.exec(select(Unit).order_by(Unit.path)))
     form = UnitForm()
-    form.parent.choices = [("", "—"), *_unit_choices(all_units)]
+    form.parent.choices = [NO_UNIT, *unit_choices(all_units)]
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         unit = commit_form(
@@ -72,8 +75,8 @@ def users() -> ResponseReturnValue:
     session = get_session()
     all_units = list(session.exec(select(Unit).order_by(Unit.path)))
     form = UserForm()
-    form.unit.choices = [("", "—"), *_unit_choices(all_units)]
-    form.charges.choices = _unit_choices(all_units)
+    form.unit.choices = [NO_UNIT, *unit_choices(all_units)]
+    form.charges.choices = unit_choices(all_units)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         user = commit_form(
