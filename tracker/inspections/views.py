@@ -14,6 +14,7 @@ from tracker.core.errors import NotFound, ServiceError
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
 from tracker.org.models import Unit, User
+from tracker.org.views import permission_required
 from tracker.policy import Permission, offers, roles_with
 from tracker.tickets.related import load_related
 from tracker.web.form_errors import commit_form
@@ -52,10 +53,8 @@ def _fill_choices(form: InspectionForm) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required(Permission.CREATE_INSPECTION)
 def new() -> ResponseReturnValue:
-    if not offers(current_user, Permission.CREATE_INSPECTION):
-        abort(403)
     form = InspectionForm()
     _fill_choices(form)
     if form.validate_on_submit():

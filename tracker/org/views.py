@@ -32,17 +32,25 @@ _R = TypeVar("_R")
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
 
-def admin_required(view: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Only administrators; everyone else gets 403."""
+def permission_required(
+    permission: Permission,
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Only signed-in users whose role the policy offers `permission`; everyone else gets 403."""
 
-    @wraps(view)
-    @login_required
-    def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not offers(current_user, Permission.ADMINISTER):
-            abort(403)
-        return view(*args, **kwargs)
+    def decorate(view: Callable[_P, _R]) -> Callable[_P, _R]:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            if not offers(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorate
+
+
+admin_required = permission_required(Permission.ADMINISTER)
 
 
 @bp.route("/units", methods=["GET", "POST"])
