@@ -207,21 +207,6 @@ def notice_file(content: NoticeContent) -> tuple[str, bytes]:
     return f"notice-{content.unit.code}.docx", notice_docx(content)
 
 
-def issue_notices(
-    session: Session,
-    user: User,
-    ids: Sequence[int],
-    workflow: WorkflowDefinition,
-    config: Mapping[str, Any],
-    now: datetime,
-) -> list[tuple[str, bytes]]:
-    """The notices for the findings `ids` as (file name, .docx), one per responsible unit."""
-    return [
-        notice_file(content)
-        for content in prepare_notices(session, user, ids, workflow, config, now)
-    ]
-
-
 def _cn_number(n: int) -> str:
     """1 → 一, 12 → 十二, 23 → 二十三 (up to 99: headings of a notice)."""
     if n <= 10:

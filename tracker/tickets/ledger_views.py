@@ -31,7 +31,7 @@ from tracker.calendar.messages import fallback_message
 from tracker.core.clock import local_date, utcnow
 from tracker.core.db import get_session
 from tracker.core.errors import ServiceError
-from tracker.documents.chase_notice import issue_notices
+from tracker.documents.chase_notice import notice_file, prepare_notices
 from tracker.documents.views import send_notices
 from tracker.policy import Permission, offers
 from tracker.tickets import service
@@ -126,9 +126,10 @@ def _imported_notices(codes: list[str]) -> ResponseReturnValue:
     session = get_session()
     ids = list(session.exec(select(col(Ticket.id)).where(col(Ticket.code).in_(codes))))
     try:
-        files = issue_notices(
+        notices = prepare_notices(
             session, current_user, ids, active_workflow(), current_app.config, utcnow()
         )
+        files = [notice_file(content) for content in notices]
     except ServiceError as error:
         session.rollback()
         flash(_("No supervision notice was issued: %(reason)s", reason=error.message), "warning")
