@@ -99,19 +99,9 @@ def submit_account(
         mine = own_township(session, user)
         if mine is None or mine.id != township.id:
             raise Forbidden(_("only the township's own cadres write its account"))
-    row = BulletinText(
-        inspection_id=inspection.id,
-        section=ACCOUNT,
-        unit_id=township.id,
-        text=_clean(text),
-        written_by_id=user.id,
-        written_at=now,
-        accepted_by_id=user.id if is_accepter else None,
-        accepted_at=now if is_accepter else None,
+    return _new_version(
+        session, user, inspection, ACCOUNT, text, now, is_accepted=is_accepter, unit=township
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def accept_account(
@@ -136,14 +126,30 @@ def save_problems(
     """A new version of section 二 (存在的主要问题) for the round."""
     if not offers(user, Permission.EDIT_BULLETIN):
         raise Forbidden(_("only leaders, inspectors and admins edit the bulletin"))
+    return _new_version(session, user, inspection, PROBLEMS, text, now, is_accepted=True)
+
+
+def _new_version(
+    session: Session,
+    user: User,
+    inspection: Inspection,
+    section: str,
+    text: str,
+    now: datetime,
+    *,
+    is_accepted: bool,
+    unit: Unit | None = None,
+) -> BulletinText:
+    """A new version of a text of the round, written by `user` now (and accepted by them)."""
     row = BulletinText(
         inspection_id=inspection.id,
-        section=PROBLEMS,
+        section=section,
+        unit_id=unit.id if unit else None,
         text=_clean(text),
         written_by_id=user.id,
         written_at=now,
-        accepted_by_id=user.id,
-        accepted_at=now,
+        accepted_by_id=user.id if is_accepted else None,
+        accepted_at=now if is_accepted else None,
     )
     session.add(row)
     session.flush()

@@ -5,7 +5,7 @@ the viewer's scope, so a round one may not see answers 404 everywhere."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
@@ -13,14 +13,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlmodel import Session
+from wtforms import Field
 
 from tracker.core.clock import utcnow
 from tracker.core.db import get_session, writes_on_get
 from tracker.core.errors import ServiceError
 from tracker.inspections.models import Inspection
 from tracker.inspections.service import visible_inspections
-from tracker.org.models import Unit
+from tracker.org.models import Unit, User
 from tracker.policy import Permission, offers
 from tracker.reports import bulletin_texts, service
 from tracker.reports.blueprint import bp
@@ -155,63 +157,76 @@ def _back_to(inspection_id: int, anchor: str) -> ResponseReturnValue:
     return redirect(url_for("reports.bulletin", inspection=inspection_id) + anchor)
 
 
-def _commit_text(save: Callable[[Session], object]) -> ServiceError | None:
-    """Run `save` and commit. A refusal of the text is returned for its form to show; a refusal
-    of the request itself (403, 404) is not a problem with the text, so it aborts."""
+def _saved(form: FlaskForm, field: Field, save: Callable[[Session, str], object]) -> bool:
+    """Whether the text posted in `field` of `form` was saved (`save`) and committed. A refusal
+    of the text is set on `field` for the form to show (the service's reason for the text where it
+    gives one, else the refusal); a refusal of the request itself (403, 404) is not a problem with
+    the text, so it aborts."""
+    if not form.validate_on_submit():
+        return False
+    text = field.data or ""
     session = get_session()
     try:
-        save(session)
+        save(session, text)
         session.commit()
     except ServiceError as error:
         session.rollback()
         if error.status in (403, 404):
             abort(error.status)
-        return error
-    return None
+        field.errors = [error.fields.get("text", error.message)]
+        return False
+    return True
 
 
 @bp.post("/bulletin/<int:inspection_id>/next-steps")
 @login_required
 def save_next_steps(inspection_id: int) -> ResponseReturnValue:
     """Save 三、; a refused text comes back in the form with the reason, never lost."""
-    _require_bulletin_role()
-    inspection = _visible_round(inspection_id)
     form = NextStepsForm()
-    if form.validate_on_submit():
-        text = form.next_steps.data or ""
-        error = _commit_text(
-            lambda session: service.save_next_steps(
-                session, current_user, inspection_id, text, utcnow()
-            )
-        )
-        if error is None:
-            flash(_("Next steps saved with the inspection round."), "success")
-            return _back_to(inspection_id, "#next-steps")
-        form.next_steps.errors = [error.message]
-    flash(_("The text could not be saved; it is kept in the form below."), "danger")
-    return _bulletin_page(Selection(inspection=inspection), form=form, status=422)
+    saved = _("Next steps saved with the inspection round.")
+    return _save_round_text(inspection_id, form, form.next_steps, _next_steps, saved, "#next-steps")
+
+
+def _next_steps(
+    session: Session, user: User, inspection: Inspection, text: str, now: datetime
+) -> object:
+    """`service.save_next_steps` in the shape of the bulletin's other texts' services."""
+    return service.save_next_steps(session, user, inspection.id, text, now)
 
 
 @bp.post("/bulletin/<int:inspection_id>/problems")
 @login_required
 def save_problems(inspection_id: int) -> ResponseReturnValue:
     """Save section 二 as edited (a new version; the draft stays what the data says)."""
+    form = BulletinTextForm()
+    saved = _("Section two saved.")
+    return _save_round_text(
+        inspection_id, form, form.text, bulletin_texts.save_problems, saved, "#problems"
+    )
+
+
+def _save_round_text(
+    inspection_id: int,
+    form: NextStepsForm | BulletinTextForm,
+    field: Field,
+    save: Callable[[Session, User, Inspection, str, datetime], object],
+    saved: str,
+    anchor: str,
+) -> ResponseReturnValue:
+    """Save one of the round's texts from `field` of the posted `form` and go back to it; a
+    refused text comes back in the bulletin's page with the reason next to it, never lost."""
     _require_bulletin_role()
     inspection = _visible_round(inspection_id)
-    form = BulletinTextForm()
-    if form.validate_on_submit():
-        text = form.text.data or ""
-        error = _commit_text(
-            lambda session: bulletin_texts.save_problems(
-                session, current_user, inspection, text, utcnow()
-            )
-        )
-        if error is None:
-            flash(_("Section two saved."), "success")
-            return _back_to(inspection_id, "#problems")
-        form.text.errors = [error.fields.get("text", error.message)]
+    if _saved(
+        form, field, lambda session, text: save(session, current_user, inspection, text, utcnow())
+    ):
+        flash(saved, "success")
+        return _back_to(inspection_id, anchor)
     flash(_("The text could not be saved; it is kept in the form below."), "danger")
-    return _bulletin_page(Selection(inspection=inspection), problems_form=form, status=422)
+    selection = Selection(inspection=inspection)
+    if isinstance(form, NextStepsForm):
+        return _bulletin_page(selection, form=form, status=422)
+    return _bulletin_page(selection, problems_form=form, status=422)
 
 
 def _township(unit_id: int) -> Unit:
@@ -281,21 +296,16 @@ def _account_page(
 def _save_account(inspection: Inspection, township: Unit, page: str) -> ResponseReturnValue:
     session = get_session()
     form = BulletinTextForm()
-    if form.validate_on_submit():
-        try:
-            bulletin_texts.submit_account(
-                session, current_user, inspection, township, form.text.data or "", utcnow()
-            )
-            session.commit()
-        except ServiceError as error:
-            session.rollback()
-            if error.status in (403, 404):
-                abort(error.status)
-            form.text.errors = [error.fields.get("text", error.message)]
-        else:
-            flash(_("The account is saved."), "success")
-            if page == "reports.bulletin":
-                return _back_to(inspection.id, "#townships")
-            return redirect(url_for(page, inspection_id=inspection.id))
+
+    def submit(session: Session, text: str) -> object:
+        return bulletin_texts.submit_account(
+            session, current_user, inspection, township, text, utcnow()
+        )
+
+    if _saved(form, form.text, submit):
+        flash(_("The account is saved."), "success")
+        if page == "reports.bulletin":
+            return _back_to(inspection.id, "#townships")
+        return redirect(url_for(page, inspection_id=inspection.id))
     history = bulletin_texts.account_history(session, inspection.id, township.id)
     return _account_page(inspection, township, form, history, 422)
