@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -77,32 +78,37 @@ def build_scheduler(app: Flask, scheduler_class: type | None = None) -> tuple[An
         job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
     )
 
+    def add_job(job: Callable[..., object], trigger: str, **options: Any) -> None:
+        """Both jobs: given the app and `follow_up`, replacing their own earlier schedule."""
+        scheduler.add_job(
+            job,
+            trigger,
+            args=[app, follow_up],
+            replace_existing=True,
+            misfire_grace_time=grace,
+            **options,
+        )
+
     def follow_up(when: datetime) -> None:
         """Drain at `when` (a paced robot's window frees) if that comes before the next sweep."""
         sweep = scheduler.get_job(SWEEP_JOB)
         if sweep is not None and sweep.next_run_time and when >= sweep.next_run_time:
             return
-        scheduler.add_job(
+        add_job(
             jobs.drain_job,
             "date",
             run_date=when,
-            args=[app, follow_up],
             id=DRAIN_JOB,
             name="send a paced backlog between sweeps",
-            replace_existing=True,
-            misfire_grace_time=grace,
         )
 
-    scheduler.add_job(
+    add_job(
         jobs.sweep_job,
         "interval",
         minutes=minutes,
-        args=[app, follow_up],
         id=SWEEP_JOB,
         name="plan and send reminders",
-        replace_existing=True,
         coalesce=True,
-        misfire_grace_time=grace,
         next_run_time=datetime.now().astimezone(),
     )
     return scheduler, minutes
