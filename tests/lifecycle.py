@@ -61,9 +61,9 @@ def close_a_finding(app, db, county, make_ticket, move) -> Closed:  # type: igno
 
     def store(user, seed: int, purpose: str) -> Attachment:  # type: ignore[no-untyped-def]
         upload = FileStorage(stream=io.BytesIO(photo(seed)), filename=f"{purpose}{seed}.jpg")
-        attachment = evidence.store_attachment(
+        attachment = evidence.store_upload(
             db, ticket, user, upload, purpose, at(1), app.config, app.extensions["workflow"]
-        )
+        ).attachment
         db.commit()
         return attachment
 

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.datastructures import FileStorage
 
-from tracker.evidence.service import store_attachment
+from tracker.evidence.service import store_upload
 
 CHECKS = [
     not_a_server_error,
@@ -32,7 +32,7 @@ FUZZED_POSTS = {"/tickets", "/tickets/{ticket_id}/transitions", "/tickets/{ticke
 def test_api_conforms_to_its_schema(app, db, county, make_ticket, token_for, evidence_files):
     ticket = make_ticket(co_units=["dept"])
     name, data, _type = evidence_files["png"]
-    photo = store_attachment(
+    photo = store_upload(
         db,
         ticket,
         county.inspector,
@@ -41,7 +41,7 @@ def test_api_conforms_to_its_schema(app, db, county, make_ticket, token_for, evi
         NOW,
         app.config,
         app.extensions["workflow"],
-    )
+    ).attachment
     db.commit()
     ids = {"ticket_id": ticket.id, "attachment_id": photo.id}
     headers = {"Authorization": f"Bearer {token_for(county.inspector)}"}

@@ -42,9 +42,9 @@ def _photo(colour: tuple[int, int, int], taken: str | None, mess: bool) -> bytes
 
 def _store(db, app, ticket, user, data, purpose, now):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename=f"{purpose}.jpg")
-    attachment = service.store_attachment(
+    attachment = service.store_upload(
         db, ticket, user, stream, purpose, now, app.config, app.extensions["workflow"]
-    )
+    ).attachment
     db.commit()
     return attachment
 

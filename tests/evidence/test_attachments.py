@@ -27,9 +27,9 @@ def _file(data: bytes, name: str) -> FileStorage:
 
 def _store(db, app, ticket, user, data, name, purpose="after", **settings):  # type: ignore[no-untyped-def]
     config = {**app.config, **settings}
-    attachment = service.store_attachment(
+    attachment = service.store_upload(
         db, ticket, user, _file(data, name), purpose, NOW, config, app.extensions["workflow"]
-    )
+    ).attachment
     db.commit()
     return attachment
 
@@ -159,7 +159,7 @@ def test_path_traversal_names_are_harmless(app, db, county, make_ticket, files) 
         assert service.safe_original_name(name) == label
         if not name:
             continue
-        attachment = service.store_attachment(
+        attachment = service.store_upload(
             db,
             ticket,
             county.cadre_a,
@@ -168,7 +168,7 @@ def test_path_traversal_names_are_harmless(app, db, county, make_ticket, files) 
             NOW,
             app.config,
             app.extensions["workflow"],
-        )
+        ).attachment
         assert attachment.original_name == label
     db.commit()
     root = Path(app.config["UPLOAD_DIR"]).resolve()

@@ -90,7 +90,7 @@ def test_the_page_says_which_datum_and_links_the_converted_point(
     ticket = make_ticket()
     data = photos.encode(photos.scene(1, (320, 240)), gps=(30.3, 118.6))
     stream = FileStorage(stream=io.BytesIO(data), filename="after.jpg")
-    service.store_attachment(
+    service.store_upload(
         db, ticket, county.cadre_a, stream, "after", NOW, app.config, app.extensions["workflow"]
     )
     db.commit()

@@ -23,9 +23,9 @@ TAKEN = "2026:06:17 09:00:00"
 
 def _store(db, app, ticket, user, data, purpose="after"):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename="photo.jpg")
-    attachment = service.store_attachment(
+    attachment = service.store_upload(
         db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
-    )
+    ).attachment
     db.commit()
     return attachment
 

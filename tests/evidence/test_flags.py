@@ -26,9 +26,9 @@ OTHER_VILLAGE = (30.30, 118.60)  # about 11 km away
 
 def _store(db, app, ticket, user, data, purpose="after", now=NOW):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename="photo.jpg")
-    attachment = service.store_attachment(
+    attachment = service.store_upload(
         db, ticket, user, stream, purpose, now, app.config, app.extensions["workflow"]
-    )
+    ).attachment
     db.commit()
     return attachment
 

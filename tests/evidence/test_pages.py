@@ -15,9 +15,9 @@ from tracker.tickets.home import HOME_PREVIEW
 
 def _store(db, app, ticket, user, data, purpose):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename=f"{purpose}.jpg")
-    attachment = service.store_attachment(
+    attachment = service.store_upload(
         db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
-    )
+    ).attachment
     db.commit()
     return attachment
 

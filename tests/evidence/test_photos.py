@@ -18,9 +18,9 @@ from tracker.evidence.sniff import detect
 
 def _store(db, app, ticket, user, data, name="photo.jpg", purpose="after"):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename=name)
-    attachment = service.store_attachment(
+    attachment = service.store_upload(
         db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
-    )
+    ).attachment
     db.commit()
     return attachment
 

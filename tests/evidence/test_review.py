@@ -19,7 +19,7 @@ TAKEN = "2026:06:17 09:00:00"
 
 def _store(db, app, ticket, user, data, purpose):  # type: ignore[no-untyped-def]
     stream = FileStorage(stream=io.BytesIO(data), filename=f"{purpose}.jpg")
-    service.store_attachment(
+    service.store_upload(
         db, ticket, user, stream, purpose, NOW, app.config, app.extensions["workflow"]
     )
     db.commit()

@@ -64,7 +64,7 @@ def world(app, db, county, make_ticket):  # type: ignore[no-untyped-def]
     result = {}
     for key, fields in specs.items():
         ticket = make_ticket(deadline=date(2026, 7, 31), **fields)
-        photo = evidence.store_attachment(
+        photo = evidence.store_upload(
             db,
             ticket,
             county.inspector,
@@ -73,7 +73,7 @@ def world(app, db, county, make_ticket):  # type: ignore[no-untyped-def]
             NOW,
             app.config,
             app.extensions["workflow"],
-        )
+        ).attachment
         db.commit()
         result[key] = (ticket, photo)
     return result

@@ -254,22 +254,6 @@ def store_upload(
     return Upload(attachment)
 
 
-def store_attachment(
-    session: Session,
-    ticket: Ticket,
-    user: User,
-    file_storage: Any,
-    purpose: str,
-    now: datetime,
-    config: Mapping[str, Any] | UploadSettings,
-    workflow: WorkflowDefinition,
-) -> Attachment:
-    """`store_upload` for callers that need only the attachment holding the file."""
-    return store_upload(
-        session, ticket, user, file_storage, purpose, now, config, workflow
-    ).attachment
-
-
 def record_photo_facts(attachment: Attachment, image: ProcessedImage) -> None:
     """Copy what a processed photo said about itself and its fingerprints onto the attachment."""
     facts = image.facts
