@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Table
+from sqlalchemy import Index, Table, text
 from sqlmodel import SQLModel
 
 from tracker.core.clock import utcnow
@@ -32,3 +32,8 @@ def table_of(model: type[SQLModel]) -> Table:
     table = model.__dict__["__table__"]
     assert isinstance(table, Table)
     return table
+
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index of only the rows matching the SQL condition `where`, on PostgreSQL and SQLite."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel, col
 
-from tracker.core.modelbase import created_now
+from tracker.core.modelbase import created_now, partial_index
 from tracker.org.models import User
 
 
@@ -93,34 +93,16 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_message_status_next", "status", "next_attempt_at"),
         # The claim: the earliest sendable rows, in order, without reading the whole backlog
         # (a sort of 10^6 pending rows took 0.54 s per batch of 100: bench/RESULTS.md).
-        Index(
-            "ix_outbox_message_sendable",
-            "next_attempt_at",
-            "id",
-            postgresql_where=text(SENDABLE_SQL),
-            sqlite_where=text(SENDABLE_SQL),
-        ),
+        partial_index("ix_outbox_message_sendable", "next_attempt_at", "id", where=SENDABLE_SQL),
         Index("ix_outbox_message_ticket_id", "ticket_id"),
         Index("ix_outbox_message_bundle_id", "bundle_id"),
         # The bundler reads the held items, a small set, without scanning the sent history.
-        Index(
-            "ix_outbox_message_held",
-            "recipient_id",
-            "id",
-            postgresql_where=text(HELD_SQL),
-            sqlite_where=text(HELD_SQL),
-        ),
+        partial_index("ix_outbox_message_held", "recipient_id", "id", where=HELD_SQL),
         # A person's notices, newest first, and the unread ones for the bell.
         Index("ix_outbox_message_recipient_list", "recipient_id", "id"),
         # Pacing: what a channel's target (a robot, the gateway) was sent in the last minute.
         Index("ix_outbox_message_channel_sent", "channel", "sent_at"),
-        Index(
-            "ix_outbox_message_unread",
-            "recipient_id",
-            "id",
-            postgresql_where=text(UNREAD_SQL),
-            sqlite_where=text(UNREAD_SQL),
-        ),
+        partial_index("ix_outbox_message_unread", "recipient_id", "id", where=UNREAD_SQL),
     )
 
     id: int = Field(default=None, primary_key=True)  # see modelbase: None only until the flush

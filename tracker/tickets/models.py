@@ -15,11 +15,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlmodel import Field, SQLModel
 
-from tracker.core.modelbase import created_now
+from tracker.core.modelbase import created_now, partial_index
 
 
 class Source(StrEnum):
@@ -95,18 +94,14 @@ class Ticket(SQLModel, table=True):
             "deadline",
             postgresql_include=["return_requested_at"],
         ),
-        Index(
+        partial_index(
             "ix_ticket_extension_pending",
             "state",
             "responsible_unit_id",
-            postgresql_where=text("requested_deadline IS NOT NULL"),
-            sqlite_where=text("requested_deadline IS NOT NULL"),
+            where="requested_deadline IS NOT NULL",
         ),
-        Index(
-            "ix_ticket_followup_due",
-            "followup_due_on",
-            postgresql_where=text("followup_due_on IS NOT NULL"),
-            sqlite_where=text("followup_due_on IS NOT NULL"),
+        partial_index(
+            "ix_ticket_followup_due", "followup_due_on", where="followup_due_on IS NOT NULL"
         ),
         # A unit's own queues (to accept, returned, rectifying, reported awaiting check) as
         # index-only scans that stop at the count cap; the few tickets a unit asked to return.
@@ -128,12 +123,11 @@ class Ticket(SQLModel, table=True):
             "deadline",
             postgresql_include=["return_requested_at"],
         ),
-        Index(
+        partial_index(
             "ix_ticket_return_pending",
             "state",
             "responsible_unit_id",
-            postgresql_where=text("return_requested_at IS NOT NULL"),
-            sqlite_where=text("return_requested_at IS NOT NULL"),
+            where="return_requested_at IS NOT NULL",
         ),
     )
     __mapper_args__ = {"version_id_col": _ticket_version}
