@@ -8,9 +8,10 @@ bad row is reported with its spreadsheet row number and the reason. The export i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from io import BytesIO
 from typing import IO, Any
 
@@ -266,6 +267,30 @@ class _Lookups:
             inspections.setdefault(inspection.title, []).append(inspection)
         return cls(units, categories, inspections)
 
+    def category(self, name: str, problems: list[str]) -> str | None:
+        """The code of the active category `name` names; None, with the problem noted, if none."""
+        found = _only(self.categories.get(name, []))
+        if found is None:
+            problems.append(_problem("问题类别", _("unknown category %(code)s", code=quoted(name))))
+        elif not found.is_active:
+            problems.append(
+                _problem(
+                    "问题类别",
+                    _("category %(code)s is disabled: choose another", code=quoted(name)),
+                )
+            )
+        else:
+            return found.code
+        return None
+
+    def inspection(self, name: str, problems: list[str]) -> int | None:
+        """The id of the round `name` names (its id or title); None, with the problem noted."""
+        found = _only(self.inspections.get(name, []))
+        if found is None:
+            problems.append(_problem("督查轮次", _("unknown inspection %(id)s", id=quoted(name))))
+            return None
+        return found.id
+
     def unit(self, name: str, column: str, problems: list[str]) -> str | None:
         found = self.units.get(name, [])
         if not found:
@@ -369,6 +394,14 @@ def _only(found: list[Any]) -> Any | None:
     return found[0] if len(found) == 1 else None
 
 
+def _member(
+    text: str, names: Mapping[str, str], enum: type[StrEnum], aliases: Mapping[str, str] = {}
+) -> str | None:
+    """The value of `enum` a cell names: by its name in the sheet (or an alias), or as is."""
+    by_name = {name: key for key, name in names.items()} | dict(aliases)
+    return by_name.get(text) or (text if text in {member.value for member in enum} else None)
+
+
 # long: one block per spreadsheet column, in the sheet's order
 def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str]) -> dict:
     """Map one row's cells to TicketCreate input; names become codes; problems collected."""
@@ -379,39 +412,17 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
         problems.append(_problem("问题描述", _("required")))
     category = _text(record.get("问题类别"))
     if category:
-        found = _only(lookups.categories.get(category, []))
-        if found is not None and not found.is_active:
-            problems.append(
-                _problem(
-                    "问题类别",
-                    _("category %(code)s is disabled: choose another", code=quoted(category)),
-                )
-            )
-        elif found is not None:
-            data["category"] = found.code
-        else:
-            problems.append(
-                _problem("问题类别", _("unknown category %(code)s", code=quoted(category)))
-            )
+        data["category"] = lookups.category(category, problems)
     source = _text(record.get("问题来源"))
     if source:
-        by_name = {name: key for key, name in SOURCE_NAMES.items()}
-        value = by_name.get(source) or (source if source in {s.value for s in Source} else None)
-        if value is None:
+        data["source"] = _member(source, SOURCE_NAMES, Source)
+        if data["source"] is None:
             problems.append(
                 _problem("问题来源", _("unknown source %(source)s", source=quoted(source)))
             )
-        else:
-            data["source"] = value
     inspection = _text(record.get("督查轮次"))
     if inspection:
-        found_inspection = _only(lookups.inspections.get(inspection, []))
-        if found_inspection is not None:
-            data["inspection_id"] = found_inspection.id
-        else:
-            problems.append(
-                _problem("督查轮次", _("unknown inspection %(id)s", id=quoted(inspection)))
-            )
+        data["inspection_id"] = lookups.inspection(inspection, problems)
     location = _text(record.get("乡镇/村"))
     if location:
         data["location_unit"] = lookups.unit(location, "乡镇/村", problems)
@@ -429,16 +440,11 @@ def _row_to_data(record: dict[str, Any], lookups: _Lookups, problems: list[str])
     data.update(_deadline(record.get("整改时限"), problems))
     severity = _text(record.get("严重程度"))
     if severity:
-        by_name = {name: key for key, name in SEVERITY_NAMES.items()} | _SEVERITY_ALIASES
-        value = by_name.get(severity) or (
-            severity if severity in {s.value for s in Severity} else None
-        )
-        if value is None:
+        data["severity"] = _member(severity, SEVERITY_NAMES, Severity, _SEVERITY_ALIASES)
+        if data["severity"] is None:
             problems.append(
                 _problem("严重程度", _("unknown severity %(value)s", value=quoted(severity)))
             )
-        else:
-            data["severity"] = value
     data["tags"] = [t.strip() for t in re.split(r"[,，、;；]", _text(record.get("标签")))]
     data["indicators"] = _indicators(record.get("整改指标"), problems)
     return data
