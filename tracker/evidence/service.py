@@ -23,11 +23,10 @@ from tracker.evidence.models import Attachment, Purpose
 from tracker.evidence.sniff import ACCEPTED, EXTENSIONS, FileType, detect
 from tracker.org.models import User
 from tracker.policy import Permission, may, offers
-from tracker.tickets.history import append_event
 from tracker.tickets.models import EventKind, Ticket, TicketEvent
 from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
-from tracker.tickets.service import touch
+from tracker.tickets.service import record_activity
 from tracker.workflow.definition import WorkflowDefinition
 
 if TYPE_CHECKING:
@@ -305,13 +304,12 @@ def record_uploads(
     session: Session, ticket: Ticket, user: User, attachments: Sequence[Attachment], now: datetime
 ) -> TicketEvent:
     """One history entry for files added from the evidence card (not part of a transition)."""
-    touch(session, ticket, now)
-    return append_event(
+    return record_activity(
         session,
-        ticket.id,
-        kind=EventKind.ATTACHMENT,
-        actor_id=user.id,
-        now=now,
+        ticket,
+        user,
+        EventKind.ATTACHMENT,
+        now,
         data={
             "attachments": [
                 {"id": a.id, "name": a.original_name, "purpose": a.purpose} for a in attachments

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -608,9 +608,22 @@ def _handover(
 # --- comments and edits --------------------------------------------------------------------
 
 
-def touch(session: Session, ticket: Ticket, now: datetime) -> None:
-    """Record activity without bumping the version (a comment must not make forms stale)."""
+def record_activity(
+    session: Session,
+    ticket: Ticket,
+    user: User,
+    kind: str,
+    now: datetime,
+    *,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """A history entry that leaves the ticket's fields as they are (a comment, added files): its
+    activity is recorded without bumping the version, since it must not make forms stale."""
     session.exec(update(Ticket).where(col(Ticket.id) == ticket.id).values(last_activity_at=now))
+    return append_event(
+        session, ticket.id, kind=kind, actor_id=user.id, now=now, comment=comment, data=data
+    )
 
 
 def add_comment(
@@ -621,10 +634,7 @@ def add_comment(
         raise ValidationFailed(_("comment is empty"), {"comment": _("required")})
     if len(text) > 5000:
         raise ValidationFailed(_("comment too long"), {"comment": _("at most 5000 characters")})
-    touch(session, ticket, now)
-    return append_event(
-        session, ticket.id, kind=EventKind.COMMENT, actor_id=user.id, now=now, comment=text
-    )
+    return record_activity(session, ticket, user, EventKind.COMMENT, now, comment=text)
 
 
 # long: one block per editable field, each recording its old and new value
