@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, exists, false, or_, true
 from sqlmodel import Session, col, select
@@ -208,6 +208,25 @@ def get_visible_inspection(session: Session, user: User, inspection_id: int) -> 
     return inspection
 
 
+_Linked = TypeVar("_Linked", User, Unit)
+
+
+def _linked(
+    session: Session, inspection: Inspection, model: type[_Linked], link_id: Any, order: Any
+) -> list[_Linked]:
+    """The rows of `model` linked to the round by a link table, `link_id` being that table's
+    column of their id: the team (`InspectionMember.user_id`) or the units (`.unit_id`)."""
+    link = link_id.class_
+    return list(
+        session.exec(
+            select(model)
+            .join(link, col(link_id) == col(model.id))
+            .where(link.inspection_id == inspection.id)
+            .order_by(order)
+        )
+    )
+
+
 def get_inspection(
     session: Session,
     user: User,
@@ -218,22 +237,8 @@ def get_inspection(
 ) -> InspectionDetail:
     """A round with its team, units, progress and the findings `user` may see."""
     inspection = get_visible_inspection(session, user, inspection_id)
-    team = list(
-        session.exec(
-            select(User)
-            .join(InspectionMember, col(InspectionMember.user_id) == col(User.id))
-            .where(InspectionMember.inspection_id == inspection.id)
-            .order_by(User.username)
-        )
-    )
-    units = list(
-        session.exec(
-            select(Unit)
-            .join(InspectionUnit, col(InspectionUnit.unit_id) == col(Unit.id))
-            .where(InspectionUnit.inspection_id == inspection.id)
-            .order_by(Unit.path)
-        )
-    )
+    team = _linked(session, inspection, User, InspectionMember.user_id, User.username)
+    units = _linked(session, inspection, Unit, InspectionUnit.unit_id, Unit.path)
     tickets = list(
         session.exec(
             select(Ticket)
