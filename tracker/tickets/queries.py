@@ -190,10 +190,14 @@ def scoped_query(
 ) -> ScopedQuery:
     """`user`'s tickets matching `flt`, for a page and its count (see `ScopedQuery`)."""
     seen = visibility(session, user)
-    conditions = filter_conditions(session, flt, workflow, now, tz, amber_days, open_only)
+    today = local_date(now, tz)
+    conditions: list[ColumnElement[bool] | Mapped[bool]] = []
+    if open_only and not flt.states:
+        conditions.append(col(Ticket.state).in_(open_states(workflow)))
+    conditions += filter_conditions(session, flt, workflow, today, amber_days)
     if flt.queue:
         queue = workflow.queue(flt.queue)
-        conditions.append(queue_condition(session, user, workflow, queue, local_date(now, tz)))
+        conditions.append(queue_condition(session, user, workflow, queue, today))
     return ScopedQuery(
         select(Ticket).where(seen.condition, *conditions),
         tuple(select(Ticket).where(branch, *conditions) for branch in seen.branches),
@@ -202,18 +206,10 @@ def scoped_query(
 
 # long: one condition per filter field, in the filter form's order
 def filter_conditions(
-    session: Session,
-    flt: TicketFilter,
-    workflow: WorkflowDefinition,
-    now: datetime,
-    tz: str,
-    amber_days: int,
-    open_only: bool = False,
+    session: Session, flt: TicketFilter, workflow: WorkflowDefinition, today: date, amber_days: int
 ) -> list[ColumnElement[bool] | Mapped[bool]]:
-    """The WHERE conditions of `flt` on `Ticket` (the user's scope aside)."""
+    """The WHERE conditions of `flt` on `Ticket`, on the local day `today` (the scope aside)."""
     conditions: list[ColumnElement[bool] | Mapped[bool]] = []
-    if open_only and not flt.states:
-        conditions.append(col(Ticket.state).in_(open_states(workflow)))
     if flt.states:
         conditions.append(col(Ticket.state).in_(flt.states))
     found = directory(session) if flt.unit or flt.category else None
@@ -240,7 +236,6 @@ def filter_conditions(
         conditions.append(col(Ticket.inspection_id) == flt.inspection)
     if flt.awaiting:
         conditions.append(col(Ticket.is_awaiting_verification))
-    today = local_date(now, tz)
     if flt.followup:
         conditions.append(col(Ticket.followup_due_on) <= today)
     running = (
