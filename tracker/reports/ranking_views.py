@@ -22,24 +22,22 @@ from tracker.tickets.related import load_related
 FINDINGS_LIMIT = 500
 
 
-def _context() -> Context | None:
-    """The viewer's scope and the page's filters; None after flashing why not."""
+def _context() -> Context:
+    """The viewer's scope and the page's filters; when they cannot be had, the ranking without
+    filters, after flashing why (an HTTP redirect raised through `abort`)."""
     flt = current_filter()
-    if flt is None:
-        return None
-    try:
-        return make_context(get_session(), current_user, flt, utcnow(), current_app.config)
-    except ServiceError as error:
-        flash(error.message, "danger")
-        return None
+    if flt is not None:
+        try:
+            return make_context(get_session(), current_user, flt, utcnow(), current_app.config)
+        except ServiceError as error:
+            flash(error.message, "danger")
+    abort(redirect(url_for("reports.ranking")))
 
 
 @bp.route("/ranking")
 @login_required
 def ranking() -> ResponseReturnValue:
     ctx = _context()
-    if ctx is None:
-        return redirect(url_for("reports.ranking"))
     session = get_session()
     settings = RankingSettings.from_config(current_app.config)
     ranked = township_ranking(session, ctx, settings, load_units(session))
@@ -57,8 +55,6 @@ def ranking() -> ResponseReturnValue:
 def ranking_findings(unit_code: str, kind: str) -> ResponseReturnValue:
     """The findings one item of a township's score counts (404 outside the viewer's ranking)."""
     ctx = _context()
-    if ctx is None:
-        return redirect(url_for("reports.ranking"))
     session = get_session()
     settings = RankingSettings.from_config(current_app.config)
     if settings.item(kind) is None:
