@@ -37,7 +37,7 @@ from tracker.policy import Permission, offers
 from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update
 from tracker.tickets.models import Ticket
-from tracker.tickets.queries import filter_from_request, scoped_query
+from tracker.tickets.views import requested_list
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("ledger", __name__)
@@ -157,33 +157,19 @@ def export() -> ResponseReturnValue:
     config = current_app.config
     workflow = active_workflow()
     now = utcnow()
-    try:
-        flt, is_queue = filter_from_request(request.args, current_user, workflow)
-        stmt = scoped_query(
-            session,
-            current_user,
-            flt,
-            workflow,
-            now,
-            config["TIMEZONE"],
-            config["AMBER_DAYS"],
-            open_only=is_queue,
-        ).rows
-    except ServiceError as error:
-        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
-        return redirect(url_for("tickets.index", queue="all"))
+    listed = requested_list(session, workflow, now)
     buffer = BytesIO()
     export = _ledger_export()
     export.write_ledger(
         session,
-        stmt,
-        flt.sort,
+        listed.query.rows,
+        listed.flt.sort,
         workflow,
         now,
         config["TIMEZONE"],
         config["AMBER_DAYS"],
         buffer,
-        title=export.ledger_title(session, current_user, flt, now, config["TIMEZONE"]),
+        title=export.ledger_title(session, current_user, listed.flt, now, config["TIMEZONE"]),
         base_url=config.get("BASE_URL") or "",
     )
     buffer.seek(0)

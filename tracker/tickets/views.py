@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -49,6 +51,8 @@ from tracker.tickets.forms import (
 from tracker.tickets.home import my_work
 from tracker.tickets.models import Category, Ticket, TicketEvent
 from tracker.tickets.queries import (
+    ScopedQuery,
+    TicketFilter,
     count_cap,
     deepest_page,
     filter_from_request,
@@ -62,6 +66,7 @@ from tracker.tickets.timeline import latest_events
 from tracker.web.form_errors import show_service_errors
 from tracker.web.template_helpers import rag_label, state_label
 from tracker.web.wiring import go_to
+from tracker.workflow.definition import WorkflowDefinition
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("tickets", __name__)
@@ -89,6 +94,37 @@ def home() -> ResponseReturnValue:
     )
 
 
+class RequestedList(NamedTuple):
+    """The list a request asks for: its filter, whether that is a role queue, its query."""
+
+    flt: TicketFilter
+    is_queue: bool
+    query: ScopedQuery
+
+
+def requested_list(session: Session, workflow: WorkflowDefinition, now: datetime) -> RequestedList:
+    """The list the query string asks for (a filter or a role queue), scoped to the user, as the
+    list page and its export read it. An invalid filter is flashed and the user is sent to the
+    whole list (the redirect raised through `abort`)."""
+    config = current_app.config
+    try:
+        flt, is_queue = filter_from_request(request.args, current_user, workflow)
+        query = scoped_query(
+            session,
+            current_user,
+            flt,
+            workflow,
+            now,
+            config["TIMEZONE"],
+            config["AMBER_DAYS"],
+            open_only=is_queue,
+        )
+    except ServiceError as error:
+        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
+        abort(redirect(url_for("tickets.index", queue="all")))
+    return RequestedList(flt, is_queue, query)
+
+
 # long: the list page's request parsing, query and rendering; the parts are already services
 @bp.route("/tickets")
 @login_required
@@ -100,21 +136,7 @@ def index() -> ResponseReturnValue:
         max(1, request.args.get("per_page", config["PAGE_SIZE"], type=int)),
         config["MAX_PAGE_SIZE"],
     )
-    try:
-        flt, is_queue = filter_from_request(request.args, current_user, workflow)
-        query = scoped_query(
-            session,
-            current_user,
-            flt,
-            workflow,
-            utcnow(),
-            config["TIMEZONE"],
-            config["AMBER_DAYS"],
-            open_only=is_queue,
-        )
-    except ServiceError as error:
-        flash(_("Invalid filter: %(detail)s", detail=", ".join(error.fields.values())), "danger")
-        return redirect(url_for("tickets.index", queue="all"))
+    flt, is_queue, query = requested_list(session, workflow, utcnow())
     page = paginate(
         session,
         query,
