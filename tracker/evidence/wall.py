@@ -22,6 +22,11 @@ from tracker.tickets.models import Ticket
 from tracker.tickets.scope import visibility_condition
 
 PAGE_SIZE = 20
+# What the wall shows: the before- and after-photos (images, not documents).
+_WALL_PHOTO = (
+    col(Attachment.purpose).in_([Purpose.BEFORE, Purpose.AFTER]),
+    col(Attachment.content_type).startswith("image/"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,7 @@ def build_wall(
     query = (
         select(Ticket)
         .where(Ticket.inspection_id == inspection.id, visibility_condition(session, user))
-        .where(
-            col(Ticket.id).in_(
-                select(Attachment.ticket_id).where(
-                    col(Attachment.purpose).in_([Purpose.BEFORE, Purpose.AFTER]),
-                    col(Attachment.content_type).startswith("image/"),
-                )
-            )
-        )
+        .where(col(Ticket.id).in_(select(Attachment.ticket_id).where(*_WALL_PHOTO)))
         .order_by(Ticket.code)
     )
     if township is not None:
@@ -113,11 +111,7 @@ def _photos_of(session: Session, ticket_ids: Sequence[int]) -> list[Attachment]:
     return list(
         session.exec(
             select(Attachment)
-            .where(
-                col(Attachment.ticket_id).in_(ticket_ids),
-                col(Attachment.purpose).in_([Purpose.BEFORE, Purpose.AFTER]),
-                Attachment.content_type.startswith("image/"),
-            )
+            .where(col(Attachment.ticket_id).in_(ticket_ids), *_WALL_PHOTO)
             .order_by(col(Attachment.id))
         )
     )
