@@ -15,7 +15,7 @@ from tracker.calendar.workdays import package_covers
 from tracker.core.clock import local_date, utcnow
 from tracker.core.db import get_session
 from tracker.core.errors import ServiceError
-from tracker.org.views import admin_required
+from tracker.web.auth import admin_required
 
 bp = Blueprint("calendar", __name__, url_prefix="/admin/calendar")
 

@@ -14,9 +14,9 @@ from tracker.core.errors import NotFound, ServiceError
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
 from tracker.org.models import Unit, User
-from tracker.org.views import permission_required
 from tracker.policy import Permission, offers, roles_with
 from tracker.tickets.related import load_related
+from tracker.web.auth import permission_required
 from tracker.web.form_errors import commit_form
 from tracker.workflow.registry import active_workflow
 

@@ -16,7 +16,7 @@ from tracker.core.errors import ServiceError
 from tracker.org import accounts
 from tracker.org.forms import NO_UNIT, ROLE_LABELS, UserEditForm, unit_choices
 from tracker.org.models import Unit, User
-from tracker.org.views import admin_required
+from tracker.web.auth import admin_required
 from tracker.web.form_errors import commit_form
 
 bp = Blueprint("user_admin", __name__, url_prefix="/admin/users")

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from sqlmodel import select
 
 from tracker.core.db import get_session
@@ -23,34 +18,10 @@ from tracker.org.forms import (
     unit_choices,
 )
 from tracker.org.models import LeaderCharge, Unit, User
-from tracker.policy import Permission, offers
+from tracker.web.auth import admin_required
 from tracker.web.form_errors import commit_form
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
 bp = Blueprint("org", __name__, url_prefix="/admin")
-
-
-def permission_required(
-    permission: Permission,
-) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Only signed-in users whose role the policy offers `permission`; everyone else gets 403."""
-
-    def decorate(view: Callable[_P, _R]) -> Callable[_P, _R]:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            if not offers(current_user, permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
-admin_required = permission_required(Permission.ADMINISTER)
 
 
 @bp.route("/units", methods=["GET", "POST"])

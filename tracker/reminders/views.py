@@ -26,7 +26,6 @@ from tracker.core.clock import utcnow
 from tracker.core.db import get_session
 from tracker.core.errors import ServiceError
 from tracker.org.models import Role, Unit, User
-from tracker.org.views import admin_required
 from tracker.reminders import inbox
 from tracker.reminders.channels import ChannelSettings
 from tracker.reminders.chase import chase_ticket
@@ -34,6 +33,7 @@ from tracker.reminders.models import OutboxMessage, OutboxStatus
 from tracker.reminders.robots import add_robot, change_robot, list_robots
 from tracker.tickets.models import Ticket
 from tracker.tickets.scope import get_visible_ticket
+from tracker.web.auth import admin_required
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("reminders", __name__)

@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from tracker.core.db import get_session
-from tracker.org.views import admin_required
 from tracker.tickets import categories
 from tracker.tickets.category_forms import CategoryForm, IndicatorForm
 from tracker.tickets.indicator_catalog import IndicatorCatalog
 from tracker.tickets.models import StandardIndicator
+from tracker.web.auth import admin_required
 from tracker.web.form_errors import commit_form
 
 bp = Blueprint("categories", __name__, url_prefix="/admin/categories")

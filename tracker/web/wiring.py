@@ -1,33 +1,17 @@
-"""Wire blueprints, the user loader, template helpers and security headers into the app."""
+"""What the factory (`tracker/web/factory.py`) wires in: the blueprints, /healthz, the security
+headers, the request's language; and `go_to`, where a form sends the browser next."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-)
+from flask import Blueprint, Response, g, jsonify, redirect, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker.core.db import get_session
-from tracker.core.errors import NotFound as ServiceNotFound
-from tracker.web.extensions import login_manager
-
-if TYPE_CHECKING:
-    from tracker.org.models import User
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +28,8 @@ def go_to(url: str) -> WerkzeugResponse:
     return redirect(url)
 
 
-def _blueprints() -> list[Blueprint]:
+def blueprints() -> list[Blueprint]:
+    """Every blueprint the app registers (the evidence review pages come with evidence)."""
     from tracker.api.views import bp as api_bp
     from tracker.auth.account_views import bp as account_bp
     from tracker.auth.token_views import bp as tokens_bp
@@ -82,14 +67,8 @@ def _blueprints() -> list[Blueprint]:
     ]
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    from tracker.auth.guard import load_signed_in_user
-
-    return load_signed_in_user(user_id)
-
-
-def _security_headers(response: Response) -> Response:
+def security_headers(response: Response) -> Response:
+    """Headers every answer carries, and no-store on answers that belong to one user."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -126,57 +105,6 @@ def healthz() -> ResponseReturnValue:
     return jsonify({"status": "ok", "database": "ok"})
 
 
-def init_app(app: Flask) -> None:
-    from tracker.calendar import views as calendar_views
-    from tracker.web import template_helpers
-
-    for blueprint in _blueprints():
-        app.register_blueprint(blueprint)
-    app.add_url_rule("/healthz", "healthz", healthz)
-    app.after_request(_security_headers)
-    from tracker.ops import inputguard, outage, proxies
-
-    outage.init_app(app)
-    proxies.init_app(app)
-
-    from tracker.auth import guard, throttle
-
-    throttle.init_app(app)
-    guard.init_app(app)
-    inputguard.init_app(app)
-    template_helpers.init_app(app)
-    calendar_views.init_app(app)
-    from tracker import reminders
-
-    reminders.init_app(app)
-    from tracker import reports
-
-    reports.init_app(app)
-    from tracker import api
-
-    api.init_app(app)
-    from tracker import evidence, inspections
-
-    inspections.init_app(app)
-    evidence.init_app(app)
-
-    @app.errorhandler(404)
-    def _not_found(error: HTTPException) -> ResponseReturnValue:
-        if request.path.startswith("/api/"):
-            from tracker.api.errors import http_error_response
-
-            return http_error_response(error)
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(ServiceNotFound)
-    def _not_visible(_error: ServiceNotFound) -> ResponseReturnValue:
-        """A record that does not exist or that the user may not see: the same 404 page."""
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(403)
-    def _forbidden(_error: HTTPException) -> ResponseReturnValue:
-        return render_template("errors/403.html"), 403
-
-    @app.before_request
-    def _remember_locale() -> None:
-        g.locale = str(get_locale())
+def remember_locale() -> None:
+    """The request's language, looked up once, for templates and services."""
+    g.locale = str(get_locale())
