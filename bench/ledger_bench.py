@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from tracker import create_app, migrate
 from tracker.core.clock import utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import get_engine
 from tracker.demo import load_demo
 from tracker.org.models import Unit, User
@@ -101,7 +102,7 @@ def main() -> None:
     with app.app_context():
         migrate.upgrade(app)
         workflow = app.extensions["workflow"]
-        settings = service.Settings.from_config(app.config)
+        settings = service.Settings.of(get_settings(app))
         with Session(get_engine(app), expire_on_commit=False) as session:
             if session.exec(select(Unit).where(Unit.code == "county")).first() is None:
                 load_demo(session, 0, 2026, utcnow())

@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel
 
 import tracker.models  # noqa: F401  (every table)
 from tracker import create_app
+from tracker.core.config import get_settings
 from tracker.core.db import get_engine
 from tracker.org.models import Unit, User
 from tracker.org.service import create_unit, create_user
@@ -246,7 +247,7 @@ def county(db) -> County:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def settings(app) -> service.Settings:  # type: ignore[no-untyped-def]
-    return service.Settings.from_config(app.config)
+    return service.Settings.of(get_settings(app))
 
 
 @pytest.fixture

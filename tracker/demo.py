@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from tracker import migrate
 from tracker.core.clock import local_date, utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import session_scope
 from tracker.core.i18n import service_gettext as _
 from tracker.core.i18n import speaks_language
@@ -323,7 +324,7 @@ def load_demo(
     rng = random.Random(seed)
     ensure_taxonomy(session)
     people = _build_org(session)
-    settings = service.Settings.from_config(current_app.config)
+    settings = service.Settings.of(get_settings())
     workflow = active_workflow()
     categories = {c.code: c for c in session.exec(select(Category))}
     rounds = _build_rounds(session, people, now)
@@ -487,7 +488,7 @@ def bulk_demo(
 
     people = load_demo(session, 0, seed, now)
     session.commit()
-    settings = service.Settings.from_config(current_app.config)
+    settings = service.Settings.of(get_settings())
     rng = random.Random(seed)
     units = {u.code: u.id for u in session.exec(select(Unit))}
     categories = {c.code: c.id for c in session.exec(select(Category))}

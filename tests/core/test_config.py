@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from tracker import create_app
 from tracker.cli import cli
-from tracker.core.config import ConfigError
+from tracker.core.config import ConfigError, Settings, get_settings, read_toml
+from tracker.core.resources import resource_dir
 
 
 @pytest.fixture
@@ -128,3 +132,54 @@ def test_a_mistyped_setting_is_named_in_a_warning(clean_env, tmp_path, caplog): 
     assert "FREE_FAILURES " not in named  # a known key is not reported
     assert app.config["LOGIN"]["FREE_FAILURES"] == 7
     assert app.config["TIMEZONE"] == "Asia/Shanghai"  # the typo left the default in force
+
+
+def test_the_typed_settings_are_the_loaded_ones(clean_env, tmp_path):  # type: ignore[no-untyped-def]
+    """Built once at start-up from app.config: the site's values, the defaults of
+    config/default.toml for the rest; frozen."""
+    site = tmp_path / "site.toml"
+    site.write_text(
+        'BASE_URL = "https://tracker.example.gov"\nFOLLOWUP_DAYS = 0\n', encoding="utf-8"
+    )
+    clean_env.setenv("TRACKER_CONFIG", str(site))
+    clean_env.setenv("TRACKER_RETRY_AFTER_SECONDS", "90")
+    app = create_app({"TESTING": True, "DEFAULT_LOCALE": "en"})
+    settings = get_settings(app)
+    assert (settings.base_url, settings.followup_days) == ("https://tracker.example.gov", 0)
+    assert (settings.retry_after_seconds, settings.default_locale) == (90, "en")
+    assert (settings.timezone, settings.ticket_code_prefix, settings.log_level) == (
+        "Asia/Shanghai",
+        "DC",
+        "INFO",
+    )
+    assert dataclasses.is_dataclass(settings)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.base_url = "http://elsewhere"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"FOLLOWUP_DAYS": "30"}, "FOLLOWUP_DAYS: must be a non-negative integer, not '30'"),
+        ({"RETURN_WORKING_DAYS": -1}, "RETURN_WORKING_DAYS: must be a non-negative integer"),
+        ({"IMPORT_MAX_ROWS": True}, "IMPORT_MAX_ROWS: must be a non-negative integer, not True"),
+        ({"MAIL_TIMEOUT": "slow"}, "MAIL_TIMEOUT: must be a non-negative number, not 'slow'"),
+        ({"DASHBOARD_ROLLUP": "yes"}, "DASHBOARD_ROLLUP: must be true or false, not 'yes'"),
+        ({"TICKET_CODE_PREFIX": 7}, "TICKET_CODE_PREFIX: must be text, not 7"),
+        ({"DEFAULT_LOCALE": "fr"}, "DEFAULT_LOCALE: must be one of zh, en, not 'fr'"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_stops_the_start_naming_it(clean_env, override, message):  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        create_app({"TESTING": True, **override})
+
+
+def test_a_float_setting_takes_an_integer(clean_env):  # type: ignore[no-untyped-def]
+    app = create_app({"TESTING": True, "MAIL_TIMEOUT": 5, "DASHBOARD_CACHE_SECONDS": 0.5})
+    assert (get_settings(app).mail_timeout, get_settings(app).dashboard_cache_seconds) == (5, 0.5)
+
+
+def test_every_typed_setting_has_its_default_in_default_toml() -> None:
+    """config/default.toml is the defaults' one home: each field of Settings is a key there."""
+    defaults = read_toml(resource_dir("config") / "default.toml")
+    assert {f.name.upper() for f in dataclasses.fields(Settings)} <= set(defaults)

@@ -15,6 +15,7 @@ from helpers import NOW, later
 from sqlmodel import select
 
 from tracker.core.clock import local_date, utcnow
+from tracker.core.config import get_settings
 from tracker.core.errors import Forbidden, NotFound, TransitionRefused, ValidationFailed
 from tracker.org.models import Unit
 from tracker.reminders.models import OutboxMessage
@@ -165,7 +166,7 @@ def test_the_window_closes_after_the_working_days(db, county, make_ticket, move,
 
 def test_returns_off(app_factory) -> None:  # type: ignore[no-untyped-def]
     app = app_factory(RETURN_WORKING_DAYS=0)
-    assert service.Settings.from_config(app.config).return_days == 0
+    assert service.Settings.of(get_settings(app)).return_days == 0
     assert service.return_window_end(None, TODAY, 0) is None
 
 

@@ -11,6 +11,7 @@ from helpers import NOW
 from sqlmodel import Session
 
 from tracker.cli import cli
+from tracker.core.config import get_settings
 from tracker.core.db import get_engine
 from tracker.tickets import service
 from tracker.tickets.schemas import TicketCreate, TransitionIn
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _file_submitted(app, county, count: int) -> None:  # type: ignore[no-untyped-def]
     """File `count` tickets under `app`'s (five-state) workflow and submit them for verification."""
     workflow = app.extensions["workflow"]
-    settings = service.Settings.from_config(app.config)
+    settings = service.Settings.of(get_settings(app))
     with app.app_context(), Session(get_engine(app), expire_on_commit=False) as session:
         for index in range(count):
             ticket = service.file_ticket(

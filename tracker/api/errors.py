@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from tracker.core.config import get_settings
 from tracker.core.db import get_session
 from tracker.core.errors import ServiceError
 
@@ -79,7 +80,7 @@ def _service_error(error: ServiceError) -> ResponseReturnValue:
     _rollback()
     response, status = error_response(error.status, error.code, error.message, error.fields)
     if status == 503:  # storage that cannot be written: an outage, like a database one
-        response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+        response.headers["Retry-After"] = str(get_settings().retry_after_seconds)
     return response, status
 
 

@@ -27,6 +27,7 @@ from tracker.api.schemas import (
     TransitionRequest,
 )
 from tracker.core.clock import utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import get_session
 from tracker.core.errors import NotFound, ValidationFailed
 from tracker.evidence import service as evidence
@@ -48,7 +49,7 @@ from tracker.workflow.registry import active_workflow
 
 
 def _settings() -> service.Settings:
-    return service.Settings.from_config(current_app.config)
+    return service.Settings.of(get_settings())
 
 
 def visible_ticket(ticket_id: int, opened: bool = False) -> Ticket:

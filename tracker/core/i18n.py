@@ -12,7 +12,8 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_translations, gettext
 from flask_login import current_user
 
-LANGUAGES = ("zh", "en")
+from tracker.core.config import LANGUAGES, get_settings
+
 # Where a CLI command that speaks to people keeps its language (click's context meta, shared
 # by the group and its subcommands): see `speaks_language`.
 CLI_LOCALE_KEY = "tracker.locale"
@@ -38,7 +39,7 @@ def speaks_language(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(command)
     def speaking(*args: Any, lang: str | None, **kwargs: Any) -> Any:
-        chosen = lang or current_app.config.get("DEFAULT_LOCALE", "zh")
+        chosen = lang or get_settings().default_locale
         click.get_current_context().meta[CLI_LOCALE_KEY] = chosen
         with force_locale(chosen):
             return command(*args, **kwargs)
@@ -62,7 +63,7 @@ class CommandError(click.ClickException):
 def select_locale() -> str:
     """The language chosen in this session, else the user's setting, else the default."""
     if not has_request_context():  # CLI commands and jobs: the chosen or configured default
-        return cli_locale() or current_app.config.get("DEFAULT_LOCALE", "zh")
+        return cli_locale() or get_settings().default_locale
     if request.path.startswith("/api/"):
         # API clients have no session: the Accept-Language header, else English.
         return request.accept_languages.best_match(LANGUAGES) or "en"
@@ -71,7 +72,7 @@ def select_locale() -> str:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
-    return current_app.config.get("DEFAULT_LOCALE", "zh")
+    return get_settings().default_locale
 
 
 def service_gettext(text: str, **values: object) -> str:

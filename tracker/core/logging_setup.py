@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from tracker.core.config import is_production
+from tracker.core.config import get_settings, is_production
 
 # Attributes every LogRecord has; anything else passed in `extra=` is copied into the JSON.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
@@ -46,12 +46,13 @@ def json_handler(stream: Any = None) -> logging.Handler:
 
 def configure_logging(app: Flask) -> None:
     """Send the app's and the root logger's records to stdout as JSON (unless testing/plain)."""
-    chosen = app.config.get("LOG_FORMAT") or ("json" if is_production(app) else "plain")
+    settings = get_settings(app)
+    chosen = settings.log_format or ("json" if is_production(app) else "plain")
     if app.testing or str(chosen).lower() != "json":
         return
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         root.handlers = [json_handler()]
-    root.setLevel(str(app.config.get("LOG_LEVEL", "INFO")).upper())
+    root.setLevel(settings.log_level.upper())
     app.logger.handlers = []
     app.logger.propagate = True

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tracker.core.config import get_settings
 from tracker.core.db import get_session
 from tracker.core.i18n import LANGUAGES
 
@@ -74,7 +75,7 @@ def error_locale() -> str:
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return chosen
-    default = current_app.config.get("DEFAULT_LOCALE", "zh")
+    default = get_settings().default_locale
     return request.accept_languages.best_match(LANGUAGES) or default
 
 
@@ -83,7 +84,7 @@ def unavailable_response(kind: str = UNAVAILABLE) -> Response:
     self-contained page elsewhere (the same page for both: what was being saved was not)."""
     from tracker.api.errors import error_response
 
-    retry_after = int(current_app.config.get("RETRY_AFTER_SECONDS", 30))
+    retry_after = get_settings().retry_after_seconds
     status = 507 if kind == FULL else 503
     lang = error_locale()
     with force_locale(lang):

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_mail import Message
 from markupsafe import Markup
 
+from tracker.core.config import get_settings
 from tracker.org.models import Unit, User
 from tracker.reminders.models import OPTIONAL_RULES, Rule
 from tracker.reminders.policy import Policy
@@ -183,8 +184,8 @@ def build_digest_message(
     rule: str, digest: Digest, recipient: User, workflow: WorkflowDefinition
 ) -> Message:
     """A person's gathered message (daily or notices): sections of tickets, one line each."""
-    config = current_app.config
-    locale = recipient.locale or config.get("DEFAULT_LOCALE", "zh")
+    settings = get_settings()
+    locale = recipient.locale or settings.default_locale
     with force_locale(locale):
         count = digest.count
         if rule == Rule.DAILY:
@@ -194,7 +195,7 @@ def build_digest_message(
         context = {
             "recipient": recipient,
             "sections": digest.ordered(),
-            "base_url": config.get("BASE_URL", "").rstrip("/"),
+            "base_url": settings.base_url.rstrip("/"),
             "days": DaysText(locale),
             "action": lambda name: _action_label(workflow, name, locale),
             "subject": subject,
@@ -217,8 +218,8 @@ def build_message(
     workflow: WorkflowDefinition,
 ) -> Message:
     """Render the mail in the recipient's language (their setting, else the default)."""
-    config = current_app.config
-    locale = recipient.locale or config.get("DEFAULT_LOCALE", "zh")
+    settings = get_settings()
+    locale = recipient.locale or settings.default_locale
     digest = rule in (Rule.CADRE_DIGEST, Rule.LEADER_DIGEST)
     template = "digest" if digest else ("notice" if rule == Rule.NOTICE else "reminder")
     with force_locale(locale):
@@ -235,7 +236,7 @@ def build_message(
             "count": count,
             "level": LEVEL_RULES.get(rule) or payload.get("level"),
             "action": transition.label(locale) if transition else "",
-            "base_url": config.get("BASE_URL", "").rstrip("/"),
+            "base_url": settings.base_url.rstrip("/"),
             "days": DaysText(locale),
         }
         if transition:
@@ -265,8 +266,8 @@ def _mail(
     optional: bool,
 ) -> Message:
     """The rendered mail with its sender, language, rule and threading headers."""
-    config = current_app.config
-    message_id, headers = mail_headers(config.get("BASE_URL", ""), ticket_id, optional)
+    config, settings = current_app.config, get_settings()
+    message_id, headers = mail_headers(settings.base_url, ticket_id, optional)
     message = MailMessage(
         subject=subject,
         recipients=[cast(str, recipient.email)],

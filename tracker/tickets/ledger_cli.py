@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from tracker.calendar.workdays import fallback_warning
 from tracker.core.clock import utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import session_scope
 from tracker.core.errors import ServiceError
 from tracker.core.i18n import CommandError, speaks_language
@@ -73,7 +74,7 @@ def import_command(path: Path, username: str | None, historical: bool) -> None:
                     rows,
                     active_workflow(),
                     now,
-                    service.Settings.from_config(app.config),
+                    service.Settings.of(get_settings(app)),
                     progress=bar.update,
                     historical_rows=historical,
                 )

@@ -29,6 +29,7 @@ from wtforms import BooleanField
 
 from tracker.calendar.messages import fallback_message
 from tracker.core.clock import local_date, utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import get_session
 from tracker.core.errors import ServiceError
 from tracker.documents.chase_notice import notice_file, prepare_notices
@@ -95,7 +96,7 @@ def import_page() -> ResponseReturnValue:
                 rows,
                 active_workflow(),
                 utcnow(),
-                service.Settings.from_config(current_app.config),
+                service.Settings.of(get_settings()),
                 historical_rows=bool(form.historical.data),
             )
         except ServiceError as error:
@@ -204,7 +205,7 @@ def bulk() -> ResponseReturnValue:
             current_user,
             ids,
             utcnow(),
-            service.Settings.from_config(current_app.config),
+            service.Settings.of(get_settings()),
             deadline=deadline,
             responsible_unit=request.form.get("responsible_unit", "").strip() or None,
         )

@@ -6,7 +6,7 @@ Each function works inside the caller's transaction and flushes; the caller comm
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from tracker.calendar.service import load_calendar
 from tracker.calendar.workdays import WorkdayCalendar, fallback_warning
 from tracker.core.clock import local_date
+from tracker.core.config import Settings as AppSettings
 from tracker.core.errors import (
     Conflict,
     Forbidden,
@@ -51,24 +52,22 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Settings:
-    """The configuration a ticket service needs (read from app.config by the caller)."""
+    """The settings a ticket service needs, taken by the caller from the app's (`of`)."""
 
-    timezone: str = "Asia/Shanghai"
-    code_prefix: str = "DC"
-    followup_days: int = 0
-    deadline_horizon_days: int = effects.DEFAULT_HORIZON_DAYS
-    return_days: int = 0  # working days a unit has to return a finding it received (0: never)
+    timezone: str
+    code_prefix: str
+    followup_days: int
+    deadline_horizon_days: int
+    return_days: int  # working days a unit has to return a finding it received (0: never)
 
     @classmethod
-    def from_config(cls, config: Mapping) -> Settings:
+    def of(cls, settings: AppSettings) -> Settings:
         return cls(
-            timezone=config["TIMEZONE"],
-            code_prefix=config.get("TICKET_CODE_PREFIX", "DC"),
-            followup_days=int(config.get("FOLLOWUP_DAYS", 0)),
-            deadline_horizon_days=int(
-                config.get("DEADLINE_HORIZON_DAYS", effects.DEFAULT_HORIZON_DAYS)
-            ),
-            return_days=int(config.get("RETURN_WORKING_DAYS", 0)),
+            timezone=settings.timezone,
+            code_prefix=settings.ticket_code_prefix,
+            followup_days=settings.followup_days,
+            deadline_horizon_days=settings.deadline_horizon_days,
+            return_days=settings.return_working_days,
         )
 
 

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.calendar.messages import fallback_message
 from tracker.core.clock import local_date, utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import get_session
 from tracker.core.errors import Conflict, ServiceError
 from tracker.evidence import service as evidence
@@ -252,7 +253,7 @@ def new() -> ResponseReturnValue:
         session = get_session()
         notes, now, workflow = service.FilingNotes(), utcnow(), active_workflow()
         config = current_app.config
-        settings = service.Settings.from_config(config)
+        settings = service.Settings.of(get_settings())
         try:
             if not accepted:
                 # Every refusal in one round: what the form accepted is checked by the model
@@ -440,7 +441,7 @@ def transition(ticket_id: int) -> ResponseReturnValue:
             int(form.version.data) if form.version.data.isdigit() else -1,
             active_workflow(),
             now,
-            service.Settings.from_config(current_app.config),
+            service.Settings.of(get_settings()),
         )
         session.commit()
     except StaleDataError:

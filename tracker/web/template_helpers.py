@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from wtforms import Field
 
 from tracker.core.clock import utcnow
+from tracker.core.config import get_settings
 from tracker.core.i18n import catalogue, input_label
 from tracker.core.i18n import quick_gettext as _
 from tracker.policy import Permission, offers
@@ -26,7 +27,7 @@ RAG_CLASSES = {"red": "danger", "amber": "warning", "green": "success"}
 
 
 def _locale() -> str:
-    return g.get("locale", current_app.config.get("DEFAULT_LOCALE", "zh"))
+    return g.get("locale") or get_settings().default_locale
 
 
 def state_label(key: str) -> str:
