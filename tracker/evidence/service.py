@@ -37,25 +37,26 @@ TYPES_BY_CONTENT_TYPE = {t.content_type: t for t in ACCEPTED}
 
 @dataclass(frozen=True)
 class UploadSettings:
-    """The settings an upload needs (read from app.config by the caller)."""
+    """The settings an upload needs (read from app.config by the caller; their defaults are
+    config/default.toml's)."""
 
     upload_dir: str
-    max_bytes: int = 10 * 1024 * 1024
-    max_pixels: int = 40_000_000
-    thumbnail_box: int = 320
-    strip_metadata: bool = True
+    max_bytes: int
+    max_pixels: int
+    thumbnail_box: int
+    strip_metadata: bool
     # The zone of EXIF capture times written without an offset (the deployment's TIMEZONE).
-    timezone: str = "Asia/Shanghai"
+    timezone: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> UploadSettings:
         return cls(
             upload_dir=str(config["UPLOAD_DIR"]),
             max_bytes=int(config["UPLOAD_MAX_BYTES"]),
-            max_pixels=int(config.get("UPLOAD_MAX_PIXELS", cls.max_pixels)),
-            thumbnail_box=int(config.get("THUMBNAIL_SIZE", cls.thumbnail_box)),
-            strip_metadata=bool(config.get("UPLOAD_STRIP_METADATA", True)),
-            timezone=str(config.get("TIMEZONE", cls.timezone)),
+            max_pixels=int(config["UPLOAD_MAX_PIXELS"]),
+            thumbnail_box=int(config["THUMBNAIL_SIZE"]),
+            strip_metadata=bool(config["UPLOAD_STRIP_METADATA"]),
+            timezone=str(config["TIMEZONE"]),
         )
 
     def process(self, data: bytes, kind: FileType, *, strip_metadata: bool) -> ProcessedImage:
