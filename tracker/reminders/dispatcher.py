@@ -277,6 +277,7 @@ def _prepare(
     seen: dict[int, TicketView] = {}  # a ticket in a cadre's and a leader's digest: one view
 
     def view(ticket: Ticket) -> TicketView:
+        """The ticket's view, made once per batch; `days_left` is None while its clock stops."""
         found = seen.get(ticket.id)
         if found is None:
             left = counter.days_left(ticket.deadline) if clock_running(ticket, workflow) else None
@@ -297,10 +298,10 @@ def _prepare(
             found = []
             for tid in row.payload.get("ticket_ids", ()):
                 ticket = tickets.get(tid)
-                if ticket is None or not clock_running(ticket, workflow):
+                item = view(ticket) if ticket is not None else None
+                if item is None or item.days_left is None:  # gone, or its clock stopped
                     continue
-                item = view(ticket)
-                if row.rule == Rule.LEADER_DIGEST and (item.days_left or 0) >= 0:
+                if row.rule == Rule.LEADER_DIGEST and item.days_left >= 0:
                     continue
                 found.append(item)
             return found or "nothing left to report"
