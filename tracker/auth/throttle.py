@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from tracker.auth.models import LoginThrottle
 from tracker.core.clock import as_utc
+from tracker.core.config import get_settings
 from tracker.core.modelbase import table_of
 
 
@@ -162,6 +163,6 @@ def store_for(session: Session) -> ThrottleStore:
 
 
 def init_app(app: Flask) -> None:
-    url = str(app.config.get("RATELIMIT_STORAGE_URL") or "")
+    url = get_settings(app).ratelimit_storage_url
     if url.startswith(("redis://", "rediss://", "unix://")):
         app.extensions["throttle_store"] = RedisStore(url)

@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
 from tracker.core.clock import utcnow
+from tracker.core.config import get_settings
 from tracker.core.db import get_session
 from tracker.core.errors import NotFound, ServiceError
 from tracker.evidence import service, storage
@@ -161,5 +162,5 @@ def too_large(error: HTTPException) -> ResponseReturnValue:
         from tracker.api.errors import http_error_response
 
         return http_error_response(error)
-    limit = current_app.config.get("UPLOAD_MAX_BYTES", 0)
+    limit = get_settings().upload_max_bytes
     return render_template("evidence/too_large.html", limit=limit), 413

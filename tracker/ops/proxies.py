@@ -10,8 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker.core.config import get_settings
+
 
 def init_app(app: Flask) -> None:
-    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    hops = get_settings(app).trusted_proxies
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask documents replacing wsgi_app
