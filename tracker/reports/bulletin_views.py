@@ -30,14 +30,10 @@ from tracker.reports.bulletin import HEADINGS, Selection, build_bulletin
 from tracker.reports.bulletin_docx import PER_DOCUMENT, bulletin_letterhead, to_docx
 from tracker.reports.forms import BulletinTextForm, NextStepsForm
 from tracker.reports.models import BulletinText
+from tracker.web.auth import permission_required
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_RANGE = timedelta(days=3660)
-
-
-def _require_bulletin_role() -> None:
-    if not offers(current_user, Permission.EDIT_BULLETIN):
-        abort(403)
 
 
 def _visible_round(inspection_id: int) -> Inspection:
@@ -68,9 +64,8 @@ def _selection() -> tuple[Selection | None, str | None]:
 
 
 @bp.route("/bulletin")
-@login_required
+@permission_required(Permission.EDIT_BULLETIN)
 def bulletin() -> ResponseReturnValue:
-    _require_bulletin_role()
     selection, error = _selection()
     if error:
         flash(error, "danger")
@@ -109,10 +104,9 @@ def _bulletin_page(
 
 
 @bp.route("/bulletin.docx")
-@login_required
+@permission_required(Permission.EDIT_BULLETIN)
 @writes_on_get
 def bulletin_docx() -> ResponseReturnValue:
-    _require_bulletin_role()
     selection, error = _selection()
     if selection is None:
         flash(error or _("Choose an inspection round or a date range."), "danger")
@@ -179,7 +173,7 @@ def _saved(form: FlaskForm, field: Field, save: Callable[[Session, str], object]
 
 
 @bp.post("/bulletin/<int:inspection_id>/next-steps")
-@login_required
+@permission_required(Permission.EDIT_BULLETIN)
 def save_next_steps(inspection_id: int) -> ResponseReturnValue:
     """Save 三、; a refused text comes back in the form with the reason, never lost."""
     form = NextStepsForm()
@@ -195,7 +189,7 @@ def _next_steps(
 
 
 @bp.post("/bulletin/<int:inspection_id>/problems")
-@login_required
+@permission_required(Permission.EDIT_BULLETIN)
 def save_problems(inspection_id: int) -> ResponseReturnValue:
     """Save section 二 as edited (a new version; the draft stays what the data says)."""
     form = BulletinTextForm()
@@ -215,7 +209,6 @@ def _save_round_text(
 ) -> ResponseReturnValue:
     """Save one of the round's texts from `field` of the posted `form` and go back to it; a
     refused text comes back in the bulletin's page with the reason next to it, never lost."""
-    _require_bulletin_role()
     inspection = _visible_round(inspection_id)
     if _saved(
         form, field, lambda session, text: save(session, current_user, inspection, text, utcnow())
@@ -237,18 +230,16 @@ def _township(unit_id: int) -> Unit:
 
 
 @bp.post("/bulletin/<int:inspection_id>/accounts/<int:unit_id>")
-@login_required
+@permission_required(Permission.EDIT_BULLETIN)
 def write_account(inspection_id: int, unit_id: int) -> ResponseReturnValue:
     """An inspector's corrected version of a township's account (accepted as written)."""
-    _require_bulletin_role()
     inspection = _visible_round(inspection_id)
     return _save_account(inspection, _township(unit_id), "reports.bulletin")
 
 
 @bp.post("/bulletin/<int:inspection_id>/accounts/accept/<int:text_id>")
-@login_required
+@permission_required(Permission.EDIT_BULLETIN)
 def accept_account(inspection_id: int, text_id: int) -> ResponseReturnValue:
-    _require_bulletin_role()
     inspection = _visible_round(inspection_id)
     session = get_session()
     try:

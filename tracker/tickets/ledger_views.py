@@ -39,6 +39,7 @@ from tracker.tickets import service
 from tracker.tickets.bulk import bulk_update
 from tracker.tickets.models import Ticket
 from tracker.tickets.views import requested_list
+from tracker.web.auth import permission_required
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("ledger", __name__)
@@ -75,10 +76,8 @@ class ImportForm(FlaskForm):
 
 
 @bp.route("/tickets/import", methods=["GET", "POST"])
-@login_required
+@permission_required(Permission.FILE_FINDINGS)
 def import_page() -> ResponseReturnValue:
-    if not offers(current_user, Permission.FILE_FINDINGS):
-        abort(403)
     form = ImportForm()
     result = None
     status = 200

@@ -64,6 +64,7 @@ from tracker.tickets.related import load_related
 from tracker.tickets.schemas import TicketCreate, TransitionIn, validate
 from tracker.tickets.scope import get_visible_ticket, units_in_scope
 from tracker.tickets.timeline import latest_events
+from tracker.web.auth import permission_required
 from tracker.web.form_errors import show_service_errors
 from tracker.web.template_helpers import rag_label, state_label
 from tracker.web.wiring import go_to
@@ -239,10 +240,8 @@ def _with_stand_ins(data: dict, refused: Mapping[str, object]) -> dict:
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
-@login_required
+@permission_required(Permission.FILE_FINDINGS)
 def new() -> ResponseReturnValue:
-    if not offers(current_user, Permission.FILE_FINDINGS):
-        abort(403)
     form = TicketForm()
     _fill_choices(form)
     if request.method == "GET" and request.args.get("inspection"):
