@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from tracker.core.clock import utcnow
 from tracker.core.db import get_session
-from tracker.core.errors import NotFound, ValidationFailed
+from tracker.core.errors import ValidationFailed
 from tracker.evidence import places
 from tracker.evidence.datum import Datum
 from tracker.evidence.flags import FLAG_LABELS, Flag, FlagRules
@@ -18,25 +18,21 @@ from tracker.evidence.panel import PhotoView
 from tracker.evidence.wall import build_wall
 from tracker.inspections.service import get_visible_inspection
 from tracker.org.models import Unit, UnitKind
-from tracker.policy import Permission, may, offers
+from tracker.policy import Permission, may
 from tracker.tickets.relations import relations_of
 from tracker.tickets.scope import get_visible_ticket
+from tracker.web.auth import admin_required, permission_required
 from tracker.workflow.registry import active_workflow
 
 bp = Blueprint("evidence_review", __name__)
 
 
 @bp.get("/inspections/<int:inspection_id>/photos")
-@login_required
+@permission_required(Permission.READ_LEADER_REPORTS)
 def wall(inspection_id: int) -> ResponseReturnValue:
     """Every finding of the round with its before- and after-photos (leaders, inspectors)."""
-    if not offers(current_user, Permission.READ_LEADER_REPORTS):
-        abort(403)
     session = get_session()
-    try:
-        inspection = get_visible_inspection(session, current_user, inspection_id)
-    except NotFound:
-        abort(404)
+    inspection = get_visible_inspection(session, current_user, inspection_id)  # 404 if not visible
     township = None
     if code := request.args.get("township", ""):
         township = session.exec(select(Unit).where(Unit.code == code)).first()
@@ -68,10 +64,7 @@ def wall(inspection_id: int) -> ResponseReturnValue:
 def set_position(ticket_id: int) -> ResponseReturnValue:
     """Enter a finding's coordinates (those who may edit the finding)."""
     session = get_session()
-    try:
-        ticket = get_visible_ticket(session, current_user, ticket_id)
-    except NotFound:
-        abort(404)
+    ticket = get_visible_ticket(session, current_user, ticket_id)  # 404 if not visible
     if not may(current_user, Permission.EDIT_FINDINGS, relations_of(session, current_user, ticket)):
         abort(403)
     back = url_for("tickets.detail", ticket_id=ticket.id) + "#evidence"
@@ -98,12 +91,10 @@ def _entered_position() -> places.Position | None:
 
 
 @bp.route("/admin/places", methods=["GET", "POST"])
-@login_required
+@admin_required
 def unit_places() -> ResponseReturnValue:
     """Where the villages (and other units) are, for the photo distance check (admins; also
     `tracker unit locate`)."""
-    if not offers(current_user, Permission.ADMINISTER):
-        abort(403)
     session = get_session()
     if request.method == "POST":
         unit = session.exec(select(Unit).where(Unit.code == request.form.get("unit", ""))).first()

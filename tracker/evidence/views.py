@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from tracker.core.clock import utcnow
 from tracker.core.config import get_settings
 from tracker.core.db import get_session
-from tracker.core.errors import NotFound, ServiceError
+from tracker.core.errors import ServiceError
 from tracker.evidence import service, storage
 from tracker.evidence.forms import UploadForm
 from tracker.evidence.models import Attachment
@@ -93,12 +93,8 @@ def tell_uploads(uploads: service.Uploads) -> None:
 
 
 def _visible_attachment(attachment_id: int) -> Attachment:
-    try:
-        attachment, _ticket = service.get_visible_attachment(
-            get_session(), current_user, attachment_id
-        )
-    except NotFound:
-        abort(404)
+    """The attachment if its ticket is visible; NotFound (the 404 page) otherwise."""
+    attachment, _ticket = service.get_visible_attachment(get_session(), current_user, attachment_id)
     return attachment
 
 
