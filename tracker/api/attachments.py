@@ -1,6 +1,6 @@
 """Evidence through the API: upload (multipart), list a ticket's files, download one.
 
-The rules are the evidence module's: `store_attachment` checks the file by its content and who may
+The rules are the evidence module's: `store_upload` checks the file by its content and who may
 add it, `get_visible_attachment` scopes a download by its ticket (another unit's id is 404), and
 the file is sent by the same response helper as the page's download.
 """
