@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from tracker.core.errors import NotFound, ValidationFailed
 from tracker.core.i18n import service_gettext as _
+from tracker.core.modelbase import code_and_parent
 from tracker.org.models import LeaderCharge, Role, Unit, UnitKind, User, new_session_nonce
 
 MIN_PASSWORD_LENGTH = 8
@@ -39,13 +40,11 @@ def create_unit(
         errors["kind"] = _(
             "the kind must be one of %(choices)s", choices=", ".join(k.value for k in UnitKind)
         )
-    if code and session.exec(select(Unit.id).where(Unit.code == code)).first() is not None:
+    free, parent = code_and_parent(session, Unit, code, parent_code)
+    if not free:
         errors["code"] = _("unit code %(code)s already exists", code=repr(code))
-    parent = None
-    if parent_code:
-        parent = session.exec(select(Unit).where(Unit.code == parent_code)).first()
-        if parent is None:
-            errors["parent"] = _("unknown parent unit %(code)s", code=repr(parent_code))
+    if parent_code and parent is None:
+        errors["parent"] = _("unknown parent unit %(code)s", code=repr(parent_code))
     if errors:
         raise ValidationFailed("; ".join(errors.values()), errors)
     unit = Unit(code=code, name=name, kind=kind, parent_id=parent.id if parent else None)

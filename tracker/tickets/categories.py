@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from tracker.core.errors import Forbidden, NotFound, ValidationFailed
 from tracker.core.i18n import service_gettext as _
+from tracker.core.modelbase import code_and_parent
 from tracker.org.models import User
 from tracker.policy import Permission, may
 from tracker.tickets.models import Category, StandardIndicator
@@ -68,15 +69,13 @@ def create_category(
     code = _text(code, "code", 32, errors)
     name_zh = _text(name_zh, "name_zh", 100, errors)
     name_en = (name_en or "").strip()[:100] or name_zh
-    if code and session.exec(select(Category.id).where(Category.code == code)).first():
+    free, parent = code_and_parent(session, Category, code, parent_code)
+    if not free:
         errors["code"] = _("category code %(code)s already exists", code=repr(code))
-    parent = None
-    if parent_code:
-        parent = session.exec(select(Category).where(Category.code == parent_code)).first()
-        if parent is None:
-            errors["parent"] = _("unknown category %(code)s", code=repr(parent_code))
-        elif parent.parent_id is not None:
-            errors["parent"] = _("categories have two levels: the parent must be a top one")
+    if parent_code and parent is None:
+        errors["parent"] = _("unknown category %(code)s", code=repr(parent_code))
+    if parent is not None and parent.parent_id is not None:
+        errors["parent"] = _("categories have two levels: the parent must be a top one")
     if errors:
         raise ValidationFailed("; ".join(errors.values()), errors)
     if position is None:
