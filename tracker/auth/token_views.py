@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from tracker.auth.tokens import create_token, list_tokens, revoke_token
 from tracker.core.clock import utcnow
 from tracker.core.db import get_session
-from tracker.core.errors import NotFound, ServiceError
+from tracker.core.errors import ServiceError
 
 bp = Blueprint("tokens", __name__)
 
@@ -45,10 +45,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def revoke(token_id: int) -> ResponseReturnValue:
     session = get_session()
-    try:
-        revoke_token(session, current_user, token_id, utcnow())
-    except NotFound:
-        abort(404)
+    revoke_token(session, current_user, token_id, utcnow())
     session.commit()
     flash(_("Token revoked."), "info")
     return redirect(url_for("tokens.index"))

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from tracker.core.clock import utcnow
 from tracker.core.db import get_session
-from tracker.core.errors import NotFound, ServiceError
+from tracker.core.errors import ServiceError
 from tracker.inspections import service
 from tracker.inspections.forms import KIND_LABELS, InspectionForm, NextStepsForm
 from tracker.org.models import Unit, User
@@ -84,17 +84,14 @@ def _render_detail(
     inspection_id: int, form: NextStepsForm | None = None, status: int = 200
 ) -> ResponseReturnValue:
     session = get_session()
-    try:
-        detail = service.get_inspection(
-            session,
-            current_user,
-            inspection_id,
-            active_workflow(),
-            utcnow(),
-            current_app.config["TIMEZONE"],
-        )
-    except NotFound:
-        abort(404)
+    detail = service.get_inspection(
+        session,
+        current_user,
+        inspection_id,
+        active_workflow(),
+        utcnow(),
+        current_app.config["TIMEZONE"],
+    )
     can_edit = offers(current_user, Permission.EDIT_NEXT_STEPS)
     if can_edit and form is None:
         form = NextStepsForm(next_steps=detail.inspection.next_steps)
@@ -125,10 +122,7 @@ def detail(inspection_id: int) -> ResponseReturnValue:
 @login_required
 def next_steps(inspection_id: int) -> ResponseReturnValue:
     session = get_session()
-    try:
-        inspection = service.get_visible_inspection(session, current_user, inspection_id)
-    except NotFound:
-        abort(404)
+    inspection = service.get_visible_inspection(session, current_user, inspection_id)
     if not offers(current_user, Permission.EDIT_NEXT_STEPS):
         abort(403)
     form = NextStepsForm()
