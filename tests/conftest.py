@@ -120,7 +120,7 @@ def database_url(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
 
 
 # Every sequence of the schema back to 1, as TRUNCATE … RESTART IDENTITY would.
-_RESTART_SEQUENCES = text(
+_RESTART_SEQUENCES = (
     "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
@@ -143,11 +143,16 @@ def _reset(engine, request) -> None:  # type: ignore[no-untyped-def]
         # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE gives each of the ~30
         # tables new files (about a second a test, half the PostgreSQL suite's time). With the
         # replication role the foreign keys and triggers stay quiet, so the order does not matter.
+        # All in one round trip (~5 ms, ~30 ms with a round trip per statement): psycopg sends a
+        # query without parameters as a simple query, which may hold several statements.
+        quote = engine.dialect.identifier_preparer.format_table
+        deletes = "".join(
+            f"DELETE FROM {quote(table)};" for table in SQLModel.metadata.sorted_tables
+        )
         with engine.begin() as conn:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            for table in SQLModel.metadata.sorted_tables:
-                conn.execute(table.delete())
-            conn.execute(_RESTART_SEQUENCES)
+            conn.exec_driver_sql(
+                f"SET LOCAL session_replication_role = replica;{deletes}{_RESTART_SEQUENCES}"
+            )
     elif engine.url.database and not engine.url.query and not Path(engine.url.database).exists():
         shutil.copyfile(request.getfixturevalue("sqlite_template"), engine.url.database)
     else:  # a file the test made itself, or an in-memory database
