@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
 from flask import current_app
 from flask_mail import Message
 
-from tracker.reminders.render_ahead import RenderAhead
+from tracker.reminders.render_ahead import SENDER_SWITCH_INTERVAL, RenderAhead
 
 
 def _mail(subject: str) -> Message:
@@ -46,3 +47,18 @@ def test_a_builder_that_fails_fails_where_its_mail_is_taken(app):  # type: ignor
             assert ahead[2].subject.startswith("third")
         finally:
             ahead.close()
+
+
+def test_the_switch_interval_is_short_while_any_batch_renders_ahead(app):  # type: ignore[no-untyped-def]
+    """The sender's replies wait less for the GIL the renderer holds; two overlapping batches
+    (the scheduler's sweep and drain) share the setting, and the last one puts it back."""
+    default = sys.getswitchinterval()
+    with app.app_context():
+        first = RenderAhead([lambda: _mail("sweep")])
+        second = RenderAhead([lambda: _mail("drain")])
+        assert sys.getswitchinterval() == SENDER_SWITCH_INTERVAL < default
+        first.close()
+        assert sys.getswitchinterval() == SENDER_SWITCH_INTERVAL  # the drain still renders
+        second.close()
+        second.close()  # closing twice (an error path after the loop) releases once
+    assert sys.getswitchinterval() == default
