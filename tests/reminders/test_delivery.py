@@ -128,3 +128,27 @@ def test_two_dispatchers_never_send_a_row_twice_past_the_lease(
     assert second[0].sent == 3 and first.sent == 2
     keys = smtp.keys()
     assert len(keys) == 5 == len(set(keys))
+
+
+@pytest.mark.postgres_only
+def test_a_batch_puts_back_the_commits_that_wait(app, db, county, smtp, four_tickets, workflow):  # type: ignore[no-untyped-def]
+    """The batch's lease holds commit without waiting for the WAL flush on their own connection;
+    no connection goes back to the pool with that session setting (marks must be durable)."""
+    engine = get_engine(app)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    _plan(app, workflow)
+    with app.app_context():
+        assert dispatch(engine, NOW, app.config, workflow).sent == 5
+    pooled = [engine.connect() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        sources = [
+            conn.exec_driver_sql(
+                "SELECT source FROM pg_settings WHERE name = 'synchronous_commit'"
+            ).scalar()
+            for conn in pooled
+        ]
+    finally:
+        for conn in pooled:
+            conn.close()
+    assert pooled and "session" not in sources
