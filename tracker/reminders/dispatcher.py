@@ -460,65 +460,69 @@ def dispatch_batch(
     for row_id, reason in batch.cancelled:
         mark(engine, [row_id], status=OutboxStatus.CANCELLED, last_error=reason)
         result.cancelled += 1
+    if not batch.ready:  # nothing to send: no connections, no renderer
+        return result, True
     smtp = _Smtp(policy.mail_timeout)
-    leases = _Leases(engine, token)
-    ahead = RenderAhead([partial(_built, row, build) for row, build in batch.ready])
-    remaining = [(row, index) for index, (row, _) in enumerate(batch.ready)]
-    pacer = deliver.Pacer()
-    reconnected = False
-    try:
-        while remaining:
-            row, index = remaining[0]
-            if hooks.before_send:
-                hooks.before_send(row.id)
-            if not leases.hold(row.id, clock() + timedelta(minutes=policy.lease_minutes)):
-                remaining.pop(0)  # another dispatcher owns it now
-                continue
-            message = ahead[index]
-            if row.channel != EMAIL:
-                target = batch.targets[row.id]
-                deliver.send(engine, row, message, target, channels, policy, clock(), pacer, result)
+    with contextlib.ExitStack() as cleanup:  # on the way out: SMTP, renderer, leases
+        leases = _Leases(engine, token)
+        cleanup.callback(leases.close)
+        ahead = RenderAhead([partial(_built, row, build) for row, build in batch.ready])
+        cleanup.callback(ahead.close)
+        cleanup.callback(smtp.drop)
+        remaining = [(row, index) for index, (row, _) in enumerate(batch.ready)]
+        pacer = deliver.Pacer()
+        reconnected = False
+        try:
+            while remaining:
+                row, index = remaining[0]
+                if hooks.before_send:
+                    hooks.before_send(row.id)
+                if not leases.hold(row.id, clock() + timedelta(minutes=policy.lease_minutes)):
+                    remaining.pop(0)  # another dispatcher owns it now
+                    continue
+                message = ahead[index]
+                if row.channel != EMAIL:
+                    target = batch.targets[row.id]
+                    deliver.send(
+                        engine, row, message, target, channels, policy, clock(), pacer, result
+                    )
+                    remaining.pop(0)
+                    continue
+                try:
+                    smtp.send(message)
+                except smtplib.SMTPServerDisconnected:
+                    smtp.drop()
+                    if reconnected:
+                        raise
+                    reconnected = True  # reopen once and send this row again
+                    continue
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+                    _refused(engine, row, error, clock(), policy, result)
+                else:
+                    if hooks.after_send:
+                        hooks.after_send(row.id)
+                    mark(
+                        engine,
+                        [row.id],
+                        status=OutboxStatus.SENT,
+                        sent_at=clock(),
+                        subject=message.subject[:300],
+                        last_error="",
+                    )
+                    result.sent += 1
+                reconnected = False
                 remaining.pop(0)
-                continue
-            try:
-                smtp.send(message)
-            except smtplib.SMTPServerDisconnected:
-                smtp.drop()
-                if reconnected:
-                    raise
-                reconnected = True  # reopen once and send this row again
-                continue
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
-                _refused(engine, row, error, clock(), policy, result)
-            else:
-                if hooks.after_send:
-                    hooks.after_send(row.id)
-                mark(
-                    engine,
-                    [row.id],
-                    status=OutboxStatus.SENT,
-                    sent_at=clock(),
-                    subject=message.subject[:300],
-                    last_error="",
-                )
-                result.sent += 1
-            reconnected = False
-            remaining.pop(0)
-    except (smtplib.SMTPException, OSError) as error:
-        log.warning("SMTP unavailable (%s); %d mails will be retried", error, len(remaining))
-        mark_failed(
-            engine,
-            [r for r, _ in remaining if r.channel == EMAIL],
-            f"{type(error).__name__}: {error}",
-            clock(),
-            policy,
-            result,
-        )
-        return result, False
-    finally:
-        smtp.drop()
-        ahead.close()
-        leases.close()
+        except (smtplib.SMTPException, OSError) as error:
+            log.warning("SMTP unavailable (%s); %d mails will be retried", error, len(remaining))
+            mark_failed(
+                engine,
+                [r for r, _ in remaining if r.channel == EMAIL],
+                f"{type(error).__name__}: {error}",
+                clock(),
+                policy,
+                result,
+            )
+            return result, False
     return result, True
 
 
