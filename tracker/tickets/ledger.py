@@ -166,6 +166,17 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _refused_by_defusedxml(exc: BaseException) -> bool:
+    """Whether defusedxml's refusal is behind `exc`: openpyxl wraps it in a ValueError ("could
+    not read worksheets") while loading a workbook."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _unsafe_xml() -> ImportRefused:
     return ImportRefused(
         _("the spreadsheet contains XML this import refuses (entity definitions)"),
@@ -192,9 +203,9 @@ def read_rows(
     """
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
-    except DefusedXmlException as exc:
-        raise _unsafe_xml() from exc
     except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
+        if _refused_by_defusedxml(exc):
+            raise _unsafe_xml() from exc
         raise ImportRefused(
             _("not an .xlsx spreadsheet"), {"file": _("expected an Excel .xlsx file")}
         ) from exc

@@ -100,7 +100,8 @@ def import_page() -> ResponseReturnValue:
             )
         except ServiceError as error:
             session.rollback()
-            form.file.errors = [*form.file.errors, error.fields.get("file", error.message)]
+            hint = error.fields.get("file")
+            form.file.errors = [*form.file.errors, error.message, *([hint] if hint else [])]
             status = 422
         else:
             if result.ok:
