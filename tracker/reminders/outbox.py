@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlmodel import Session
 
 from tracker.core.modelbase import table_of
@@ -103,19 +104,12 @@ class OutboxWriter:
 
     def __init__(self, conn: Connection, now: datetime) -> None:
         self.conn = conn
-        dialect = conn.dialect
-        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-        statement = insert(OUTBOX).inline().on_conflict_do_nothing(index_elements=["key"])
-        compiled = statement.compile(dialect=dialect, column_keys=list(COLUMNS))
-        self.sql = compiled.string
-        self.positional = bool(compiled.positional)
-        order = list(compiled.positiontup or ()) if self.positional else list(COLUMNS)
-        self.order = [COLUMNS.index(name) for name in order]
+        compiled = _compiled_insert(conn.dialect)
+        self.sql = compiled.sql
+        self.positional = compiled.positional
+        self.order = compiled.order
         self.reorder = self.order != list(range(len(COLUMNS)))
-        self.convert = {
-            name: _processor(OUTBOX.c[name].type, dialect)
-            for name in ("deadline", "payload", "next_attempt_at", "created_at")
-        }
+        self.convert = compiled.convert
         self._cache: dict[tuple[str, Any], Any] = {}
         self.now = self._value("created_at", now)
         self.pending = OutboxStatus.PENDING.value
@@ -198,6 +192,33 @@ class OutboxWriter:
             )
             revived += result.rowcount
         return revived
+
+
+class _CompiledInsert(NamedTuple):
+    sql: str
+    positional: bool
+    order: list[int]  # COLUMNS' indexes in the statement's parameter order
+    convert: dict[str, Callable[[Any], Any]]  # the driver's conversion of the typed columns
+
+
+@lru_cache(maxsize=8)
+def _compiled_insert(dialect: Dialect) -> _CompiledInsert:
+    """The outbox insert for one engine's dialect, compiled once (2 ms a compile: the planner
+    writes every sweep, every 15 minutes, and a test's 30-day simulation 1,800 times)."""
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    statement = insert(OUTBOX).inline().on_conflict_do_nothing(index_elements=["key"])
+    compiled = statement.compile(dialect=dialect, column_keys=list(COLUMNS))
+    positional = bool(compiled.positional)
+    order = list(compiled.positiontup or ()) if positional else list(COLUMNS)
+    return _CompiledInsert(
+        compiled.string,
+        positional,
+        [COLUMNS.index(name) for name in order],
+        {
+            name: _processor(OUTBOX.c[name].type, dialect)
+            for name in ("deadline", "payload", "next_attempt_at", "created_at")
+        },
+    )
 
 
 def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any]:
