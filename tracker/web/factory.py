@@ -92,12 +92,13 @@ def bind_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Every domain's pages and the API, and /healthz."""
-    from tracker.web import wiring
+    """Every domain's pages and the API, /healthz, and static files under versioned URLs."""
+    from tracker.web import static_assets, wiring
 
     for blueprint in wiring.blueprints():
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", wiring.healthz)
+    static_assets.install(app)
 
 
 def install_request_hooks(app: Flask) -> None:
