@@ -384,8 +384,13 @@ class _Leases:
         self.conn = engine.connect()
         self.autocommit = self.conn.dialect.name == "postgresql"
         if self.autocommit:
-            self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
-            self.conn.exec_driver_sql("SET synchronous_commit TO OFF")
+            try:
+                self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
+                self.conn.exec_driver_sql("SET synchronous_commit TO OFF")
+            except DBAPIError:  # not yet the batch's to close: close it here
+                self.conn.invalidate()
+                self.conn.close()
+                raise
 
     def hold(self, row_id: int, until: datetime) -> bool:
         statement = (
